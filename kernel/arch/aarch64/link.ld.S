@@ -1,0 +1,52 @@
+/*
+ * Kernel image layout. Preprocessed with the C preprocessor so the addresses
+ * come from memlayout.h alone. Section boundaries that change permissions are
+ * page aligned: text is read-only executable, rodata and the symbol table are
+ * read-only, data and bss are read-write and never executable.
+ */
+#include "kenix/memlayout.h"
+
+OUTPUT_ARCH(aarch64)
+ENTRY(_head)
+
+SECTIONS
+{
+    . = KIMAGE_VBASE + KIMAGE_TEXT_OFFSET;
+    _text = .;
+    .text : {
+        KEEP(*(.text.head))
+        *(.text .text.*)
+    }
+    . = ALIGN(PAGE_SIZE);
+    _etext = .;
+
+    _rodata = .;
+    .rodata : { *(.rodata .rodata.*) }
+    /* The symbol table comes last among the read-only data: its size differs
+     * between the two link passes, and nothing before it may move. */
+    .ksyms : { KEEP(*(.ksyms)) }
+    . = ALIGN(PAGE_SIZE);
+    _erodata = .;
+
+    _data = .;
+    .data : { *(.data .data.*) }
+    . = ALIGN(16);
+    __bss_start = .;
+    .bss (NOLOAD) : {
+        *(.bss .bss.*)
+        *(COMMON)
+        . = ALIGN(PAGE_SIZE);
+        boot_stack_guard = .;          /* left unmapped: a stack overflow faults */
+        . += PAGE_SIZE;
+        *(.boot_stack)
+    }
+    . = ALIGN(PAGE_SIZE);
+    __bss_end = .;
+    _end = .;
+
+    _kernel_size = _end - _text;
+
+    /DISCARD/ : { *(.comment) *(.note*) *(.eh_frame*) }
+}
+
+ASSERT(_text == KIMAGE_VBASE + KIMAGE_TEXT_OFFSET, "kernel not linked at its Image text offset")

@@ -1,0 +1,80 @@
+/*
+ * Periodic tick on the EL1 virtual timer. The compare value advances by a
+ * fixed period each tick, so ticks do not drift with interrupt latency; if
+ * the kernel fell more than a period behind it resynchronizes instead of
+ * firing a burst of late ticks.
+ */
+#include "timer.h"
+
+#include "kenix/irq.h"
+#include "kenix/printk.h"
+#include "sysreg.h"
+
+#define CNTV_CTL_ENABLE (1u << 0)
+#define TIMER_VIRT_INDEX 2 /* the binding lists secure phys, phys, virt, hyp */
+
+static uint64_t frequency;
+static uint64_t period;
+static volatile uint64_t ticks;
+
+uint64_t timer_counter(void)
+{
+    isb(); /* keep the read from being speculated ahead of earlier code */
+    return read_sysreg(cntvct_el0);
+}
+
+uint64_t timer_counter_to_us(uint64_t count)
+{
+    if (!frequency)
+        return 0;
+    /* Split to avoid overflowing count * 10^6 after a few days of uptime. */
+    return (count / frequency) * 1000000 + (count % frequency) * 1000000 / frequency;
+}
+
+uint64_t timer_frequency(void)
+{
+    return frequency;
+}
+
+uint64_t timer_ticks(void)
+{
+    return ticks;
+}
+
+static void timer_tick(unsigned intid, void *arg)
+{
+    (void)intid;
+    (void)arg;
+    ticks++;
+    uint64_t next = read_sysreg(cntv_cval_el0) + period;
+    uint64_t now = timer_counter();
+    if (next <= now)
+        next = now + period;
+    write_sysreg(cntv_cval_el0, next);
+}
+
+int timer_init(const struct fdt *fdt)
+{
+    int node = fdt_find_compatible(fdt, -1, "arm,armv8-timer");
+    if (node < 0) {
+        kprintf("timer: no arm,armv8-timer in the device tree\n");
+        return -1;
+    }
+    int intid = dt_irq(fdt, node, TIMER_VIRT_INDEX);
+    frequency = read_sysreg(cntfrq_el0);
+    if (!frequency)
+        frequency = fdt_prop_u32(fdt, node, "clock-frequency", 0, 0);
+    if (intid < 0 || frequency < 1000000) {
+        kprintf("timer: unusable (irq %d, %lu Hz)\n", intid, frequency);
+        return -1;
+    }
+    period = frequency / TIMER_HZ;
+    write_sysreg(cntv_ctl_el0, 0);
+    write_sysreg(cntv_cval_el0, timer_counter() + period);
+    if (irq_register((unsigned)intid, timer_tick, 0, false) != 0)
+        return -1;
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+    isb();
+    kprintf("timer: virtual timer irq %d, %lu Hz, tick %u ms\n", intid, frequency, 1000 / TIMER_HZ);
+    return 0;
+}

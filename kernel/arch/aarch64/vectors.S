@@ -1,0 +1,94 @@
+/*
+ * Exception vector table. Every entry saves the full register state into a
+ * struct trap_frame (trap.h) on the current kernel stack and calls
+ * trap_dispatch(slot, frame); returning from it restores that state.
+ */
+#define FRAME_SIZE 304
+
+.macro vector slot
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x0, #\slot
+    b       trap_entry
+.endm
+
+    .text
+    .balign 2048
+    .global exception_vectors
+exception_vectors:
+    vector 0      /* EL1t: sync, irq, fiq, serror */
+    vector 1
+    vector 2
+    vector 3
+    vector 4      /* EL1h */
+    vector 5
+    vector 6
+    vector 7
+    vector 8      /* EL0 AArch64 */
+    vector 9
+    vector 10
+    vector 11
+    vector 12     /* EL0 AArch32 */
+    vector 13
+    vector 14
+    vector 15
+
+trap_entry:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    str     x30, [sp, #240]
+    cmp     x0, #8
+    b.lo    1f
+    mrs     x2, sp_el0                  /* from EL0: the user stack pointer */
+    b       2f
+1:  add     x2, sp, #FRAME_SIZE         /* from EL1: the stack before this frame */
+2:  str     x2, [sp, #248]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [sp, #256]
+    mrs     x4, esr_el1
+    mrs     x5, far_el1
+    stp     x4, x5, [sp, #272]
+    stp     x29, x2, [sp, #288]         /* frame record for the unwinder */
+    add     x29, sp, #288
+    mov     x1, sp
+    bl      trap_dispatch
+
+    ldp     x2, x3, [sp, #256]
+    msr     elr_el1, x2
+    msr     spsr_el1, x3
+    tst     x3, #0xf                    /* returning to EL0t? restore its stack pointer */
+    b.ne    3f
+    ldr     x2, [sp, #248]
+    msr     sp_el0, x2
+3:  ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    ldr     x30, [sp, #240]
+    add     sp, sp, #FRAME_SIZE
+    eret

@@ -1,0 +1,48 @@
+#include "kenix/irq.h"
+
+#include "kenix/errno.h"
+#include "kenix/printk.h"
+#include "../arch/aarch64/gic.h"
+
+struct irq_slot {
+    irq_handler_fn fn;
+    void *arg;
+    unsigned long count;
+};
+
+static struct irq_slot slots[IRQ_MAX];
+
+int irq_register(unsigned intid, irq_handler_fn fn, void *arg, bool edge)
+{
+    if (intid >= IRQ_MAX || !fn || !gic)
+        return -EINVAL;
+    if (slots[intid].fn)
+        return -EBUSY;
+    slots[intid].fn = fn;
+    slots[intid].arg = arg;
+    gic->enable(intid, edge);
+    return 0;
+}
+
+void irq_handle(struct trap_frame *frame)
+{
+    (void)frame;
+    unsigned intid = gic->ack();
+    if (intid >= IRQ_MAX)
+        return; /* spurious: nothing to complete */
+    struct irq_slot *s = &slots[intid];
+    s->count++;
+    if (s->fn) {
+        s->fn(intid, s->arg);
+    } else {
+        /* Nobody asked for it: mask it so it cannot storm. */
+        kprintf("irq: unexpected interrupt %u, masking it\n", intid);
+        gic->disable(intid);
+    }
+    gic->eoi(intid);
+}
+
+unsigned long irq_count(unsigned intid)
+{
+    return intid < IRQ_MAX ? slots[intid].count : 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * kmain: the kernel's first code on the high-half mapping. Brings up the
+ * console, reports what the device tree describes, starts the frame
+ * allocator, heap, interrupt controller and timer, then idles.
+ */
+#include "kenix/bootinfo.h"
+#include "kenix/cmdline.h"
+#include "kenix/devtree.h"
+#include "kenix/panic.h"
+#include "kenix/printk.h"
+#include "kenix/version.h"
+#include "selftest.h"
+#include "../arch/aarch64/gic.h"
+#include "../arch/aarch64/mmu.h"
+#include "../arch/aarch64/psci.h"
+#include "../arch/aarch64/sysreg.h"
+#include "../arch/aarch64/timer.h"
+#include "../dev/pl011.h"
+#include "../dev/virtio_mmio.h"
+#include "../mm/frames.h"
+#include "../mm/heap.h"
+
+static void report_machine(void)
+{
+    kprintf("Kenix %s (aarch64)\n", KENIX_VERSION_STRING);
+    kprintf("boot: entered at EL%u, running at EL%lu\n", boot_info.entered_el, (read_sysreg(CurrentEL) >> 2) & 3);
+    int root = fdt_root(&boot_fdt);
+    const char *model = fdt_prop_string(&boot_fdt, root, "model");
+    kprintf("dtb: 0x%lx (%u bytes) model \"%s\"\n", boot_info.dtb_pa, boot_info.dtb_size, model ? model : "?");
+    kprintf("cmdline: \"%s\"\n", cmdline_get());
+    uint64_t total = 0;
+    for (unsigned i = 0; i < boot_info.nmem; i++) {
+        const struct mem_range *m = &boot_info.mem[i];
+        kprintf("memory: 0x%lx-0x%lx (%lu MiB)\n", m->base, m->base + m->size, m->size >> 20);
+        total += m->size;
+    }
+    kprintf("memory: total %lu MiB\n", total >> 20);
+}
+
+static void report_initrd_and_uart(void)
+{
+    if (boot_info.initrd_start)
+        kprintf("initrd: 0x%lx-0x%lx (%lu KiB)\n", boot_info.initrd_start, boot_info.initrd_end,
+                (boot_info.initrd_end - boot_info.initrd_start) / 1024);
+    else
+        kprintf("initrd: none\n");
+    int uart = dt_stdout_node(&boot_fdt);
+    kprintf("uart: pl011 at 0x%lx irq %d\n", boot_info.uart_pa, uart >= 0 ? dt_irq(&boot_fdt, uart, 0) : -1);
+}
+
+static void finish(void)
+{
+    char nonce[80];
+    if (cmdline_value("kenix.nonce", nonce, sizeof(nonce)))
+        kprintf("KENIX-BOOT-OK nonce=%s\n", nonce);
+    if (cmdline_has("kenix.poweroff") || cmdline_has_value("kenix.test", "ticks")) {
+        kprintf("boot: powering off\n");
+        psci_system_off();
+    }
+}
+
+void kmain(uint64_t dtb_pa)
+{
+    mmu_finish_boot();
+    /* Validated once already before the MMU was on; this is the same blob through the linear map. */
+    if (fdt_init(&boot_fdt, phys_to_virt(dtb_pa), boot_info.dtb_size) != 0)
+        for (;;)
+            wfi();
+    pl011_init((uintptr_t)mmio_map(boot_info.uart_pa, 0x1000));
+    int chosen = fdt_path_offset(&boot_fdt, "/chosen");
+    cmdline_init(chosen >= 0 ? fdt_prop_string(&boot_fdt, chosen, "bootargs") : 0);
+
+    report_machine();
+    frames_init();
+    report_initrd_and_uart();
+    if (gic_init(&boot_fdt) != 0)
+        panic("no usable interrupt controller");
+    if (timer_init(&boot_fdt) != 0)
+        panic("no usable timer");
+    psci_init(&boot_fdt);
+    virtio_mmio_probe(&boot_fdt);
+    heap_selftest();
+    irq_enable();
+    kprintf("boot: done in %lu us\n", timer_counter_to_us(timer_counter()));
+
+    run_selftests();
+    finish();
+    for (;;)
+        wfi();
+}

@@ -1,0 +1,25 @@
+/*
+ * Device-tree queries the kernel needs, on top of the generic parser in
+ * lib/fdt.c. All of it is safe to call before the MMU is on.
+ */
+#ifndef KENIX_DEVTREE_H
+#define KENIX_DEVTREE_H
+
+#include <stdint.h>
+
+#include "../../lib/fdt.h"
+
+#define FDT_MAX_SIZE (2u << 20) /* the arm64 boot protocol caps the DTB at 2 MiB */
+
+/* The device tree the kernel booted with (linear-map copy of boot_info.dtb_pa). */
+extern struct fdt boot_fdt;
+
+/* Node of the console UART: /chosen stdout-path (path or alias), else the
+ * first enabled "arm,pl011". FDT_ERR_NOTFOUND if neither exists. */
+int dt_stdout_node(const struct fdt *fdt);
+/* Interrupt `index` of a node as a GIC INTID (SPI n -> 32+n, PPI n -> 16+n), or -1. */
+int dt_irq(const struct fdt *fdt, int node, unsigned index);
+/* A cell-sized value of 1 or 2 cells ("linux,initrd-start"), 0 when absent. */
+uint64_t dt_prop_addr(const struct fdt *fdt, int node, const char *name);
+
+#endif

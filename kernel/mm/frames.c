@@ -1,0 +1,163 @@
+#include "frames.h"
+
+#include "buddy.h"
+#include "kenix/bootinfo.h"
+#include "kenix/devtree.h"
+#include "kenix/memlayout.h"
+#include "kenix/panic.h"
+#include "kenix/printk.h"
+#include "../arch/aarch64/mmu.h"
+
+#define MAX_RESERVED 32
+
+struct reserved {
+    uint64_t start, end; /* page-aligned, [start, end) */
+    const char *what;
+};
+
+static struct buddy zones[BOOT_MAX_MEM];
+static unsigned nzones;
+static struct reserved reserved[MAX_RESERVED];
+static unsigned nreserved;
+static uint64_t total_pages;
+
+static uint64_t page_down(uint64_t a) { return a & ~(uint64_t)(PAGE_SIZE - 1); }
+static uint64_t page_up(uint64_t a) { return (a + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
+
+static void reserve(uint64_t start, uint64_t size, const char *what, bool report)
+{
+    if (!size)
+        return;
+    if (nreserved == MAX_RESERVED)
+        panic("frames: more than %u reserved ranges", MAX_RESERVED);
+    struct reserved *r = &reserved[nreserved++];
+    r->start = page_down(start);
+    r->end = page_up(start + size);
+    r->what = what;
+    if (report)
+        kprintf("reserved: %s 0x%lx-0x%lx (%lu KiB)\n", what, r->start, r->end, (r->end - r->start) / 1024);
+}
+
+static const struct reserved *overlapping(uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < nreserved; i++)
+        if (reserved[i].start < end && start < reserved[i].end)
+            return &reserved[i];
+    return 0;
+}
+
+/* Firmware reservations: the DTB's /memreserve/ entries and /reserved-memory. */
+static void reserve_firmware_ranges(const struct fdt *fdt)
+{
+    uint64_t addr, size;
+    for (uint32_t i = 0; fdt_get_rsv(fdt, i, &addr, &size) == 0; i++)
+        reserve(addr, size, "memreserve", true);
+    int rm = fdt_path_offset(fdt, "/reserved-memory");
+    if (rm < 0)
+        return;
+    for (int node = fdt_first_child(fdt, rm); node >= 0; node = fdt_next_sibling(fdt, node))
+        for (uint32_t i = 0; fdt_read_reg(fdt, node, i, &addr, &size) == 0; i++)
+            reserve(addr, size, "reserved-memory", true);
+}
+
+/* Finds page-aligned room for `size` bytes inside [start, end) clear of every reservation. */
+static uint64_t find_room(uint64_t start, uint64_t end, uint64_t size)
+{
+    uint64_t candidate = start;
+    for (unsigned tries = 0; tries <= nreserved; tries++) {
+        if (candidate + size > end)
+            return 0;
+        const struct reserved *r = overlapping(candidate, candidate + size);
+        if (!r)
+            return candidate;
+        candidate = r->end;
+    }
+    return 0;
+}
+
+static void add_free_ranges(struct buddy *z, uint64_t start, uint64_t end)
+{
+    uint64_t pos = start;
+    while (pos < end) {
+        /* The nearest reservation starting at or after pos that overlaps [pos, end). */
+        const struct reserved *next = 0;
+        for (unsigned i = 0; i < nreserved; i++) {
+            const struct reserved *r = &reserved[i];
+            if (r->end > pos && r->start < end && (!next || r->start < next->start))
+                next = r;
+        }
+        uint64_t stop = next ? (next->start > pos ? next->start : pos) : end;
+        if (stop > pos)
+            buddy_add_range(z, pos >> PAGE_SHIFT, (stop - pos) >> PAGE_SHIFT);
+        if (!next)
+            break;
+        pos = next->end > stop ? next->end : stop;
+    }
+}
+
+void frames_init(void)
+{
+    reserve(boot_info.kimage_pa, boot_info.kimage_size, "kernel", true);
+    reserve(boot_info.dtb_pa, boot_info.dtb_size, "dtb", true);
+    if (boot_info.initrd_start)
+        reserve(boot_info.initrd_start, boot_info.initrd_end - boot_info.initrd_start, "initrd", true);
+    reserve_firmware_ranges(&boot_fdt);
+
+    for (unsigned i = 0; i < boot_info.nmem; i++) {
+        uint64_t start = boot_info.mem[i].base, end = start + boot_info.mem[i].size;
+        uint64_t n = (end - start) >> PAGE_SHIFT;
+        if (n > UINT32_MAX - 1)
+            n = UINT32_MAX - 1; /* one zone indexes frames with 32 bits */
+        end = start + (n << PAGE_SHIFT);
+        uint64_t meta_size = page_up(buddy_metadata_size((uint32_t)n));
+        uint64_t meta = find_room(start, end, meta_size);
+        if (!meta) {
+            kprintf("frames: no room for the metadata of 0x%lx-0x%lx, skipping it\n", start, end);
+            continue;
+        }
+        reserve(meta, meta_size, "frame metadata", true);
+        struct buddy *z = &zones[nzones++];
+        buddy_init(z, start >> PAGE_SHIFT, (uint32_t)n, phys_to_virt(meta));
+        add_free_ranges(z, start, end);
+        total_pages += n;
+    }
+    uint64_t free = frames_free_pages();
+    kprintf("frames: %lu free of %lu pages (%lu MiB free)\n", free, total_pages, free >> (20 - PAGE_SHIFT));
+}
+
+uint64_t frame_alloc(unsigned order)
+{
+    for (unsigned i = 0; i < nzones; i++) {
+        uint64_t pfn = buddy_alloc(&zones[i], order);
+        if (pfn != BUDDY_NONE)
+            return pfn << PAGE_SHIFT;
+    }
+    return 0;
+}
+
+void frame_free(uint64_t pa, unsigned order)
+{
+    uint64_t pfn = pa >> PAGE_SHIFT;
+    for (unsigned i = 0; i < nzones; i++) {
+        if (!buddy_contains(&zones[i], pfn))
+            continue;
+        int err = buddy_free(&zones[i], pfn, order);
+        if (err)
+            panic("frame_free(0x%lx, order %u): error %d", pa, order, err);
+        return;
+    }
+    panic("frame_free(0x%lx): not a RAM frame", pa);
+}
+
+uint64_t frames_free_pages(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < nzones; i++)
+        n += buddy_free_pages(&zones[i]);
+    return n;
+}
+
+uint64_t frames_total_pages(void)
+{
+    return total_pages;
+}

@@ -1,0 +1,18 @@
+/*
+ * Physical page frames: one buddy zone per RAM range from the device tree,
+ * minus everything reserved at boot (kernel image, DTB, initrd, firmware
+ * reservations and the allocator's own metadata).
+ */
+#ifndef KENIX_MM_FRAMES_H
+#define KENIX_MM_FRAMES_H
+
+#include <stdint.h>
+
+void frames_init(void);
+/* 2^order contiguous, naturally aligned frames; returns the PA, 0 when out of memory. */
+uint64_t frame_alloc(unsigned order);
+void frame_free(uint64_t pa, unsigned order);
+uint64_t frames_free_pages(void);
+uint64_t frames_total_pages(void);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * Kernel heap: kmalloc/kfree for kernel objects. Small sizes come from
+ * per-size-class slabs (one page each), large ones straight from the frame
+ * allocator. Memory is reached through the linear map.
+ */
+#ifndef KENIX_MM_HEAP_H
+#define KENIX_MM_HEAP_H
+
+#include <stddef.h>
+
+void *kmalloc(size_t size);   /* 16-byte aligned; NULL when out of memory */
+void *kzalloc(size_t size);
+void kfree(void *ptr);        /* kfree(NULL) does nothing */
+/* Exercises the heap at boot; prints "heap: self-test ok" or panics. */
+void heap_selftest(void);
+
+#endif
