@@ -165,8 +165,8 @@ void kfree(void *ptr)
 
 void heap_selftest(void)
 {
-    enum { N = 64 };
-    static const size_t sizes[] = { 1, 16, 17, 100, 512, 2048, 3000, 9000, 70000 };
+    enum { N = 36 };
+    static const size_t sizes[] = { 1, 16, 17, 100, 512, 2048, 3000, 9000, 20000 };
     void *ptrs[N];
     uint64_t before = frames_free_pages();
     for (unsigned i = 0; i < N; i++) {

@@ -25,10 +25,12 @@ uint64_t timer_counter(void)
 
 uint64_t timer_counter_to_us(uint64_t count)
 {
-    if (!frequency)
+    /* Usable before timer_init: the counter runs from reset. */
+    uint64_t f = frequency ? frequency : read_sysreg(cntfrq_el0);
+    if (!f)
         return 0;
     /* Split to avoid overflowing count * 10^6 after a few days of uptime. */
-    return (count / frequency) * 1000000 + (count % frequency) * 1000000 / frequency;
+    return (count / f) * 1000000 + (count % f) * 1000000 / f;
 }
 
 uint64_t timer_frequency(void)
