@@ -22,8 +22,11 @@
 
 static void report_machine(void)
 {
+    /* The counter runs from reset, so this is boot-to-banner time (guest instructions under -icount shift=0). */
+    uint64_t banner_us = timer_counter_to_us(timer_counter());
     kprintf("Kenix %s (aarch64)\n", KENIX_VERSION_STRING);
-    kprintf("boot: entered at EL%u, running at EL%lu\n", boot_info.entered_el, (read_sysreg(CurrentEL) >> 2) & 3);
+    kprintf("boot: entered at EL%u, running at EL%lu, banner %lu us after reset\n", boot_info.entered_el,
+            (read_sysreg(CurrentEL) >> 2) & 3, banner_us);
     int root = fdt_root(&boot_fdt);
     const char *model = fdt_prop_string(&boot_fdt, root, "model");
     kprintf("dtb: 0x%lx (%u bytes) model \"%s\"\n", boot_info.dtb_pa, boot_info.dtb_size, model ? model : "?");

@@ -7,8 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Output goes to the console when buf is NULL. No function pointers here:
+ * this runs before the MMU is on, where a stored pointer (a link-time VA)
+ * would not be callable. */
 struct sink {
-    void (*put)(struct sink *s, char c);
     char *buf;
     size_t size;
     size_t len;
@@ -16,7 +18,10 @@ struct sink {
 
 static void emit(struct sink *s, char c)
 {
-    s->put(s, c);
+    if (!s->buf)
+        console_putc(c);
+    else if (s->len + 1 < s->size)
+        s->buf[s->len] = c;
     s->len++;
 }
 
@@ -129,21 +134,9 @@ static int format(struct sink *s, const char *fmt, va_list ap)
     return (int)s->len;
 }
 
-static void put_console(struct sink *s, char c)
-{
-    (void)s;
-    console_putc(c);
-}
-
-static void put_buffer(struct sink *s, char c)
-{
-    if (s->len + 1 < s->size)
-        s->buf[s->len] = c;
-}
-
 int kvprintf(const char *fmt, va_list ap)
 {
-    struct sink s = { .put = put_console };
+    struct sink s = { 0, 0, 0 };
     return format(&s, fmt, ap);
 }
 
@@ -158,12 +151,13 @@ int kprintf(const char *fmt, ...)
 
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
-    struct sink s = { .put = put_buffer, .buf = buf, .size = size };
+    char nowhere;
+    struct sink s = { buf ? buf : &nowhere, buf ? size : 0, 0 };
     va_list ap;
     va_start(ap, fmt);
     format(&s, fmt, ap);
     va_end(ap);
-    if (size)
+    if (buf && size)
         buf[s.len < size ? s.len : size - 1] = '\0';
     return (int)s.len;
 }
