@@ -48,14 +48,3 @@ int dt_irq(const struct fdt *fdt, int node, unsigned index)
         return (int)(16 + num);
     return -1;
 }
-
-uint64_t dt_prop_addr(const struct fdt *fdt, int node, const char *name)
-{
-    uint32_t len;
-    const void *p = fdt_getprop(fdt, node, name, &len);
-    if (p && len == 4)
-        return fdt_be32(p);
-    if (p && len == 8)
-        return fdt_be64(p);
-    return 0;
-}

@@ -46,7 +46,12 @@ struct fdt {
     uint32_t num_rsv;      /* entries before the terminating (0, 0) */
 };
 
-/* Validates the blob (at most max_size bytes readable) and fills *fdt. */
+/*
+ * Validates the blob (at most max_size bytes readable) and fills *fdt. The
+ * structure block must be well formed: properties before subnodes, one root,
+ * FDT_END ending the block. On failure *fdt is cleared, and the accessors
+ * then return FDT_ERR_BADMAGIC (or NULL/false/def).
+ */
 int fdt_init(struct fdt *fdt, const void *blob, size_t max_size);
 const char *fdt_strerror(int err);
 
@@ -78,7 +83,8 @@ int fdt_find_compatible(const struct fdt *fdt, int after, const char *compat);
 int fdt_find_device_type(const struct fdt *fdt, int after, const char *type);
 int fdt_find_phandle(const struct fdt *fdt, uint32_t phandle);
 
-/* Properties. The returned pointer is into the blob and may be unaligned. */
+/* Properties. The returned pointer is into the blob and may be unaligned;
+ * NULL (and *len = 0) when absent. len may be NULL. */
 const void *fdt_getprop(const struct fdt *fdt, int node, const char *name, uint32_t *len);
 bool fdt_node_is_compatible(const struct fdt *fdt, int node, const char *compat);
 /* Cell `index` of a property as u32, or `def` when absent or too short. */

@@ -30,6 +30,7 @@ _head:
 
     .text
 primary_entry:
+    mrs     x22, cntvct_el0             /* counter at entry, for the boot-time report */
     mov     x19, x0                     /* DTB physical address */
     mrs     x20, CurrentEL
     lsr     x20, x20, #2                /* the EL we were entered at, for the report */
@@ -61,6 +62,7 @@ at_el1:
     /* Parse the DTB and build the page tables, still at the physical address. */
     mov     x0, x19
     mov     x1, x20
+    mov     x2, x22
     bl      early_boot                  /* returns the kimage VA - PA offset in x0 */
     mov     x21, x0
 

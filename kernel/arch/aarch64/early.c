@@ -45,9 +45,10 @@ static void collect_memory(const struct fdt *fdt)
     }
 }
 
-uint64_t early_boot(uint64_t dtb_pa, uint64_t entered_el)
+uint64_t early_boot(uint64_t dtb_pa, uint64_t entered_el, uint64_t entry_counter)
 {
     boot_info.entered_el = (unsigned)entered_el;
+    boot_info.entry_counter = entry_counter;
     boot_info.dtb_pa = dtb_pa;
 
     struct fdt fdt;
@@ -72,9 +73,10 @@ uint64_t early_boot(uint64_t dtb_pa, uint64_t entered_el)
 
     int chosen = fdt_path_offset(&fdt, "/chosen");
     if (chosen >= 0) {
-        boot_info.initrd_start = dt_prop_addr(&fdt, chosen, "linux,initrd-start");
-        boot_info.initrd_end = dt_prop_addr(&fdt, chosen, "linux,initrd-end");
-        if (boot_info.initrd_end <= boot_info.initrd_start)
+        /* QEMU writes these as one or two cells depending on the address. */
+        if (fdt_prop_number(&fdt, chosen, "linux,initrd-start", &boot_info.initrd_start) ||
+            fdt_prop_number(&fdt, chosen, "linux,initrd-end", &boot_info.initrd_end) ||
+            boot_info.initrd_end <= boot_info.initrd_start)
             boot_info.initrd_start = boot_info.initrd_end = 0;
     }
 

@@ -32,13 +32,12 @@ static pte_t *table_ptr(uint64_t pa)
 
 uint64_t pt_alloc_table(void)
 {
-    uint64_t pa = 0;
     if (pt_pool_used < PT_POOL_PAGES) {
+        /* Pool pages are still zero from boot.S clearing .bss. */
         uintptr_t addr = (uintptr_t)pt_pool[pt_pool_used++];
-        pa = mmu_on ? addr - kimage_voffset : addr; /* pre-MMU, addresses are PAs */
-    } else if (mmu_on) {
-        pa = frame_alloc(0);
+        return mmu_on ? addr - kimage_voffset : addr; /* pre-MMU, addresses are PAs */
     }
+    uint64_t pa = mmu_on ? frame_alloc(0) : 0;
     if (pa)
         memset(table_ptr(pa), 0, PAGE_SIZE);
     return pa;

@@ -18,6 +18,7 @@ struct boot_info {
     uint64_t dtb_pa;
     uint32_t dtb_size;
     unsigned entered_el;
+    uint64_t entry_counter;   /* CNTVCT at the first kernel instruction */
     uint64_t kimage_pa;       /* physical address of _text */
     uint64_t kimage_size;     /* _end - _text, including .bss */
     struct mem_range mem[BOOT_MAX_MEM];

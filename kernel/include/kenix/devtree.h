@@ -19,7 +19,5 @@ extern struct fdt boot_fdt;
 int dt_stdout_node(const struct fdt *fdt);
 /* Interrupt `index` of a node as a GIC INTID (SPI n -> 32+n, PPI n -> 16+n), or -1. */
 int dt_irq(const struct fdt *fdt, int node, unsigned index);
-/* A cell-sized value of 1 or 2 cells ("linux,initrd-start"), 0 when absent. */
-uint64_t dt_prop_addr(const struct fdt *fdt, int node, const char *name);
 
 #endif
