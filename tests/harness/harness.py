@@ -61,7 +61,8 @@ class Session:
                     self._eof = True
                     self._lock.notify_all()
                     return
-                self._text += chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
+                # Serial lines end in "\r\n", and a chunk may split the pair: drop every "\r".
+                self._text += chunk.decode("utf-8", errors="replace").replace("\r", "")
                 self._lock.notify_all()
 
     def transcript(self):

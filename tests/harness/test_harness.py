@@ -73,6 +73,16 @@ def consumes_matches():
             raise AssertionError("a consumed match was found twice")
 
 
+def crlf_split_across_reads():
+    # The serial console ends lines with CRLF; a read may end between the two.
+    script = ("import sys, time\n"
+              "sys.stdout.write('dtb: found\\r'); sys.stdout.flush(); time.sleep(0.3)\n"
+              "sys.stdout.write('\\nnext\\r\\n'); sys.stdout.flush()")
+    with fake(script) as s:
+        s.expect(r"^dtb: found$", timeout=3)
+        s.expect(r"^next$", timeout=3)
+
+
 def nonce_is_per_run():
     a, b = new_nonce(), new_nonce()
     assert a != b and len(a) == 16
@@ -114,6 +124,7 @@ case("expect finds output", expects_output)
 case("expect times out with the last output", times_out)
 case("expect notices an exited emulator", notices_exit)
 case("matched output is consumed", consumes_matches)
+case("CRLF split across reads", crlf_split_across_reads)
 case("nonce differs per run", nonce_is_per_run)
 case("emulator and children killed on failure", always_kills)
 print(f"{passed} passed, {failed} failed")

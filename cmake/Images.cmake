@@ -1,0 +1,59 @@
+# Boot-time images, part of the default build:
+#   ${KENIX_INITRD}    cpio newc initrd: /bin/busybox, /bin/hello, /bin/trap, /etc/motd
+#   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
+# Both are rebuilt only when an input changed (the inputs are declared byproducts
+# of the guest/busybox steps, and those are restat'ed by Ninja).
+
+set(KENIX_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
+set(KENIX_INITRD ${KENIX_IMAGES_DIR}/initrd.cpio)
+set(KENIX_DISK_IMG ${KENIX_IMAGES_DIR}/disk.img)
+set(KENIX_DISK_MIB 64)   # FAT32 needs >= 33 MiB at 512-byte clusters; 64 leaves room
+
+find_program(KENIX_MKFS_FAT mkfs.fat PATHS /usr/sbin /sbin REQUIRED)
+find_program(KENIX_FSCK_FAT fsck.fat PATHS /usr/sbin /sbin REQUIRED)
+find_program(KENIX_MCOPY mcopy REQUIRED)
+
+# Contents written by CMake: file(CONFIGURE) rewrites a file only when its text
+# changes, so these never make the images stale on their own.
+set(KENIX_MOTD ${KENIX_IMAGES_DIR}/root/etc/motd)
+file(CONFIGURE OUTPUT ${KENIX_MOTD} CONTENT
+"Welcome to Kenix @PROJECT_VERSION@, a microkernel for AArch64.
+BusyBox is in /bin; try `busybox --list`.
+" @ONLY)
+
+set(KENIX_DISK_README ${KENIX_IMAGES_DIR}/disk/README.TXT)
+file(CONFIGURE OUTPUT ${KENIX_DISK_README} CONTENT
+"Kenix test disk (FAT32). The tests read this file back byte for byte.
+" @ONLY)
+set(KENIX_DISK_LONGNAME "${KENIX_IMAGES_DIR}/disk/A file with a long name.txt")
+file(CONFIGURE OUTPUT ${KENIX_DISK_LONGNAME} CONTENT
+"This name needs VFAT long-file-name entries.
+" @ONLY)
+
+add_custom_command(
+    OUTPUT  ${KENIX_INITRD}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
+            /bin/busybox=${KENIX_BUSYBOX}
+            /bin/hello=${KENIX_GUEST_DIR}/hello
+            /bin/trap=${KENIX_GUEST_DIR}/trap
+            /etc/motd=${KENIX_MOTD}
+            /dev/ /proc/ /tmp/
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX}
+            ${KENIX_GUEST_DIR}/hello ${KENIX_GUEST_DIR}/trap ${KENIX_MOTD}
+            busybox guest
+    COMMENT "Writing the initrd ${KENIX_INITRD}"
+    VERBATIM)
+
+add_custom_command(
+    OUTPUT  ${KENIX_DISK_IMG}
+    COMMAND ${CMAKE_COMMAND} -E env MKFS_FAT=${KENIX_MKFS_FAT} FSCK_FAT=${KENIX_FSCK_FAT}
+            ${CMAKE_SOURCE_DIR}/cmake/mkfatimg.sh ${KENIX_DISK_IMG} ${KENIX_DISK_MIB} KENIX
+            /README.TXT=${KENIX_DISK_README}
+            "/A file with a long name.txt=${KENIX_DISK_LONGNAME}"
+            /bin/hello=${KENIX_GUEST_DIR}/hello
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkfatimg.sh ${KENIX_DISK_README} ${KENIX_DISK_LONGNAME}
+            ${KENIX_GUEST_DIR}/hello guest
+    COMMENT "Writing the FAT32 disk image ${KENIX_DISK_IMG}"
+    VERBATIM)
+
+add_custom_target(images ALL DEPENDS ${KENIX_INITRD} ${KENIX_DISK_IMG})

@@ -1,0 +1,69 @@
+# Programs built against the sysroot: the in-guest C programs (a CMake project using
+# cmake/kenix-user.cmake) and third-party ports, BusyBox first.
+#
+# Outputs:
+#   ${KENIX_GUEST_DIR}/hello, .../trap      in-guest programs
+#   ${KENIX_BUSYBOX}                         static BusyBox (stripped)
+
+include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
+
+# --- in-guest programs --------------------------------------------------------------
+set(KENIX_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
+set(KENIX_GUEST_PROGRAMS hello trap)
+list(TRANSFORM KENIX_GUEST_PROGRAMS PREPEND ${KENIX_GUEST_DIR}/ OUTPUT_VARIABLE _kenix_guest_outputs)
+
+set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS guest)
+
+ExternalProject_Add(guest
+    SOURCE_DIR        ${CMAKE_SOURCE_DIR}/tests/guest
+    BINARY_DIR        ${KENIX_GUEST_DIR}
+    CMAKE_ARGS        ${KENIX_SUBBUILD_COMMON_ARGS}
+                      -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/kenix-user.cmake
+                      -DKENIX_SYSROOT=${KENIX_SYSROOT}
+    INSTALL_COMMAND   ""
+    BUILD_ALWAYS      ON
+    BUILD_BYPRODUCTS  ${_kenix_guest_outputs}
+    DEPENDS           musl)
+# Order only: ExternalProject's DEPENDS would also re-run guest's configure step
+# whenever libkenix's (always-run) build finishes. The guest build tracks
+# libkenix.a and the headers itself.
+add_dependencies(guest libkenix)
+unset(_kenix_guest_outputs)
+
+# --- BusyBox --------------------------------------------------------------------------
+# Kbuild, built out of tree (make O=...). Its tools must all be LLVM's: the host's
+# binutils are x86-only. HOSTCC=clang so no host gcc is needed (TOOLCHAIN-NOTES §4).
+set(KENIX_BUSYBOX_DIR ${CMAKE_BINARY_DIR}/ports/busybox)
+set(KENIX_BUSYBOX ${KENIX_BUSYBOX_DIR}/busybox)
+set(KENIX_BUSYBOX_MAKE
+    make -C <SOURCE_DIR> O=<BINARY_DIR>
+    HOSTCC=clang AR=llvm-ar NM=llvm-nm STRIP=llvm-strip OBJCOPY=llvm-objcopy OBJDUMP=llvm-objdump
+    "CC=clang --config ${KENIX_SYSROOT}/aarch64-linux-musl.cfg")
+
+ExternalProject_Add(busybox
+    PREFIX            ${CMAKE_BINARY_DIR}/ports/busybox-ep
+    SOURCE_DIR        ${CMAKE_BINARY_DIR}/ports/busybox-src
+    BINARY_DIR        ${KENIX_BUSYBOX_DIR}
+    DOWNLOAD_COMMAND  ${KENIX_FETCH_ENV} ${KENIX_TOOLCHAIN_DIR}/unpack-source.sh busybox <SOURCE_DIR>
+    UPDATE_COMMAND    ""
+    PATCH_COMMAND     ${KENIX_TOOLCHAIN_DIR}/apply-patches.sh ${CMAKE_SOURCE_DIR}/ports/busybox/patches <SOURCE_DIR>
+    # defconfig + our fragment + oldconfig, from a clean tree: configure runs only when
+    # the source, the fragment or the sysroot changed, and then no old object may survive
+    # (BusyBox never relinks because libc.a changed).
+    CONFIGURE_COMMAND ${KENIX_BUSYBOX_MAKE} mrproper
+              COMMAND ${KENIX_BUSYBOX_MAKE} defconfig
+              COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/kconfig_merge.py
+                          <BINARY_DIR>/.config ${CMAKE_SOURCE_DIR}/ports/busybox/kenix.config
+                          -- ${KENIX_BUSYBOX_MAKE} oldconfig
+    BUILD_COMMAND     ${KENIX_BUSYBOX_MAKE} -j${KENIX_NPROC}
+    INSTALL_COMMAND   ""
+    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX}
+    LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_CONFIGURE ON  LOG_BUILD ON
+    LOG_OUTPUT_ON_FAILURE ON
+    DEPENDS           musl)
+
+kenix_restart_on_patch_change(busybox ${CMAKE_SOURCE_DIR}/ports/busybox/patches)
+ExternalProject_Add_StepDependencies(busybox configure
+    ${CMAKE_SOURCE_DIR}/ports/busybox/kenix.config
+    ${CMAKE_SOURCE_DIR}/cmake/kconfig_merge.py
+    ${KENIX_SYSROOT_STAMP})

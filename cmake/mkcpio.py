@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Write a cpio archive in the "newc" format (the Linux initramfs format).
+
+    mkcpio.py -o OUT [--mtime N] ENTRY...
+
+ENTRY is one of
+    /path/in/archive=HOSTFILE          regular file, mode from the host file (0755 or 0644)
+    /path/in/archive=HOSTFILE:MODE     regular file with an octal mode
+    /path/in/archive/                  directory (0755)
+    /path/in/archive->TARGET           symbolic link
+Parent directories are added automatically. Owners are root, the mtime is fixed
+(0 unless --mtime or SOURCE_DATE_EPOCH says otherwise) and entries are sorted,
+so the same inputs always give the same bytes. The file is written beside OUT
+and renamed over it, so a reader never sees half an archive.
+"""
+import argparse
+import os
+import stat
+import sys
+
+S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
+
+
+def header(ino, mode, nlink, mtime, size, name):
+    """The 110-byte newc header: magic plus 13 eight-digit hex fields."""
+    fields = [ino, mode, 0, 0, nlink, mtime, size, 0, 0, 0, 0, len(name) + 1, 0]
+    return b"070701" + b"".join(b"%08X" % f for f in fields)
+
+
+def pad4(n):
+    return b"\0" * (-n % 4)
+
+
+def record(ino, mode, nlink, mtime, name, data):
+    encoded = name.encode()
+    head = header(ino, mode, nlink, mtime, len(data), encoded) + encoded + b"\0"
+    return head + pad4(len(head)) + data + pad4(len(data))
+
+
+def parse_entries(specs):
+    """Returns {archive path without leading '/': (type, mode, data)}."""
+    entries = {}
+
+    def add_parents(path):
+        parts = path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            entries.setdefault("/".join(parts[:i]), (S_IFDIR, 0o755, b""))
+
+    for spec in specs:
+        if "->" in spec:
+            path, target = spec.split("->", 1)
+            kind, mode, data = S_IFLNK, 0o777, target.encode()
+        elif "=" in spec:
+            path, source = spec.split("=", 1)
+            mode = None
+            if ":" in source and os.path.sep not in source.rsplit(":", 1)[1]:
+                source, mode_text = source.rsplit(":", 1)
+                mode = int(mode_text, 8)
+            with open(source, "rb") as f:
+                data = f.read()
+            if mode is None:
+                mode = 0o755 if os.stat(source).st_mode & stat.S_IXUSR else 0o644
+            kind = S_IFREG
+        elif spec.endswith("/"):
+            path, kind, mode, data = spec, S_IFDIR, 0o755, b""
+        else:
+            sys.exit(f"mkcpio: cannot parse entry {spec!r}")
+        path = path.strip("/")
+        if not path or ".." in path.split("/"):
+            sys.exit(f"mkcpio: bad archive path in {spec!r}")
+        if path in entries and entries[path][0] != S_IFDIR:
+            sys.exit(f"mkcpio: {path} given twice")
+        add_parents(path)
+        entries[path] = (kind, mode, data)
+    return entries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--mtime", type=int,
+                        default=int(os.environ.get("SOURCE_DATE_EPOCH", "0")))
+    parser.add_argument("entries", nargs="+")
+    args = parser.parse_args()
+
+    entries = parse_entries(args.entries)
+    out = bytearray()
+    for ino, path in enumerate(sorted(entries), start=1):
+        kind, mode, data = entries[path]
+        nlink = 2 if kind == S_IFDIR else 1
+        out += record(ino, kind | mode, nlink, args.mtime, path, data)
+    out += record(0, 0, 1, 0, "TRAILER!!!", b"")
+
+    tmp = args.output + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(out)
+    os.replace(tmp, args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+#include <kenix/libkenix.h>
+
+const char *kenix_libkenix_version(void)
+{
+    return KENIX_VERSION_STRING;
+}
