@@ -3,17 +3,35 @@
 
 As a program it boots Kenix on this terminal (what `./kenix run` and
 `./kenix debug` call); as a module it gives the test harness the same command
-line, so what the tests boot is what a developer boots.
+line through qemu_argv(), so what the tests boot is what a developer boots.
+
+    kenix_qemu.py [--build-dir DIR] [--mem SIZE] [--gic {2,3}] [--el2]
+                  [--append STR] [--icount] [--gdb PORT] [--no-initrd] [--no-disk]
+                  [--qemu PATH] [--dry-run] [-- RAW QEMU ARGS...]
 """
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
+# The CMake cache variable KENIX_QEMU_SYSTEM reaches the tests through this
+# variable, so a QEMU outside PATH works for `./kenix run` and ctest alike.
+QEMU_ENV = "KENIX_QEMU_SYSTEM"
+
+
+def default_qemu():
+    return os.environ.get(QEMU_ENV) or "qemu-system-aarch64"
+
 
 def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=False,
-              gdb_port=None, initrd=True, disk=True, extra=(), interactive=True,
-              qemu="qemu-system-aarch64"):
+              gdb_port=None, initrd=True, disk=True, extra=(), interactive=True, qemu=None):
+    """The QEMU argv for booting the kernel in build_dir.
+
+    interactive=True puts the serial port and the monitor on the terminal
+    (Ctrl-A X quits); False gives the harness a bare serial console on stdio.
+    The initrd and disk are added when they have been built, unless disabled.
+    """
     build = Path(build_dir)
     kernel = build / "kernel" / "kenix.img"
     if not kernel.exists():
@@ -23,14 +41,18 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
         machine += f",gic-version={gic}"
     if el2:
         machine += ",virtualization=on"  # the kernel is entered at EL2; PSCI goes through SMC
-    argv = [qemu, "-M", machine, "-cpu", "cortex-a72", "-m", str(mem),
-            "-nographic", "-no-reboot",
+    argv = [qemu or default_qemu(), "-M", machine, "-cpu", "cortex-a72", "-m", str(mem),
+            "-nographic",
+            # A guest reset ends QEMU instead of rebooting: a reset loop must not
+            # outlive a test, and an interactive user gets the terminal back.
+            "-no-reboot",
             # No default NIC: it would need efi-virtio.rom, and netdev is not there yet.
             "-nic", "none",
             "-kernel", str(kernel)]
     if interactive:
         argv += ["-serial", "mon:stdio"]  # Ctrl-A X quits, Ctrl-A C for the monitor
     else:
+        # No monitor: nothing the guest prints or the harness sends can reach it.
         argv += ["-serial", "stdio", "-monitor", "none"]
     image = build / "images" / "initrd.cpio"
     if initrd and image.exists():
@@ -41,7 +63,7 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
         argv += ["-drive", f"if=none,file={image},format=raw,id=hd0,snapshot=on",
                  "-device", "virtio-blk-device,drive=hd0"]
     if append:
-        argv += ["-append", append]
+        argv += ["-append", append]  # QEMU puts it in /chosen/bootargs
     if icount:
         argv += ["-icount", "shift=0"]  # 1 ns of guest time per instruction
     if gdb_port:
@@ -49,30 +71,46 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
     return argv + list(extra)
 
 
-def main():
-    ap = argparse.ArgumentParser(description="Boot Kenix in QEMU on this terminal (Ctrl-A X quits).")
-    ap.add_argument("--build-dir", default="build")
+def parser():
+    ap = argparse.ArgumentParser(
+        description="Boot Kenix in QEMU on this terminal (Ctrl-A X quits).",
+        epilog="Raw QEMU arguments go after `--`, e.g. `-- -smp 2 -d int`.")
+    ap.add_argument("--build-dir", default="build", help="the build tree (default: build)")
     ap.add_argument("--mem", default="128M", help="guest RAM (QEMU -m), default 128M")
-    ap.add_argument("--gic", choices=["2", "3"], help="GIC version (QEMU's default is 2)")
+    ap.add_argument("--gic", choices=["2", "3"], help="GIC version (not passed: QEMU's default, GICv2)")
     ap.add_argument("--el2", action="store_true", help="enter the kernel at EL2 (virtualization=on)")
     ap.add_argument("--append", default="", help="kernel command line")
     ap.add_argument("--icount", action="store_true", help="-icount shift=0: guest time counts instructions")
-    ap.add_argument("--gdb", type=int, metavar="PORT", help="wait for gdb on 127.0.0.1:PORT")
-    ap.add_argument("--no-initrd", action="store_true")
-    ap.add_argument("--no-disk", action="store_true")
+    ap.add_argument("--gdb", type=int, metavar="PORT", help="stop at reset and wait for gdb on 127.0.0.1:PORT")
+    ap.add_argument("--no-initrd", action="store_true", help="boot without images/initrd.cpio")
+    ap.add_argument("--no-disk", action="store_true", help="boot without images/disk.img")
+    ap.add_argument("--qemu", default=None, help=f"the emulator (default: ${QEMU_ENV} or qemu-system-aarch64)")
+    ap.add_argument("--dry-run", action="store_true", help="print the QEMU command instead of running it")
     ap.add_argument("extra", nargs="*", help="raw QEMU arguments (after --)")
-    args = ap.parse_args()
+    return ap
+
+
+def main(args=None):
+    args = parser().parse_args(args)
     try:
-        argv = qemu_argv(args.build_dir, args.mem, args.gic, args.el2, args.append, args.icount,
-                         args.gdb, not args.no_initrd, not args.no_disk, args.extra)
+        argv = qemu_argv(args.build_dir, mem=args.mem, gic=args.gic, el2=args.el2,
+                         append=args.append, icount=args.icount, gdb_port=args.gdb,
+                         initrd=not args.no_initrd, disk=not args.no_disk, extra=args.extra,
+                         interactive=True, qemu=args.qemu)
     except FileNotFoundError as e:
         sys.exit(f"kenix_qemu: {e}")
+    if args.dry_run:
+        print(shlex.join(argv))
+        return
     if args.gdb:
-        elf = Path(args.build_dir).resolve() / "kernel" / "kenix.elf"
-        print(f"kenix_qemu: waiting for gdb: gdb-multiarch {elf} -ex 'target remote :{args.gdb}'",
-              file=sys.stderr)
+        elf = Path(args.build_dir) / "kernel" / "kenix.elf"
+        print(f"kenix_qemu: QEMU waits for gdb; attach with:\n"
+              f"  gdb-multiarch {elf} -ex 'target remote :{args.gdb}'", file=sys.stderr)
     print("kenix_qemu: Ctrl-A X quits", file=sys.stderr)
-    os.execvp(argv[0], argv)
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as e:
+        sys.exit(f"kenix_qemu: cannot run {argv[0]}: {e}")
 
 
 if __name__ == "__main__":

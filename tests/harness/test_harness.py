@@ -1,78 +1,125 @@
 #!/usr/bin/env python3
-"""Self-test of the harness against a fake emulator (a Python child process).
+"""Self-test of the harness; needs no QEMU and no kernel.
 
-Checks that expect() finds output, times out with a clear failure, notices an
-emulator that exits, that the nonce marker cannot be satisfied by another
-run's output, and that the emulator (and its children) are always killed.
+Session: expect() finds output, times out with the last output, honours the
+deadline, notices an exited emulator, consumes matches, copes with CRLF split
+across reads, sends input, and always kills the emulator and its children.
+kenix_qemu: the argv that `./kenix run` and the scenarios rely on.
+run_scenario: end to end against fake_qemu.py: the nonce travels through
+-append, pass/fail exit codes, the transcript on failure, the log file, the
+scenario deadline, and SIGTERM killing the emulator.
 """
+import atexit
 import os
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 from harness import ScenarioFailure, Session, new_nonce  # noqa: E402
+from kenix_qemu import qemu_argv  # noqa: E402
 
 passed = failed = 0
 
 
-def case(name, fn):
+def case(fn):
     global passed, failed
+    name = fn.__name__.replace("_", " ")
     try:
         fn()
-        print(f"ok   {name}")
+        print(f"ok   {name}", flush=True)
         passed += 1
     except Exception as e:  # a failing case reports and the run goes on
-        print(f"FAIL {name}: {e}")
+        print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
         failed += 1
+    return fn
 
 
 def fake(script, deadline=10.0):
-    return Session([sys.executable, "-u", "-c", script], deadline=deadline)
+    return Session([sys.executable, "-u", "-c", script], deadline=time.monotonic() + deadline)
 
 
-def expects_output():
-    with fake("import time\nprint('hello'); time.sleep(0.2); print('marker 42')") as s:
-        assert s.expect(r"hello")
-        assert s.expect(r"marker (\d+)").group(1) == "42"
-        assert s.wait_exit(5) == 0
+def fails(fn, *words):
+    """Runs fn, which must raise ScenarioFailure mentioning every word."""
+    try:
+        fn()
+    except ScenarioFailure as e:
+        for w in words:
+            assert w in str(e), f"{w!r} not in failure message {str(e)[:300]!r}"
+        return str(e)
+    raise AssertionError("no ScenarioFailure")
 
 
-def times_out():
-    with fake("import time\nprint('x'); time.sleep(30)") as s:
-        t = time.monotonic()
+def gone(pid, wait=2.5):
+    end = time.monotonic() + wait
+    while time.monotonic() < end:
         try:
-            s.expect(r"never", timeout=0.5)
-        except ScenarioFailure as e:
-            assert "timed out" in str(e) and "x" in str(e)
-        else:
-            raise AssertionError("expect() did not time out")
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # A killed child of a dead parent may linger as a zombie until reaped.
+        try:
+            if open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# -- Session ----------------------------------------------------------------
+
+@case
+def expect_finds_output_and_exit_status():
+    with fake("import sys, time\nprint('hello'); time.sleep(0.2); print('marker 42'); sys.exit(7)") as s:
+        assert s.expect(r"^hello$")
+        m = s.expect(r"marker (\d+)")
+        assert m.group(1) == "42"
+        assert 0 < s.arrival(m) < 5
+        assert s.wait_exit(5) == 7
+
+
+@case
+def expect_times_out_with_the_last_output():
+    with fake("import time\nprint('last words'); time.sleep(30)") as s:
+        t = time.monotonic()
+        fails(lambda: s.expect(r"never", timeout=0.5), "timed out", "last words")
         assert time.monotonic() - t < 3
 
 
-def notices_exit():
+@case
+def deadline_bounds_every_wait():
+    with fake("import time\ntime.sleep(30)", deadline=0.5) as s:
+        t = time.monotonic()
+        fails(lambda: s.expect(r"never", timeout=20), "deadline")
+        fails(lambda: s.wait_exit(20), "did not exit")
+        assert time.monotonic() - t < 3
+
+
+@case
+def expect_notices_an_exited_emulator():
     with fake("print('bye')") as s:
-        try:
-            s.expect(r"never", timeout=5)
-        except ScenarioFailure as e:
-            assert "exited" in str(e)
-        else:
-            raise AssertionError("expect() did not notice the exit")
+        fails(lambda: s.expect(r"never", timeout=5), "exited", "bye")
 
 
-def consumes_matches():
+@case
+def matched_output_is_consumed():
     with fake("print('one'); print('two')") as s:
         s.expect(r"one")
         s.expect(r"two")
-        try:
-            s.expect(r"one", timeout=0.5)  # already consumed: must not match again
-        except ScenarioFailure:
-            pass
-        else:
-            raise AssertionError("a consumed match was found twice")
+        fails(lambda: s.expect(r"one", timeout=0.5))
+        assert s.count(r"one") == 1  # count(), find() and expect_not() see the whole transcript
+        assert s.find(r"^(o)ne$").group(1) == "o"
+        fails(lambda: s.find(r"^three$"), "expected /^three$/", "two")
+        fails(lambda: s.expect_not(r"^two$"), "unexpected")
 
 
+@case
 def crlf_split_across_reads():
     # The serial console ends lines with CRLF; a read may end between the two.
     script = ("import sys, time\n"
@@ -83,49 +130,291 @@ def crlf_split_across_reads():
         s.expect(r"^next$", timeout=3)
 
 
+@case
+def invalid_utf8_is_replaced():
+    with fake("import sys\nsys.stdout.buffer.write(b'bad \\xff byte\\n')") as s:
+        s.expect("^bad \ufffd byte$", timeout=3)
+
+
+@case
+def send_reaches_the_console():
+    with fake("import sys\nfor l in sys.stdin:\n    print('got', l.strip(), flush=True)") as s:
+        s.send("ping\n")
+        s.expect(r"^got ping$", timeout=3)
+    fails(lambda: s.send("late\n"), "exited")
+
+
+@case
 def nonce_is_per_run():
     a, b = new_nonce(), new_nonce()
-    assert a != b and len(a) == 16
+    assert a != b and len(a) == 16 and int(a, 16) >= 0
     with fake(f"print('KENIX-BOOT-OK nonce={a}')") as s:
-        try:
-            s.expect(rf"KENIX-BOOT-OK nonce={b}\b", timeout=1)
-        except ScenarioFailure:
-            pass
-        else:
-            raise AssertionError("another run's nonce matched")
+        fails(lambda: s.expect(rf"^KENIX-BOOT-OK nonce={b}$", timeout=1))
 
 
-def always_kills():
+@case
+def emulator_and_children_killed_on_exception():
     with tempfile.TemporaryDirectory() as d:
         pidfile = os.path.join(d, "child")
-        script = ("import os, subprocess, sys, time\n"
-                  f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        script = ("import subprocess, sys, time\n"
+                  "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
                   f"open({pidfile!r}, 'w').write(str(p.pid))\n"
-                  "print('ready'); time.sleep(60)")
+                  "print('ready', flush=True); time.sleep(60)")
         try:
             with fake(script) as s:
-                s.expect("ready")
-                raise RuntimeError("scenario blew up")
-        except RuntimeError:
+                s.expect("ready", timeout=5)
+                raise KeyboardInterrupt  # not an Exception: the kill must not depend on that
+        except KeyboardInterrupt:
             pass
         assert s.proc.poll() is not None, "emulator still running"
-        child = int(open(pidfile).read())
-        for _ in range(50):
-            try:
-                os.kill(child, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
+        assert gone(int(open(pidfile).read())), "the emulator's child survived"
+
+
+@case
+def missing_emulator_is_a_scenario_failure():
+    def start():
+        with Session(["/nonexistent/qemu-system-aarch64"]):
+            pass
+    fails(start, "cannot start")
+
+
+# -- kenix_qemu ---------------------------------------------------------------
+
+def fake_build(initrd=True, disk=True):
+    d = tempfile.mkdtemp(prefix="kenix-harness-")
+    atexit.register(shutil.rmtree, d, True)
+    for rel, wanted in (("kernel/kenix.img", True), ("images/initrd.cpio", initrd), ("images/disk.img", disk)):
+        if wanted:
+            os.makedirs(os.path.join(d, os.path.dirname(rel)), exist_ok=True)
+            open(os.path.join(d, rel), "wb").close()
+    return d
+
+
+def after(argv, flag):
+    return argv[argv.index(flag) + 1]
+
+
+@case
+def qemu_argv_defaults():
+    b = fake_build()
+    a = qemu_argv(b, interactive=False, qemu="q")
+    assert a[0] == "q" and after(a, "-M") == "virt" and after(a, "-cpu") == "cortex-a72"
+    assert after(a, "-m") == "128M" and "-nographic" in a
+    assert after(a, "-kernel") == f"{b}/kernel/kenix.img"
+    assert after(a, "-serial") == "stdio" and after(a, "-monitor") == "none"
+    assert after(a, "-initrd") == f"{b}/images/initrd.cpio"
+    assert after(a, "-drive") == f"if=none,file={b}/images/disk.img,format=raw,id=hd0,snapshot=on"
+    assert after(a, "-device") == "virtio-blk-device,drive=hd0"
+    for absent in ("-append", "-icount", "-S", "-gdb"):
+        assert absent not in a, absent
+
+
+@case
+def qemu_argv_options():
+    b = fake_build()
+    a = qemu_argv(b, mem="2G", gic="3", el2=True, append="kenix.test=ticks", icount=True,
+                  gdb_port=4321, initrd=False, disk=False, extra=["-smp", "2"], qemu="q")
+    assert after(a, "-M") == "virt,gic-version=3,virtualization=on" and after(a, "-m") == "2G"
+    assert after(a, "-append") == "kenix.test=ticks" and after(a, "-icount") == "shift=0"
+    assert "-S" in a and after(a, "-gdb") == "tcp:127.0.0.1:4321"
+    assert "-initrd" not in a and "-drive" not in a and a[-2:] == ["-smp", "2"]
+    assert after(a, "-serial") == "mon:stdio" and "-monitor" not in a
+
+
+@case
+def qemu_argv_skips_images_not_built():
+    a = qemu_argv(fake_build(initrd=False, disk=False), qemu="q")
+    assert "-initrd" not in a and "-drive" not in a
+
+
+@case
+def qemu_argv_needs_a_kernel():
+    b = fake_build()
+    os.remove(os.path.join(b, "kernel", "kenix.img"))
+    try:
+        qemu_argv(b)
+    except FileNotFoundError as e:
+        assert "build first" in str(e)
+    else:
+        raise AssertionError("no error without a kernel")
+
+
+@case
+def qemu_from_the_environment():
+    old = os.environ.get("KENIX_QEMU_SYSTEM")
+    os.environ["KENIX_QEMU_SYSTEM"] = "/opt/qemu/bin/qemu-system-aarch64"
+    try:
+        assert qemu_argv(fake_build())[0] == "/opt/qemu/bin/qemu-system-aarch64"
+    finally:
+        if old is None:
+            del os.environ["KENIX_QEMU_SYSTEM"]
         else:
-            raise AssertionError("the emulator's child survived")
+            os.environ["KENIX_QEMU_SYSTEM"] = old
 
 
-case("expect finds output", expects_output)
-case("expect times out with the last output", times_out)
-case("expect notices an exited emulator", notices_exit)
-case("matched output is consumed", consumes_matches)
-case("CRLF split across reads", crlf_split_across_reads)
-case("nonce differs per run", nonce_is_per_run)
-case("emulator and children killed on failure", always_kills)
+@case
+def cli_as_kenix_run_calls_it():
+    b = fake_build()
+    out = subprocess.run([sys.executable, str(HERE / "kenix_qemu.py"), "--build-dir", b, "--mem", "256M",
+                          "--gic", "2", "--el2", "--append", "a=1 b", "--icount", "--gdb", "1234",
+                          "--no-disk", "--qemu", "q", "--dry-run", "--", "-smp", "2", "--el2"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip()
+    assert line.startswith("q -M virt,gic-version=2,virtualization=on -cpu cortex-a72 -m 256M"), line
+    assert "-append 'a=1 b'" in line and "-icount shift=0" in line and "-S -gdb tcp:127.0.0.1:1234" in line
+    assert "-serial mon:stdio" in line and "-initrd" in line and "-drive" not in line
+    assert line.endswith("-smp 2 --el2"), line  # after --, everything is QEMU's
+
+
+# -- run_scenario, end to end ---------------------------------------------------
+
+SCENARIOS = '''
+from scenario import check, scenario
+
+@scenario("fake.ok", labels=("boot", "extra"))
+def ok(ctx):
+    with ctx.boot("fake.mode=ok") as s:
+        s.expect(r'^cmdline: "kenix.nonce=' + ctx.nonce + ' fake.mode=ok"$')
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "exit status 0")
+
+@scenario("fake.wrongnonce")
+def wrong(ctx):
+    with ctx.boot("fake.mode=wrongnonce") as s:
+        s.expect(ctx.success_marker(), timeout=2)
+
+@scenario("fake.hang", timeout=7)
+def hang(ctx):
+    with ctx.boot("fake.mode=hang fake.pidfile=" + ctx.build_dir.as_posix() + "/child") as s:
+        s.expect("^hanging$")
+        s.expect("never")
+
+@scenario("fake.echo")
+def echo(ctx):
+    with ctx.boot("fake.mode=echo") as s:
+        s.send("hi\\nquit\\n")
+        s.expect("^echo: hi$")
+        check(s.wait_exit() == 0, "exit status 0")
+
+@scenario("fake.status")
+def status(ctx):
+    with ctx.boot("fake.mode=status fake.status=3") as s:
+        check(s.wait_exit() == 0, "exit status 0")
+'''
+
+
+def runner():
+    """A build dir with a kernel, a scenario dir, and a wrapper that runs fake_qemu.py."""
+    build = fake_build(initrd=False, disk=False)
+    sdir = os.path.join(build, "scenarios")
+    os.makedirs(sdir)
+    with open(os.path.join(sdir, "fake.py"), "w") as f:
+        f.write(SCENARIOS)
+    wrapper = os.path.join(build, "qemu")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "fake_qemu.py"}" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    return build, [sys.executable, str(HERE / "run_scenario.py"), "--build-dir", build,
+                   "--scenario-dir", sdir, "--qemu", wrapper]
+
+
+def run(cmd, timeout=20):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+@case
+def runner_lists_for_cmake():
+    _, cmd = runner()
+    out = run(cmd + ["--list-cmake"])
+    assert out.returncode == 0, out.stderr
+    assert "fake.ok|boot,extra|60" in out.stdout.split("\n"), out.stdout
+    assert "fake.hang|fake|7" in out.stdout.split("\n"), out.stdout
+    assert run(cmd + ["--list"]).stdout.split()[:2] == ["fake.echo", "fake.hang"]
+    assert run(cmd + ["no.such"]).returncode == 2
+
+
+@case
+def runner_passes_with_this_runs_nonce():
+    build, cmd = runner()
+    out = run(cmd + ["fake.ok"])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "PASS fake.ok" in out.stdout and "ok: exit status 0" in out.stdout
+    assert "saw: KENIX-BOOT-OK nonce=" in out.stdout
+    log = open(os.path.join(build, "tests", "logs", "fake.ok.log")).read()
+    assert "KENIX-BOOT-OK nonce=" in log and "-append 'kenix.nonce=" in log
+
+
+@case
+def runner_fails_on_another_nonce_and_prints_the_transcript():
+    _, cmd = runner()
+    out = run(cmd + ["fake.wrongnonce"])
+    assert out.returncode == 1, out.stdout
+    assert "FAIL fake.wrongnonce" in out.stdout
+    assert "--- console transcript 1/1" in out.stdout and "nonce=0123456789abcdef" in out.stdout
+
+
+@case
+def runner_fails_on_exit_status():
+    _, cmd = runner()
+    out = run(cmd + ["fake.status"])
+    assert out.returncode == 1 and "FAIL fake.status: exit status 0" in out.stdout, out.stdout
+
+
+@case
+def runner_sends_input():
+    _, cmd = runner()
+    out = run(cmd + ["fake.echo"])
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def pids(build):
+    """(the fake emulator's child, the fake emulator) once the hang scenario runs."""
+    pidfile = os.path.join(build, "child")
+    end = time.monotonic() + 5
+    while not (os.path.exists(pidfile) and len(open(pidfile).read().split()) == 2):
+        assert time.monotonic() < end, "the fake emulator did not start"
+        time.sleep(0.05)
+    return [int(w) for w in open(pidfile).read().split()]
+
+
+@case
+def runner_deadline_kills_a_hung_guest():
+    build, cmd = runner()
+    t = time.monotonic()
+    out = run(cmd + ["fake.hang"])
+    took = time.monotonic() - t
+    assert out.returncode == 1 and "deadline" in out.stdout, out.stdout
+    assert took < 6, f"took {took:.1f} s; the deadline is timeout 7 - 5 s margin"
+    assert gone(pids(build)[0]), "the emulator's child survived"
+
+
+@case
+def runner_sigkill_still_kills_the_emulator():
+    build, cmd = runner()
+    p = subprocess.Popen(cmd + ["fake.hang"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child, emulator = pids(build)
+    p.kill()  # no handler runs: the parent-death signal must take the emulator down
+    p.wait()
+    try:
+        assert gone(emulator), "the emulator survived its harness"
+    finally:
+        try:
+            os.kill(child, signal.SIGKILL)  # the real QEMU has no children; tidy up the fake's
+        except ProcessLookupError:
+            pass
+
+
+@case
+def runner_sigterm_kills_the_emulator():
+    build, cmd = runner()
+    p = subprocess.Popen(cmd + ["fake.hang"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pids(build)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=10)
+    assert p.returncode == 1 and "Interrupted" in out, out
+    assert gone(pids(build)[0]), "the emulator's child survived SIGTERM"
+
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -1,32 +1,37 @@
 """Boot benchmark: prints figures, never fails on time.
 
 Under -icount shift=0 the guest clock advances 1 ns per instruction, so the
-kernel's own time stamps are instruction counts (in thousands); host wall
-time is measured around the emulator.
+kernel's own time stamps ("banner N us after kernel entry", "boot: done in
+N us") are instruction counts in thousands: deterministic run to run. Without
+icount they are TCG guest time. Host wall time is measured from QEMU's start
+to the arrival of each line and to QEMU's exit; it is noisy and only printed.
+Figures the kernel does not print are reported as n/a rather than failing.
 """
-import time
-
 from scenario import check, scenario
 
+BANNER = r"^boot: entered at EL\d, running at EL\d(?:, banner (\d+) us after kernel entry)?$"
+DONE = r"^boot: done(?: in (\d+) us)?$"
 
-@scenario("bench.boot")
+
+def guest(us, icount):
+    if us is None:
+        return "n/a"
+    return f"{int(us) * 1000} instructions" if icount else f"{us} us"
+
+
+@scenario("bench.boot", labels=("bench",))
 def boot(ctx):
     for icount in (True, False):
         mode = "icount" if icount else "tcg"
-        start = time.monotonic()
         with ctx.boot("kenix.poweroff", icount=icount, initrd=False, disk=False) as s:
-            m = s.expect(r"^boot: entered at EL1, running at EL1, banner (\d+) us after kernel entry$")
-            banner_wall = time.monotonic() - start
-            banner_guest = int(m.group(1))
-            m = s.expect(r"^boot: done in (\d+) us$")
-            done_guest = int(m.group(1))
+            banner = s.expect(r"^Kenix \d+\.\d+\.\d+ \(aarch64\)$")
+            entered = s.expect(BANNER)
+            done = s.expect(DONE)
             s.expect(ctx.success_marker())
-            check(s.wait_exit() == 0, f"{mode}: powered off")
-            exit_wall = time.monotonic() - start
-        if icount:
-            print(f"BENCH boot icount: kernel entry -> banner {banner_guest * 1000} instructions, "
-                  f"-> boot done {done_guest * 1000} instructions")
-        else:
-            print(f"BENCH boot tcg: kernel entry -> banner {banner_guest} us guest, -> done {done_guest} us guest")
-        print(f"BENCH boot {mode} wall: QEMU start -> banner {banner_wall * 1000:.0f} ms, "
-              f"-> exit {exit_wall * 1000:.0f} ms")
+            status = s.wait_exit()
+            exit_wall = s.elapsed()
+            check(status == 0, f"{mode}: booted and powered off")
+            print(f"BENCH boot {mode} guest: kernel entry -> banner {guest(entered.group(1), icount)}, "
+                  f"-> boot done {guest(done.group(1), icount)}")
+            print(f"BENCH boot {mode} host: QEMU start -> banner {s.arrival(banner) * 1000:.0f} ms, "
+                  f"-> boot done {s.arrival(done) * 1000:.0f} ms, -> exit {exit_wall * 1000:.0f} ms")
