@@ -1,5 +1,5 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /bin/busybox, /bin/hello, /bin/trap, /etc/motd
+#   ${KENIX_INITRD}    cpio newc initrd: /bin/busybox, every in-guest program in /bin, /etc/motd
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
 # of the guest/busybox steps, and those are restat'ed by Ninja).
@@ -30,16 +30,23 @@ file(CONFIGURE OUTPUT ${KENIX_DISK_LONGNAME} CONTENT
 "This name needs VFAT long-file-name entries.
 " @ONLY)
 
+# Every in-guest program goes to /bin.
+set(_kenix_initrd_programs)
+set(_kenix_initrd_program_files)
+foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
+    list(APPEND _kenix_initrd_programs /bin/${program}=${KENIX_GUEST_DIR}/${program})
+    list(APPEND _kenix_initrd_program_files ${KENIX_GUEST_DIR}/${program})
+endforeach()
+
 add_custom_command(
     OUTPUT  ${KENIX_INITRD}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
             /bin/busybox=${KENIX_BUSYBOX}
-            /bin/hello=${KENIX_GUEST_DIR}/hello
-            /bin/trap=${KENIX_GUEST_DIR}/trap
+            ${_kenix_initrd_programs}
             /etc/motd=${KENIX_MOTD}
             /dev/ /proc/ /tmp/
     DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX}
-            ${KENIX_GUEST_DIR}/hello ${KENIX_GUEST_DIR}/trap ${KENIX_MOTD}
+            ${_kenix_initrd_program_files} ${KENIX_MOTD}
             busybox guest
     COMMENT "Writing the initrd ${KENIX_INITRD}"
     VERBATIM)

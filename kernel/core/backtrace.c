@@ -7,14 +7,9 @@
 #include "kenix/bootinfo.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
+#include "thread.h"
 
 #define BACKTRACE_MAX 32
-
-static int on_kernel_stack(uint64_t fp)
-{
-    /* Only the boot stack exists so far; per-thread stacks extend this check. */
-    return fp >= (uint64_t)(uintptr_t)boot_stack_bottom && fp + 16 <= (uint64_t)(uintptr_t)boot_stack_top;
-}
 
 static void print_frame(unsigned n, uint64_t pc)
 {
@@ -28,7 +23,7 @@ void backtrace_print(uint64_t pc, uint64_t fp)
     kprintf("backtrace:\n");
     unsigned n = 0;
     print_frame(n++, pc);
-    while (n < BACKTRACE_MAX && fp && (fp & 15) == 0 && on_kernel_stack(fp)) {
+    while (n < BACKTRACE_MAX && fp && (fp & 15) == 0 && thread_on_kernel_stack(fp)) {
         const uint64_t *record = (const uint64_t *)(uintptr_t)fp;
         uint64_t next = record[0], lr = record[1];
         if (!lr)

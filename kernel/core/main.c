@@ -9,13 +9,19 @@
 #include "kenix/panic.h"
 #include "kenix/printk.h"
 #include "kenix/version.h"
+#include "boot.h"
+#include "init.h"
+#include "random.h"
 #include "selftest.h"
+#include "sched.h"
+#include "thread.h"
 #include "../arch/aarch64/gic.h"
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/psci.h"
 #include "../arch/aarch64/sysreg.h"
 #include "../arch/aarch64/timer.h"
 #include "../dev/pl011.h"
+#include "../dev/pl031.h"
 #include "../dev/virtio_mmio.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
@@ -51,7 +57,7 @@ static void report_initrd_and_uart(void)
     kprintf("uart: pl011 at 0x%lx irq %d\n", boot_info.uart_pa, uart >= 0 ? dt_irq(&boot_fdt, uart, 0) : -1);
 }
 
-static void finish(void)
+void boot_finish(void)
 {
     char nonce[80];
     if (cmdline_value("kenix.nonce", nonce, sizeof(nonce)))
@@ -62,9 +68,16 @@ static void finish(void)
     }
 }
 
+void boot_init_exited(int status)
+{
+    kprintf("init: exited (status 0x%x)\n", status);
+    boot_finish();
+}
+
 void kmain(uint64_t dtb_pa)
 {
     mmu_finish_boot();
+    thread_init_boot(); /* this thread becomes the idle thread */
     /* Validated once already before the MMU was on; this is the same blob through the linear map. */
     if (fdt_init(&boot_fdt, phys_to_virt(dtb_pa), boot_info.dtb_size) != 0)
         for (;;)
@@ -80,14 +93,19 @@ void kmain(uint64_t dtb_pa)
         panic("no usable interrupt controller");
     if (timer_init(&boot_fdt) != 0)
         panic("no usable timer");
+    pl031_init(&boot_fdt);
     psci_init(&boot_fdt);
+    random_init(&boot_fdt);
     virtio_mmio_probe(&boot_fdt);
     heap_selftest();
+    /* User code may use FP/SIMD; the kernel never does (-mgeneral-regs-only). */
+    write_sysreg(cpacr_el1, 3u << 20);
+    isb();
     irq_enable();
     kprintf("boot: done in %lu us\n", timer_counter_to_us(timer_counter() - boot_info.entry_counter));
 
     run_selftests();
-    finish();
-    for (;;)
-        wfi();
+    if (!start_init())
+        boot_finish();
+    sched_idle();
 }

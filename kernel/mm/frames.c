@@ -121,6 +121,7 @@ void frames_init(void)
         add_free_ranges(z, start, end);
         total_pages += n;
     }
+    mmu_use_frame_allocator();
     uint64_t free = frames_free_pages();
     kprintf("frames: %lu free of %lu pages (%lu MiB free)\n", free, total_pages, free >> (20 - PAGE_SHIFT));
 }

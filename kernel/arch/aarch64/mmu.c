@@ -24,6 +24,13 @@ static unsigned pt_pool_used;
 static uint64_t table_va_offset; /* 0 with the MMU off, LINEAR_BASE after */
 static bool mmu_on;
 static uint64_t mmio_next = MMIO_BASE;
+static uint64_t empty_ttbr0;
+static bool use_frames; /* after frames_init: tables come from (and go back to) the frame allocator */
+
+void mmu_use_frame_allocator(void)
+{
+    use_frames = true;
+}
 
 static pte_t *table_ptr(uint64_t pa)
 {
@@ -32,12 +39,12 @@ static pte_t *table_ptr(uint64_t pa)
 
 uint64_t pt_alloc_table(void)
 {
-    if (pt_pool_used < PT_POOL_PAGES) {
+    if (!use_frames && pt_pool_used < PT_POOL_PAGES) {
         /* Pool pages are still zero from boot.S clearing .bss. */
         uintptr_t addr = (uintptr_t)pt_pool[pt_pool_used++];
         return mmu_on ? addr - kimage_voffset : addr; /* pre-MMU, addresses are PAs */
     }
-    uint64_t pa = mmu_on ? frame_alloc(0) : 0;
+    uint64_t pa = use_frames ? frame_alloc(0) : 0;
     if (pa)
         memset(table_ptr(pa), 0, PAGE_SIZE);
     return pa;
@@ -167,11 +174,17 @@ void mmu_finish_boot(void)
 {
     mmu_on = true;
     table_va_offset = LINEAR_BASE;
-    /* No user address spaces yet: stop TTBR0 walks (EPD0) and drop the identity map. */
-    write_sysreg(tcr_el1, read_sysreg(tcr_el1) | (1ull << 7));
-    write_sysreg(ttbr0_el1, 0);
-    isb();
+    /* Drop the identity map: TTBR0 now holds an empty table whenever no user
+     * address space is active, so stray user-half accesses fault cleanly. */
+    empty_ttbr0 = pt_alloc_table();
+    mmu_clear_user_space();
     __asm__ volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+}
+
+void mmu_clear_user_space(void)
+{
+    write_sysreg(ttbr0_el1, empty_ttbr0); /* ASID 0 is never given to a process */
+    isb();
 }
 
 void *mmio_map(uint64_t pa, uint64_t size)

@@ -49,10 +49,16 @@ uint64_t pt_alloc_table(void);
 /* The PTE mapping va at level 3 (or the block covering it), NULL if unmapped. */
 pte_t *pt_lookup(uint64_t root_pa, uint64_t va, unsigned *level);
 
+/* From now on translation tables are frames (so user tables can be freed). */
+void mmu_use_frame_allocator(void);
+
 /* Builds the boot tables; called by early_boot with the MMU off. */
 void mmu_build_boot_tables(void);
 /* Called first thing after the jump to the high half. */
 void mmu_finish_boot(void);
+
+/* Installs the empty user table (before an address space is destroyed, and at boot). */
+void mmu_clear_user_space(void);
 
 /* Maps a device region into the MMIO window; NULL when the window is full. */
 void *mmio_map(uint64_t pa, uint64_t size);

@@ -40,6 +40,7 @@ static inline void irq_disable(void) { __asm__ volatile("msr daifset, #2" ::: "m
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_CUR 0x25
 #define EC_SP_ALIGN 0x26
+#define EC_FP_EXC64 0x2c
 #define EC_SERROR 0x2f
 #define EC_BRK64 0x3c
 

@@ -8,6 +8,7 @@
 
 #include "kenix/irq.h"
 #include "kenix/printk.h"
+#include "../../core/sched.h"
 #include "sysreg.h"
 
 #define CNTV_CTL_ENABLE (1u << 0)
@@ -33,6 +34,31 @@ uint64_t timer_counter_to_us(uint64_t count)
     return (count / f) * 1000000 + (count % f) * 1000000 / f;
 }
 
+uint64_t timer_counter_to_ns(uint64_t count)
+{
+    uint64_t f = frequency ? frequency : read_sysreg(cntfrq_el0);
+    if (!f)
+        return 0;
+    return (count / f) * 1000000000u + (count % f) * 1000000000u / f;
+}
+
+static uint64_t realtime_offset_ns; /* realtime minus monotonic */
+
+uint64_t timer_monotonic_ns(void)
+{
+    return timer_counter_to_ns(timer_counter());
+}
+
+uint64_t timer_realtime_ns(void)
+{
+    return timer_monotonic_ns() + realtime_offset_ns;
+}
+
+void timer_set_realtime(uint64_t epoch_seconds)
+{
+    realtime_offset_ns = epoch_seconds * 1000000000u - timer_monotonic_ns();
+}
+
 uint64_t timer_frequency(void)
 {
     return frequency;
@@ -48,6 +74,7 @@ static void timer_tick(unsigned intid, void *arg)
     (void)intid;
     (void)arg;
     ticks++;
+    sched_tick();
     uint64_t next = read_sysreg(cntv_cval_el0) + period;
     uint64_t now = timer_counter();
     if (next <= now)

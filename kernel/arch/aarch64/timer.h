@@ -15,5 +15,11 @@ uint64_t timer_frequency(void);
 /* Counter value and conversions (the virtual counter; CNTVOFF is 0). */
 uint64_t timer_counter(void);
 uint64_t timer_counter_to_us(uint64_t count);
+uint64_t timer_counter_to_ns(uint64_t count);
+/* CLOCK_MONOTONIC: time since the counter started (reset). */
+uint64_t timer_monotonic_ns(void);
+/* CLOCK_REALTIME: the RTC's time at boot plus the monotonic time since. */
+uint64_t timer_realtime_ns(void);
+void timer_set_realtime(uint64_t epoch_seconds);
 
 #endif

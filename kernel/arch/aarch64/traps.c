@@ -9,6 +9,10 @@
 #include "kenix/panic.h"
 #include "kenix/printk.h"
 #include "sysreg.h"
+#include "../../core/process.h"
+#include "../../core/sched.h"
+#include "../../core/syscall.h"
+#include "../../mm/vmspace.h"
 
 static const char *ec_name(unsigned ec)
 {
@@ -77,9 +81,62 @@ void trap_panic(const char *what, const struct trap_frame *f)
     panic_stop();
 }
 
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+
+/* A synchronous exception from user mode: a system call, a page to fault in,
+ * or a fault that ends the process with the signal POSIX names for it. */
+static void user_sync(struct trap_frame *f)
+{
+    unsigned ec = (unsigned)(f->esr >> 26) & 0x3f;
+    switch (ec) {
+    case EC_SVC64:
+        syscall_dispatch(f);
+        return;
+    case EC_DABT_LOWER:
+    case EC_IABT_LOWER: {
+        bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
+        unsigned fsc = f->esr & 0x3c;
+        bool translation = fsc == 0x04; /* not mapped yet: maybe demand-zero */
+        if (translation && vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER) == 0)
+            return;
+        if ((f->esr & 0x3f) == 0x21)
+            process_fault("alignment fault", f, SIGBUS);
+        process_fault(ec == EC_IABT_LOWER ? "instruction fetch fault" : write ? "write fault" : "read fault",
+                      f, SIGSEGV);
+    }
+    case EC_PC_ALIGN:
+    case EC_SP_ALIGN:
+        process_fault(ec == EC_PC_ALIGN ? "PC alignment fault" : "SP alignment fault", f, SIGBUS);
+    case EC_BRK64:
+        process_fault("breakpoint", f, SIGTRAP);
+    case EC_FP_EXC64:
+        process_fault("floating-point exception", f, SIGFPE);
+    default:
+        process_fault(ec_name(ec), f, SIGILL);
+    }
+}
+
 void trap_dispatch(unsigned slot, struct trap_frame *frame)
 {
     unsigned source = slot / 4, kind = slot % 4;
+    if (source == 2) { /* EL0, AArch64 */
+        if (kind == TRAP_SYNC) {
+            irq_enable(); /* system calls and page faults run with interrupts on */
+            user_sync(frame);
+        } else if (kind == TRAP_IRQ) {
+            irq_handle(frame);
+        } else {
+            process_fault(kind == TRAP_SERROR ? "SError" : "FIQ", frame, SIGBUS);
+        }
+        if (sched_need_resched())
+            schedule();
+        irq_disable(); /* the frame is restored and erets with interrupts masked */
+        return;
+    }
     if (source == 1 && kind == TRAP_IRQ) {
         irq_handle(frame);
         return;
@@ -89,8 +146,8 @@ void trap_dispatch(unsigned slot, struct trap_frame *frame)
         trap_panic(ec == EC_DABT_CUR ? "kernel data abort" :
                    ec == EC_IABT_CUR ? "kernel instruction abort" : "kernel synchronous exception", frame);
     }
-    if (source >= 2)
-        trap_panic("exception from EL0, which has no programs yet", frame);
+    if (source == 3)
+        process_fault("AArch32 exception", frame, SIGILL); /* no AArch32 user mode is ever set up */
     if (kind == TRAP_SERROR)
         trap_panic("SError", frame);
     trap_panic(source == 0 ? "exception taken on SP_EL0 at EL1" : "unexpected FIQ", frame);

@@ -67,6 +67,9 @@ trap_entry:
     mov     x1, sp
     bl      trap_dispatch
 
+    /* Also the first entry to user mode of a new thread (ret_to_user). */
+    .global trap_return
+trap_return:
     ldp     x2, x3, [sp, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3

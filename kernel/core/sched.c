@@ -1,0 +1,168 @@
+#include "sched.h"
+
+#include "kenix/panic.h"
+#include "process.h"
+#include "../arch/aarch64/sysreg.h"
+
+void cpu_switch(struct cpu_context *prev, struct cpu_context *next);
+void fpsimd_save(struct fpsimd_state *state);
+void fpsimd_restore(const struct fpsimd_state *state);
+
+struct run_queue {
+    struct thread *head, *tail;
+};
+
+static struct run_queue queues[SCHED_PRIORITIES];
+static uint32_t nonempty; /* bit p set: queues[p] has threads */
+static struct thread *idle_thread;
+static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
+static volatile bool need_resched;
+static unsigned long switches;
+
+_Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `nonempty`");
+
+static void enqueue(struct thread *t)
+{
+    struct run_queue *q = &queues[t->prio];
+    t->next = 0;
+    if (q->tail)
+        q->tail->next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    nonempty |= 1u << t->prio;
+    t->state = THREAD_RUNNABLE;
+}
+
+static struct thread *dequeue_highest(void)
+{
+    if (!nonempty)
+        return 0;
+    unsigned prio = 31 - (unsigned)__builtin_clz(nonempty);
+    struct run_queue *q = &queues[prio];
+    struct thread *t = q->head;
+    q->head = t->next;
+    if (!q->head) {
+        q->tail = 0;
+        nonempty &= ~(1u << prio);
+    }
+    t->next = 0;
+    return t;
+}
+
+void sched_init(struct thread *idle)
+{
+    idle_thread = idle;
+}
+
+void sched_wake(struct thread *t)
+{
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    if (t->state == THREAD_BLOCKED) {
+        t->timeslice = SCHED_TIMESLICE_TICKS;
+        enqueue(t);
+        struct thread *cur = current_thread();
+        if (cur == idle_thread || t->prio > cur->prio)
+            need_resched = true;
+    }
+    write_sysreg(daif, daif);
+}
+
+static void reap_dead_threads(void)
+{
+    while (dead_threads && dead_threads != current_thread()) {
+        struct thread *t = dead_threads;
+        dead_threads = t->next;
+        thread_reap(t);
+    }
+}
+
+/* Switches the CPU's user-visible state (address space, FP/SIMD, TLS register). */
+static void switch_user_state(struct thread *prev, struct thread *next)
+{
+    if (prev->proc) {
+        fpsimd_save(&prev->fpsimd);
+        prev->tpidr_el0 = read_sysreg(tpidr_el0);
+    }
+    if (next->proc) {
+        process_activate(next->proc);
+        fpsimd_restore(&next->fpsimd);
+        write_sysreg(tpidr_el0, next->tpidr_el0);
+    }
+}
+
+void schedule(void)
+{
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    need_resched = false;
+    struct thread *prev = current_thread();
+    if (prev->state == THREAD_RUNNING && prev != idle_thread)
+        enqueue(prev);
+    struct thread *next = dequeue_highest();
+    if (!next)
+        next = prev->state == THREAD_RUNNING || prev->state == THREAD_RUNNABLE ? prev : idle_thread;
+    if (prev->state == THREAD_DEAD) {
+        prev->next = dead_threads;
+        dead_threads = prev;
+    }
+    next->state = THREAD_RUNNING;
+    next->timeslice = SCHED_TIMESLICE_TICKS;
+    if (next != prev) {
+        switches++;
+        switch_user_state(prev, next);
+        __asm__ volatile("msr tpidr_el1, %0" ::"r"(next) : "memory");
+        cpu_switch(&prev->ctx, &next->ctx);
+        /* Back on prev's stack, switched to by someone else. */
+        reap_dead_threads();
+    }
+    write_sysreg(daif, daif);
+}
+
+/* Called by thread_trampoline on a new thread's first run. */
+void sched_new_thread_started(void)
+{
+    reap_dead_threads();
+    irq_enable();
+}
+
+void sched_tick(void)
+{
+    struct thread *cur = current_thread();
+    if (cur == idle_thread) {
+        if (nonempty)
+            need_resched = true;
+        return;
+    }
+    if (cur->timeslice > 0)
+        cur->timeslice--;
+    if (cur->timeslice == 0 && nonempty)
+        need_resched = true;
+}
+
+bool sched_need_resched(void)
+{
+    return need_resched;
+}
+
+void sched_idle(void)
+{
+    for (;;) {
+        irq_disable();
+        if (nonempty) {
+            schedule();
+            continue;
+        }
+        /* wfi with interrupts masked still wakes on a pending interrupt,
+         * so no wake-up is lost between the check and the sleep. */
+        wfi();
+        irq_enable();
+        isb();
+    }
+}
+
+unsigned long sched_switches(void)
+{
+    return switches;
+}

@@ -1,0 +1,31 @@
+/*
+ * Preemptive priority round-robin scheduler (one CPU). Kernel code is not
+ * preempted: the timer tick only marks that the running thread's slice is
+ * used up, and the switch happens on the way back to user mode or when the
+ * idle loop wakes. The idle thread (the boot thread) is never on a run queue.
+ */
+#ifndef KENIX_CORE_SCHED_H
+#define KENIX_CORE_SCHED_H
+
+#include <stdbool.h>
+
+#include "thread.h"
+
+#define SCHED_PRIORITIES 32
+#define SCHED_DEFAULT_PRIORITY 16
+#define SCHED_TIMESLICE_TICKS 2 /* 20 ms at 100 Hz */
+
+void sched_init(struct thread *idle);
+/* Makes a thread runnable (new, or woken from THREAD_BLOCKED). */
+void sched_wake(struct thread *t);
+/* Gives up the CPU: the current thread stays runnable if it is RUNNING,
+ * otherwise (BLOCKED, DEAD) it waits for sched_wake or is reaped. */
+void schedule(void);
+/* Timer tick, from the interrupt handler. */
+void sched_tick(void);
+bool sched_need_resched(void);
+/* The idle loop: runs whatever is runnable, sleeps in wfi otherwise. */
+void __attribute__((noreturn)) sched_idle(void);
+unsigned long sched_switches(void);
+
+#endif

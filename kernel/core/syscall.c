@@ -1,0 +1,58 @@
+#include "syscall.h"
+
+#include "kenix/errno.h"
+#include "kenix/printk.h"
+#include "kenix/syscall.h" /* uapi: the native number range */
+#include "process.h"
+
+#define LINUX_SYSCALL_LIMIT 0x400
+
+struct syscall_entry {
+    const char *name;
+    syscall_fn fn;
+};
+
+#define KENIX_SYSCALL_ENTRY(nr, name, fn) [nr] = { #name, fn },
+static const struct syscall_entry linux_table[LINUX_SYSCALL_LIMIT] = {
+    KENIX_SYSCALLS(KENIX_SYSCALL_ENTRY)
+};
+#undef KENIX_SYSCALL_ENTRY
+
+/* Unknown numbers are logged once each, so a program probing for features
+ * does not flood the console. */
+static uint64_t logged[LINUX_SYSCALL_LIMIT / 64];
+static bool logged_native;
+
+const char *syscall_name(unsigned nr)
+{
+    return nr < LINUX_SYSCALL_LIMIT ? linux_table[nr].name : 0;
+}
+
+static void log_unknown(unsigned nr, const struct trap_frame *f)
+{
+    if (nr < LINUX_SYSCALL_LIMIT) {
+        if (logged[nr / 64] & (1ull << (nr % 64)))
+            return;
+        logged[nr / 64] |= 1ull << (nr % 64);
+    } else if (logged_native) {
+        return;
+    } else {
+        logged_native = true;
+    }
+    struct process *p = current_process();
+    kprintf("syscall: %s %u (0x%x) not implemented: -ENOSYS (pid %u %s, pc 0x%lx)\n",
+            nr >= KENIX_SYS_BASE ? "native" : "linux", nr, nr, p ? p->pid : 0, p ? p->name : "?", f->elr);
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+    uint64_t nr = f->x[8];
+    const struct syscall_entry *e = nr < LINUX_SYSCALL_LIMIT ? &linux_table[nr] : 0;
+    if (!e || !e->fn) {
+        log_unknown(nr > 0xffffffff ? 0xffffffff : (unsigned)nr, f);
+        f->x[0] = (uint64_t)-ENOSYS;
+        return;
+    }
+    struct syscall_args args = { { f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5] } };
+    f->x[0] = (uint64_t)e->fn(&args);
+}

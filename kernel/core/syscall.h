@@ -1,0 +1,26 @@
+/* System call dispatch: the svc #0 path from EL0. */
+#ifndef KENIX_CORE_SYSCALL_H
+#define KENIX_CORE_SYSCALL_H
+
+#include <stdint.h>
+
+#include "../arch/aarch64/trap.h"
+#include "syscall_table.h"
+
+/* Arguments as the ABI passes them: x0-x5. */
+struct syscall_args {
+    uint64_t a[6];
+};
+
+typedef long (*syscall_fn)(const struct syscall_args *args);
+
+#define KENIX_DECLARE_SYSCALL(nr, name, fn) long fn(const struct syscall_args *args);
+KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
+#undef KENIX_DECLARE_SYSCALL
+
+/* Runs the call in x8 with x0-x5 and puts the result in x0. */
+void syscall_dispatch(struct trap_frame *frame);
+/* Name of a Linux or native number, or NULL ("unknown" in reports). */
+const char *syscall_name(unsigned nr);
+
+#endif

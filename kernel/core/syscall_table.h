@@ -1,0 +1,34 @@
+/*
+ * The single table of system calls the kernel implements: number, name,
+ * handler. The dispatcher (core/syscall.c) is generated from it, and
+ * docs/syscalls.md lists the same entries. Numbers below 0x400 are the Linux
+ * AArch64 ABI (include/uapi/asm-generic/unistd.h); Kenix-native calls start at
+ * KENIX_SYS_BASE (include/uapi/kenix/syscall.h).
+ */
+#ifndef KENIX_CORE_SYSCALL_TABLE_H
+#define KENIX_CORE_SYSCALL_TABLE_H
+
+#define KENIX_SYSCALLS(X)                              \
+    X(29, ioctl, sys_ioctl)                            \
+    X(64, write, sys_write)                            \
+    X(66, writev, sys_writev)                          \
+    X(93, exit, sys_exit)                              \
+    X(94, exit_group, sys_exit_group)                  \
+    X(96, set_tid_address, sys_set_tid_address)        \
+    X(113, clock_gettime, sys_clock_gettime)           \
+    X(124, sched_yield, sys_sched_yield)               \
+    X(160, uname, sys_uname)                           \
+    X(172, getpid, sys_getpid)                         \
+    X(173, getppid, sys_getppid)                       \
+    X(174, getuid, sys_getuid)                         \
+    X(175, geteuid, sys_getuid)                        \
+    X(176, getgid, sys_getuid)                         \
+    X(177, getegid, sys_getuid)                        \
+    X(178, gettid, sys_gettid)                         \
+    X(214, brk, sys_brk)                               \
+    X(215, munmap, sys_munmap)                         \
+    X(222, mmap, sys_mmap)                             \
+    X(226, mprotect, sys_mprotect)                     \
+    X(278, getrandom, sys_getrandom)
+
+#endif

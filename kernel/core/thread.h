@@ -1,0 +1,78 @@
+/*
+ * Threads: the unit the scheduler runs. Every thread has its own kernel
+ * stack, so a thread that blocks inside the kernel simply sleeps in the middle
+ * of its call chain and returns like an ordinary function when woken.
+ * A user thread additionally owns a saved user register frame (at the top of
+ * its kernel stack while it is in the kernel), its FP/SIMD state and tpidr_el0.
+ */
+#ifndef KENIX_CORE_THREAD_H
+#define KENIX_CORE_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../arch/aarch64/trap.h"
+
+#define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
+#define KSTACK_SIZE (4096u << KSTACK_ORDER)
+
+struct process;
+
+/* Callee-saved state of a thread switched out inside the kernel (switch.S). */
+struct cpu_context {
+    uint64_t x19_x28[10];
+    uint64_t fp;
+    uint64_t lr;
+    uint64_t sp;
+};
+
+/* q0-q31, fpsr, fpcr: the layout fpsimd_save/restore use. */
+struct fpsimd_state {
+    uint64_t q[64];
+    uint64_t fpsr;
+    uint64_t fpcr;
+} __attribute__((aligned(16)));
+
+enum thread_state {
+    THREAD_RUNNABLE, /* on a run queue */
+    THREAD_RUNNING,
+    THREAD_BLOCKED,
+    THREAD_DEAD,
+};
+
+struct thread {
+    struct cpu_context ctx;
+    struct thread *next;          /* run-queue link */
+    struct process *proc;         /* NULL for kernel threads */
+    uint8_t *kstack;              /* lowest address of the kernel stack */
+    unsigned tid;
+    unsigned prio;                /* 0 (lowest) .. SCHED_PRIORITIES - 1 */
+    unsigned state;               /* enum thread_state */
+    unsigned timeslice;           /* ticks left before preemption */
+    uint64_t tpidr_el0;
+    struct fpsimd_state fpsimd;
+    char name[16];
+};
+
+/* The running thread (kept in TPIDR_EL1). */
+static inline struct thread *current_thread(void)
+{
+    struct thread *t;
+    __asm__ volatile("mrs %0, tpidr_el1" : "=r"(t));
+    return t;
+}
+
+void thread_init_boot(void);
+/* A kernel thread running fn(arg); it ends when fn returns. Not yet runnable. */
+struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *arg, unsigned prio);
+/* A user thread that enters EL0 at `entry` with stack pointer `sp`. Not yet runnable. */
+struct thread *thread_create_user(struct process *proc, uint64_t entry, uint64_t sp, unsigned prio);
+/* The user register frame of a user thread (top of its kernel stack). */
+struct trap_frame *thread_user_frame(struct thread *t);
+void __attribute__((noreturn)) thread_exit(void);
+/* Frees a dead thread's memory; the caller must not be that thread. */
+void thread_reap(struct thread *t);
+/* Whether [addr, addr + 16) lies on the current thread's kernel stack (backtraces). */
+bool thread_on_kernel_stack(uint64_t addr);
+
+#endif

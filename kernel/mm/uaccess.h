@@ -1,0 +1,22 @@
+/*
+ * The only way the kernel touches user memory. Accesses go through the
+ * process's page tables in software: the area list decides what is allowed,
+ * missing pages are faulted in (demand-zero) exactly as a user access would,
+ * and anything else is -EFAULT. The kernel therefore never takes a fault on a
+ * bad user pointer, whatever the pointer.
+ */
+#ifndef KENIX_MM_UACCESS_H
+#define KENIX_MM_UACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmspace;
+
+int copy_from_user(struct vmspace *vs, void *dst, uint64_t usrc, size_t n);
+int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n);
+/* Copies a NUL-terminated string of at most max - 1 bytes; returns its length,
+ * -EFAULT, or -ENAMETOOLONG. */
+long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max);
+
+#endif

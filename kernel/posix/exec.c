@@ -1,0 +1,182 @@
+/*
+ * Starting a program from the initrd: find it (cpio), check it (elf_parse),
+ * build a fresh address space with its segments, a demand-zero stack holding
+ * argv/envp/auxv as Linux lays them out, and a first thread at the entry point.
+ * execve from the VFS will reuse the same steps with another source of bytes.
+ */
+#include "kenix/bootinfo.h"
+#include "kenix/errno.h"
+#include "kenix/memlayout.h"
+#include "kenix/printk.h"
+#include "kenix/string.h"
+#include "../arch/aarch64/mmu.h"
+#include "../arch/aarch64/sysreg.h"
+#include "../core/process.h"
+#include "../core/random.h"
+#include "../core/sched.h"
+#include "../lib/cpio.h"
+#include "../lib/elf.h"
+#include "../lib/ustack.h"
+#include "../mm/heap.h"
+#include "../mm/uaccess.h"
+#include "../mm/vmspace.h"
+
+#define PIE_BASE 0x0000aaaa00000000ull /* where Linux puts static-PIE programs too */
+#define STACK_BUILD_SIZE (64u << 10)  /* room for argv, envp and auxv at exec */
+
+/* AT_HWCAP bits (Linux arch/arm64 uapi hwcap.h) from the ID registers. */
+static uint64_t hwcaps(void)
+{
+    uint64_t pfr0 = read_sysreg(id_aa64pfr0_el1), isar0 = read_sysreg(id_aa64isar0_el1);
+    uint64_t caps = 0;
+    if (((pfr0 >> 16) & 0xf) != 0xf)
+        caps |= 1u << 0; /* FP */
+    if (((pfr0 >> 20) & 0xf) != 0xf)
+        caps |= 1u << 1; /* ASIMD */
+    unsigned aes = (isar0 >> 4) & 0xf;
+    if (aes >= 1)
+        caps |= 1u << 3; /* AES */
+    if (aes >= 2)
+        caps |= 1u << 4; /* PMULL */
+    if ((isar0 >> 8) & 0xf)
+        caps |= 1u << 5; /* SHA1 */
+    if ((isar0 >> 12) & 0xf)
+        caps |= 1u << 6; /* SHA2 */
+    if ((isar0 >> 16) & 0xf)
+        caps |= 1u << 7; /* CRC32 */
+    if (((isar0 >> 20) & 0xf) >= 2)
+        caps |= 1u << 8; /* ATOMICS */
+    return caps;
+}
+
+static unsigned vm_prot(uint32_t pf)
+{
+    return (pf & ELF_PF_R ? VM_READ : 0) | (pf & ELF_PF_W ? VM_WRITE : 0) | (pf & ELF_PF_X ? VM_EXEC : 0);
+}
+
+/* Maps every segment and copies its file bytes; [filesz, memsz) stays zero. */
+static int load_segments(struct vmspace *vs, const struct elf_image *img, const uint8_t *file)
+{
+    for (uint32_t i = 0; i < img->nsegs; i++) {
+        const struct elf_segment *seg = &img->segs[i];
+        uint64_t start = seg->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
+        uint64_t end = (seg->vaddr + seg->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+        if (seg->shares_prev_page) {
+            /* The first page already belongs to the previous segment's area: it
+             * gets both segments' permissions, as a page can have only one set. */
+            struct vm_area *prev = vmspace_find(vs, start);
+            if (prev)
+                prev->prot |= vm_prot(seg->prot);
+            start += PAGE_SIZE;
+        }
+        if (end > start) {
+            int err = vmspace_add_area(vs, start, end - start, vm_prot(seg->prot));
+            if (err)
+                return err;
+        }
+        for (uint64_t done = 0; done < seg->filesz;) {
+            uint64_t va = seg->vaddr + done;
+            uint8_t *page = vmspace_populate(vs, va);
+            if (!page)
+                return -ENOMEM;
+            uint64_t off = va & (PAGE_SIZE - 1);
+            uint64_t n = PAGE_SIZE - off < seg->filesz - done ? PAGE_SIZE - off : seg->filesz - done;
+            memcpy(page + off, file + seg->offset + done, n);
+            done += n;
+        }
+    }
+    return 0;
+}
+
+static size_t count_strings(const char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+static int build_stack(struct process *p, const struct elf_image *img, const char *path,
+                       const char *const argv[], const char *const envp[], uint64_t *sp_out)
+{
+    int err = vmspace_add_area(p->vm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, VM_READ | VM_WRITE);
+    if (err)
+        return err;
+    uint8_t random[USTACK_RANDOM_BYTES];
+    random_bytes(random, sizeof(random));
+    /* The auxiliary vector Linux gives a static program, in Linux's order. */
+    const struct ustack_aux auxv[] = {
+        { AT_HWCAP, hwcaps() }, { AT_PAGESZ, PAGE_SIZE }, { AT_CLKTCK, 100 },
+        { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
+        { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
+        { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
+        { AT_RANDOM, 0 }, { AT_HWCAP2, 0 }, { AT_EXECFN, 0 }, { AT_PLATFORM, 0 },
+    };
+    struct ustack_args args = {
+        .argv = argv, .argc = count_strings(argv), .envp = envp, .envc = count_strings(envp),
+        .execfn = path, .platform = "aarch64", .random = random,
+        .auxv = auxv, .auxc = sizeof(auxv) / sizeof(auxv[0]),
+    };
+    uint8_t *buf = kmalloc(STACK_BUILD_SIZE);
+    if (!buf)
+        return -ENOMEM;
+    int64_t sp = ustack_build(buf, STACK_BUILD_SIZE, USER_STACK_TOP, &args, 0);
+    if (sp >= 0) {
+        uint64_t used = USER_STACK_TOP - (uint64_t)sp;
+        err = copy_to_user(p->vm, (uint64_t)sp, buf + STACK_BUILD_SIZE - used, used);
+        *sp_out = (uint64_t)sp;
+    } else {
+        err = sp == USTACK_ERR_2BIG ? -E2BIG : -EINVAL;
+    }
+    memset(random, 0, sizeof(random));
+    kfree(buf);
+    return err;
+}
+
+int process_spawn_initrd(const char *path, const char *const argv[], const char *const envp[],
+                         struct process **out)
+{
+    const void *initrd = phys_to_virt(boot_info.initrd_start);
+    size_t initrd_size = boot_info.initrd_end - boot_info.initrd_start;
+    struct cpio_entry e;
+    int err = cpio_find(initrd, initrd_size, path, &e);
+    if (err == CPIO_ERR_NOTFOUND)
+        return -ENOENT;
+    if (err) {
+        kprintf("exec: initrd is damaged: %s\n", cpio_strerror(err));
+        return -EIO;
+    }
+    if (!cpio_is_reg(&e) || !(e.mode & 0111))
+        return -EACCES;
+    struct elf_image *img = kmalloc(sizeof(*img));
+    if (!img)
+        return -ENOMEM;
+    err = elf_parse(e.data, e.size, USER_STACK_TOP - USER_STACK_SIZE, img);
+    if (!err && img->pie)
+        err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
+    if (err) {
+        kprintf("exec: %s: not a loadable program: %s\n", path, elf_strerror(err));
+        kfree(img);
+        return -ENOEXEC;
+    }
+    struct process *p = process_alloc(path);
+    uint64_t sp = 0;
+    err = p ? load_segments(p->vm, img, e.data) : -ENOMEM;
+    if (!err)
+        err = build_stack(p, img, path, argv, envp, &sp);
+    if (!err) {
+        p->vm->brk_start = p->vm->brk = img->span_end;
+        p->thread = thread_create_user(p, img->entry, sp, SCHED_DEFAULT_PRIORITY);
+        if (!p->thread)
+            err = -ENOMEM;
+    }
+    kfree(img);
+    if (err) {
+        if (p)
+            process_free(p);
+        return err;
+    }
+    sched_wake(p->thread);
+    *out = p;
+    return 0;
+}

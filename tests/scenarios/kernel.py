@@ -1,0 +1,61 @@
+"""Kernel-core scenarios: user processes loaded from the initrd, system calls, faults."""
+from scenario import check, scenario
+
+
+def run_init(ctx, program, **options):
+    """Boots with `program` as init and returns (session, wait status) once it has exited."""
+    s = ctx.boot(f"kenix.init=/bin/{program} kenix.poweroff", **options)
+    return s
+
+
+@scenario("kernel.hello")
+def hello(ctx):
+    with run_init(ctx, "hello") as s:
+        s.expect(r"^init: started /bin/hello as process 1$")
+        s.expect(r"^hello from musl: 2\+2=4, sqrt-ish ok$")
+        check(True, "a static musl program runs as init: stdio, malloc, strtod, long double")
+        s.expect(r"^process 1 \(/bin/hello\) exited with status 0$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "the kernel carries on after init exits and powers off")
+
+
+@scenario("kernel.basics")
+def basics(ctx):
+    with run_init(ctx, "kernel_basics") as s:
+        s.expect(r"^kernel_basics: start$")
+        m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=30)
+        failed_lines = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
+        check(m.group(2) == "0", f"{m.group(1)} in-guest system-call checks passed; failures: {failed_lines}")
+        s.expect(r"^process 1 \(/bin/kernel_basics\) exited with status 0$")
+        s.find(r"^syscall: linux 1000 \(0x3e8\) not implemented: -ENOSYS \(pid 1 /bin/kernel_basics")
+        s.find(r"^syscall: native 8096 \(0x1fa0\) not implemented: -ENOSYS")
+        check(s.count(r"not implemented: -ENOSYS") == 2, "each unknown syscall was logged once, by number")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "powered off")
+        s.expect_not(r"PANIC")
+
+
+def faulting(ctx, program, what):
+    with run_init(ctx, program, disk=False) as s:
+        s.expect(r"^fault: about to fault$")
+        m = s.expect(rf"^process 1 \(/bin/{program}\): {what} at (0x[0-9a-f]+), pc 0x[0-9a-f]+: killed by signal 11$")
+        check(True, f"{program}: {what} at {m.group(1)} reported, process killed with SIGSEGV")
+        s.expect(r"^init: exited \(status 0xb\)$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "the system carries on (success marker, clean power-off)")
+        s.expect_not(r"PANIC|still running")
+
+
+@scenario("kernel.fault_null")
+def fault_null(ctx):
+    faulting(ctx, "fault_null", "write fault")
+
+
+@scenario("kernel.fault_kernel_memory")
+def fault_kernel(ctx):
+    faulting(ctx, "fault_kernel", "read fault")
+
+
+@scenario("kernel.fault_exec_data")
+def fault_exec(ctx):
+    faulting(ctx, "fault_exec", "instruction fetch fault")
