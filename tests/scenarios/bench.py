@@ -35,3 +35,15 @@ def boot(ctx):
                   f"-> boot done {guest(done.group(1), icount)}")
             print(f"BENCH boot {mode} host: QEMU start -> banner {s.arrival(banner) * 1000:.0f} ms, "
                   f"-> boot done {s.arrival(done) * 1000:.0f} ms, -> exit {exit_wall * 1000:.0f} ms")
+
+
+@scenario("bench.syscall", labels=("bench",))
+def null_syscall(ctx):
+    """getppid round trips, with and without instruction counting."""
+    for icount in (True, False):
+        mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
+        with ctx.boot("kenix.init=/bin/bench_syscall kenix.poweroff", icount=icount, disk=False) as s:
+            m = s.expect(r"^BENCH null syscall \(getppid\): (\d+) ns per call, loop overhead (\d+) ns")
+            print(f"BENCH null syscall {mode}: {m.group(1)} per call, loop overhead {m.group(2)}")
+            s.expect(r"^process 1 \(/bin/bench_syscall\) exited with status 0$")
+            check(s.wait_exit() == 0, f"{mode}: powered off")
