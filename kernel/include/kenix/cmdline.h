@@ -3,7 +3,8 @@
  * "name" or "name=value". Options the kernel understands:
  *   kenix.nonce=HEX     echoed in the boot success marker (test harness)
  *   kenix.test=NAME     run a boot self-test: ticks, fault
- *   kenix.poweroff      power off after booting
+ *   kenix.init=PATH     process 1, loaded from the initrd (default /init)
+ *   kenix.poweroff      power off after booting (after init exits, if there is one)
  *   kenix.panic=halt    stay halted after a panic instead of powering off
  */
 #ifndef KENIX_CMDLINE_H
