@@ -8,21 +8,38 @@
 #include "kenix/string.h"
 #include "../arch/aarch64/mmu.h"
 
-#define ASID_MAX 256 /* 8-bit ASIDs work on every CPU; 16-bit ones are optional */
+#define ASID_LIMIT 65536 /* 16-bit ASIDs where the CPU has them (TCR_EL1.AS), else 256 */
 
-static uint16_t next_asid = 1;
+/* One bit per ASID in use. ASID 0 belongs to the empty table installed when no
+ * process runs, so it is never handed out. A freed ASID is reused only after its
+ * TLB entries are invalidated (vmspace_destroy), so no two live address spaces
+ * ever share one. */
+static uint64_t asid_used[ASID_LIMIT / 64] = { 1 };
 
 static uint64_t page_down(uint64_t a) { return a & ~(uint64_t)(PAGE_SIZE - 1); }
 static uint64_t page_up(uint64_t a) { return (a + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
 
-static uint16_t asid_alloc(void)
+static unsigned asid_count(void)
 {
-    if (next_asid == ASID_MAX) {
-        /* Reuse from 1 after forgetting every cached translation. */
-        __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
-        next_asid = 1;
+    return (read_sysreg(tcr_el1) & (1ull << 36)) ? 65536 : 256;
+}
+
+static int asid_alloc(void)
+{
+    unsigned limit = asid_count();
+    for (unsigned w = 0; w < limit / 64; w++) {
+        if (asid_used[w] == ~0ull)
+            continue;
+        unsigned bit = (unsigned)__builtin_ctzll(~asid_used[w]);
+        asid_used[w] |= 1ull << bit;
+        return (int)(w * 64 + bit);
     }
-    return next_asid++;
+    return -1;
+}
+
+static void asid_free(uint16_t asid)
+{
+    asid_used[asid / 64] &= ~(1ull << (asid % 64));
 }
 
 struct vmspace *vmspace_create(void)
@@ -30,12 +47,15 @@ struct vmspace *vmspace_create(void)
     struct vmspace *vs = kzalloc(sizeof(*vs));
     if (!vs)
         return 0;
-    vs->root_pa = pt_alloc_table();
+    int asid = asid_alloc();
+    vs->root_pa = asid >= 0 ? pt_alloc_table() : 0;
     if (!vs->root_pa) {
+        if (asid >= 0)
+            asid_free((uint16_t)asid);
         kfree(vs);
         return 0;
     }
-    vs->asid = asid_alloc();
+    vs->asid = (uint16_t)asid;
     return vs;
 }
 
@@ -250,6 +270,7 @@ void vmspace_destroy(struct vmspace *vs)
 {
     vmspace_remove(vs, PAGE_SIZE, USER_TOP - PAGE_SIZE);
     __asm__ volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"((uint64_t)vs->asid << 48) : "memory");
+    asid_free(vs->asid);
     free_tables(vs->root_pa, 0);
     kfree(vs);
 }
