@@ -17,6 +17,7 @@ static uint32_t nonempty; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
 static volatile bool need_resched;
+static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
 static unsigned long switches;
 
 _Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `nonempty`");
@@ -111,6 +112,9 @@ void schedule(void)
     next->timeslice = SCHED_TIMESLICE_TICKS;
     if (next != prev) {
         switches++;
+        uint64_t now = read_sysreg(cntvct_el0);
+        prev->cpu_counter += now - prev->run_start;
+        next->run_start = now;
         switch_user_state(prev, next);
         __asm__ volatile("msr tpidr_el1, %0" ::"r"(next) : "memory");
         cpu_switch(&prev->ctx, &next->ctx);
@@ -127,8 +131,46 @@ void sched_new_thread_started(void)
     irq_enable();
 }
 
+static void wake_sleepers(void)
+{
+    uint64_t now = read_sysreg(cntvct_el0);
+    while (sleepers && sleepers->wake_at <= now) {
+        struct thread *t = sleepers;
+        sleepers = t->sleep_next;
+        t->wake_at = 0;
+        sched_wake(t);
+    }
+}
+
+void sched_sleep_until(uint64_t deadline)
+{
+    struct thread *self = current_thread();
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    if (deadline > read_sysreg(cntvct_el0)) {
+        struct thread **link = &sleepers;
+        while (*link && (*link)->wake_at <= deadline)
+            link = &(*link)->sleep_next;
+        self->wake_at = deadline;
+        self->sleep_next = *link;
+        *link = self;
+        self->state = THREAD_BLOCKED;
+        schedule();
+    }
+    write_sysreg(daif, daif);
+}
+
+uint64_t sched_thread_cpu(const struct thread *t)
+{
+    uint64_t cpu = t->cpu_counter;
+    if (t == current_thread())
+        cpu += read_sysreg(cntvct_el0) - t->run_start;
+    return cpu;
+}
+
 void sched_tick(void)
 {
+    wake_sleepers();
     struct thread *cur = current_thread();
     if (cur == idle_thread) {
         if (nonempty)

@@ -27,5 +27,9 @@ bool sched_need_resched(void);
 /* The idle loop: runs whatever is runnable, sleeps in wfi otherwise. */
 void __attribute__((noreturn)) sched_idle(void);
 unsigned long sched_switches(void);
+/* Blocks the current thread until the counter reaches `deadline` (tick resolution). */
+void sched_sleep_until(uint64_t deadline);
+/* Counter ticks the thread has spent on the CPU, including the current run. */
+uint64_t sched_thread_cpu(const struct thread *t);
 
 #endif

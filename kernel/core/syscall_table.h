@@ -15,7 +15,9 @@
     X(93, exit, sys_exit)                              \
     X(94, exit_group, sys_exit_group)                  \
     X(96, set_tid_address, sys_set_tid_address)        \
+    X(101, nanosleep, sys_nanosleep)                   \
     X(113, clock_gettime, sys_clock_gettime)           \
+    X(115, clock_nanosleep, sys_clock_nanosleep)       \
     X(124, sched_yield, sys_sched_yield)               \
     X(160, uname, sys_uname)                           \
     X(172, getpid, sys_getpid)                         \

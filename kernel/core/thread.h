@@ -50,6 +50,10 @@ struct thread {
     unsigned state;               /* enum thread_state */
     unsigned timeslice;           /* ticks left before preemption */
     uint64_t tpidr_el0;
+    uint64_t cpu_counter;         /* counter ticks spent running, up to run_start */
+    uint64_t run_start;           /* counter value when last switched in */
+    uint64_t wake_at;             /* counter value to wake at when sleeping, 0 = not sleeping */
+    struct thread *sleep_next;    /* timed-sleep list link */
     struct fpsimd_state fpsimd;
     char name[16];
 };

@@ -1,22 +1,13 @@
-/* Identity, time and randomness: the small calls every musl program makes. */
+/* Identity and randomness: the small calls every musl program makes. */
 #include "kenix/errno.h"
 #include "kenix/string.h"
 #include "kenix/version.h"
-#include "../arch/aarch64/timer.h"
 #include "../core/process.h"
 #include "../core/random.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
 #include "../mm/uaccess.h"
 
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
 #define GRND_NONBLOCK 1
 #define GRND_RANDOM 2
 #define GRND_INSECURE 4
@@ -76,30 +67,6 @@ long sys_uname(const struct syscall_args *args)
     memcpy(u.machine, "aarch64", 8);
     memcpy(u.domainname, "(none)", 7);
     return copy_to_user(current_process()->vm, args->a[0], &u, sizeof(u));
-}
-
-long sys_clock_gettime(const struct syscall_args *args)
-{
-    uint64_t ns;
-    switch (args->a[0]) {
-    case CLOCK_REALTIME:
-    case CLOCK_REALTIME_COARSE:
-        ns = timer_realtime_ns();
-        break;
-    case CLOCK_MONOTONIC:
-    case CLOCK_MONOTONIC_RAW:
-    case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_BOOTTIME:
-    /* No per-thread CPU accounting yet: elapsed time bounds CPU time from above. */
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID:
-        ns = timer_monotonic_ns();
-        break;
-    default:
-        return -EINVAL;
-    }
-    int64_t ts[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u) };
-    return copy_to_user(current_process()->vm, args->a[1], ts, sizeof(ts));
 }
 
 long sys_getrandom(const struct syscall_args *args)

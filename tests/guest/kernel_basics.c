@@ -57,6 +57,47 @@ static void clocks(void)
     check(fails_with(syscall(SYS_clock_gettime, 12345, &a), EINVAL), "bad clock id: EINVAL");
 }
 
+static long long ns_of(const struct timespec *t)
+{
+    return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+static void sleeping(void)
+{
+    struct timespec a, b, ca, cb;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ca);
+    struct timespec req = { .tv_sec = 0, .tv_nsec = 50000000 };
+    check(nanosleep(&req, NULL) == 0, "nanosleep 50 ms");
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cb);
+    long long slept = ns_of(&b) - ns_of(&a), cpu = ns_of(&cb) - ns_of(&ca);
+    check(slept >= 50000000 && slept < 1000000000, "nanosleep: at least 50 ms passed, and not forever");
+    check(cpu < 20000000, "a sleeping thread uses no CPU time");
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ca);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while (ns_of(&b) - ns_of(&a) < 30000000);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cb);
+    check(ns_of(&cb) - ns_of(&ca) >= 25000000, "a spinning thread accumulates CPU time");
+
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += 20000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    check(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == 0, "clock_nanosleep until an absolute time");
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    check(ns_of(&b) >= ns_of(&until), "woke no earlier than the deadline");
+    struct timespec bad = { .tv_sec = 0, .tv_nsec = 1000000000 };
+    check(fails_with(syscall(SYS_nanosleep, &bad, NULL), EINVAL), "nanosleep with tv_nsec = 10^9: EINVAL");
+    check(fails_with(syscall(SYS_nanosleep, KERNEL_ADDRESS, NULL), EFAULT), "nanosleep from a kernel address: EFAULT");
+}
+
 static void randomness(void)
 {
     unsigned char x[16] = { 0 }, y[16] = { 0 }, zero[16] = { 0 };
@@ -158,6 +199,7 @@ int main(void)
     printf("kernel_basics: start\n");
     identity();
     clocks();
+    sleeping();
     randomness();
     memory();
     bad_pointers();
