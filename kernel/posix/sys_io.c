@@ -3,8 +3,8 @@
  * the fd table exist, descriptors 1 and 2 are the kernel console and 0 is an
  * input that is not there yet.
  */
+#include "kenix/console.h"
 #include "kenix/errno.h"
-#include "kenix/printk.h"
 #include "../core/process.h"
 #include "../core/syscall.h"
 #include "../mm/uaccess.h"
@@ -20,8 +20,7 @@ static long console_write(uint64_t ubuf, uint64_t len)
         uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
         if (copy_from_user(current_process()->vm, chunk, ubuf + done, n))
             return done ? (long)done : -EFAULT; /* a partial write reports what was written */
-        for (uint64_t i = 0; i < n; i++)
-            console_putc(chunk[i]);
+        console_write_user(chunk, n);
         done += n;
     }
     return (long)done;

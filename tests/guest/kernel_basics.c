@@ -172,6 +172,12 @@ static void unknown_calls(void)
 {
     check(fails_with(syscall(1000), ENOSYS), "unknown Linux syscall: ENOSYS");
     check(fails_with(syscall(0x1000 + 4000), ENOSYS), "unknown native syscall: ENOSYS");
+    /* The kernel's log line must not run into this unfinished line (the scenario checks). */
+    printf("unfinished line: ");
+    fflush(stdout);
+    long r = syscall(999);
+    printf("finished\n");
+    check(fails_with(r, ENOSYS), "unknown syscall after an unfinished line: ENOSYS");
 }
 
 static void registers(void)
