@@ -298,8 +298,12 @@ int elf_relocate(struct elf_image *img, uint64_t bias, uint64_t user_limit)
         return ELF_ERR_INVAL;
     if (!img->pie)
         return bias == 0 ? 0 : ELF_ERR_INVAL;
-    if (bias > UINT64_MAX - img->span_end || img->span_start + bias < ELF_MIN_VADDR ||
-        img->span_end + bias > user_limit)
+    /* Modular addition lets a PIE linked high move down; every address of
+     * the image lies in the span, so checking where the span lands is
+     * enough to know that none of them wraps. */
+    uint64_t len = img->span_end - img->span_start;
+    uint64_t start = img->span_start + bias;
+    if (start < ELF_MIN_VADDR || start > user_limit || len > user_limit - start)
         return ELF_ERR_ADDR;
     img->bias = bias;
     img->entry += bias;

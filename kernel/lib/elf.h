@@ -124,11 +124,13 @@ struct elf_image {
 int elf_parse(const void *file, size_t size, uint64_t user_limit, struct elf_image *out);
 
 /*
- * Adds `bias` (a multiple of ELF_PAGE_SIZE; max_align is the natural choice)
- * to every address of a PIE image, checking that the result lies in
- * [ELF_MIN_VADDR, user_limit). ET_EXEC images accept only bias 0. Returns 0,
- * ELF_ERR_ADDR, or ELF_ERR_INVAL (unaligned bias, relocating twice); on error
- * the image is unchanged.
+ * Adds `bias` (a multiple of ELF_PAGE_SIZE; a multiple of max_align keeps
+ * the linker's alignment) to every address of a PIE image, modulo 2^64 so
+ * that an image linked high can move down, checking that the whole span lands
+ * in [ELF_MIN_VADDR, user_limit). ET_EXEC images accept only bias 0. Returns
+ * 0, ELF_ERR_ADDR, or ELF_ERR_INVAL (unaligned bias, relocating twice, empty
+ * image); on error the image is unchanged. AT_BASE stays 0: the bias applies
+ * to the program, not to an interpreter.
  */
 int elf_relocate(struct elf_image *img, uint64_t bias, uint64_t user_limit);
 

@@ -62,11 +62,14 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
         uint64_t start = seg->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
         uint64_t end = (seg->vaddr + seg->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
         if (seg->shares_prev_page) {
-            /* The first page already belongs to the previous segment's area: it
-             * gets both segments' permissions, as a page can have only one set. */
+            /* The first page already belongs to the previous segment's area. A page
+             * has one set of permissions, so that page alone (split off) gets both. */
             struct vm_area *prev = vmspace_find(vs, start);
-            if (prev)
-                prev->prot |= vm_prot(seg->prot);
+            if (prev) {
+                int err = vmspace_protect(vs, start, PAGE_SIZE, prev->prot | vm_prot(seg->prot));
+                if (err)
+                    return err;
+            }
             start += PAGE_SIZE;
         }
         if (end > start) {
@@ -154,6 +157,11 @@ int process_spawn_initrd(const char *path, const char *const argv[], const char 
     err = elf_parse(e.data, e.size, USER_STACK_TOP - USER_STACK_SIZE, img);
     if (!err && img->pie)
         err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
+    if (!err && !img->phdr_loaded) {
+        kprintf("exec: %s: program headers are not in a loaded segment (AT_PHDR)\n", path);
+        kfree(img);
+        return -ENOEXEC;
+    }
     if (err) {
         kprintf("exec: %s: not a loadable program: %s\n", path, elf_strerror(err));
         kfree(img);
