@@ -140,6 +140,12 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec)
     return vmspace_populate(vs, addr) ? 0 : -ENOMEM;
 }
 
+static void tlb_flush_page(const struct vmspace *vs, uint64_t va)
+{
+    __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(((uint64_t)vs->asid << 48) | (va >> 12))
+                     : "memory");
+}
+
 static void unmap_range(struct vmspace *vs, uint64_t start, uint64_t end)
 {
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
@@ -148,11 +154,26 @@ static void unmap_range(struct vmspace *vs, uint64_t start, uint64_t end)
             continue;
         uint64_t pa = *pte & PTE_ADDR_MASK;
         *pte = 0;
-        __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(((uint64_t)vs->asid << 48) | (va >> 12))
-                         : "memory");
+        tlb_flush_page(vs, va);
         frame_free(pa, 0);
         vs->resident_pages--;
     }
+}
+
+/* Makes `at` an area boundary (if it falls inside an area). */
+static int split_at(struct vmspace *vs, uint64_t at)
+{
+    struct vm_area *a = vmspace_find(vs, at);
+    if (!a || a->start == at)
+        return 0;
+    struct vm_area *tail = kmalloc(sizeof(*tail));
+    if (!tail)
+        return -ENOMEM;
+    *tail = *a;
+    tail->start = at;
+    a->end = at;
+    a->next = tail;
+    return 0;
 }
 
 int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
@@ -160,34 +181,17 @@ int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
     uint64_t end = page_up(start + len);
     if (start & (PAGE_SIZE - 1) || len == 0 || end > USER_TOP || end <= start)
         return -EINVAL;
+    if (split_at(vs, start) || split_at(vs, end))
+        return -ENOMEM;
     for (struct vm_area **link = &vs->areas; *link;) {
         struct vm_area *a = *link;
         if (a->end <= start || a->start >= end) {
             link = &a->next;
             continue;
         }
-        uint64_t lo = a->start > start ? a->start : start;
-        uint64_t hi = a->end < end ? a->end : end;
-        unmap_range(vs, lo, hi);
-        if (a->start < lo && a->end > hi) { /* a hole in the middle: split */
-            struct vm_area *tail = kmalloc(sizeof(*tail));
-            if (!tail)
-                return -ENOMEM;
-            *tail = *a;
-            tail->start = hi;
-            a->end = lo;
-            a->next = tail;
-            link = &tail->next;
-        } else if (a->start < lo) {
-            a->end = lo;
-            link = &a->next;
-        } else if (a->end > hi) {
-            a->start = hi;
-            link = &a->next;
-        } else {
-            *link = a->next;
-            kfree(a);
-        }
+        unmap_range(vs, a->start, a->end);
+        *link = a->next;
+        kfree(a);
     }
     return 0;
 }
@@ -207,22 +211,6 @@ uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len)
     if (candidate + len > USER_STACK_TOP - USER_STACK_SIZE)
         return 0;
     return candidate;
-}
-
-/* Makes `at` an area boundary (if it falls inside an area). */
-static int split_at(struct vmspace *vs, uint64_t at)
-{
-    struct vm_area *a = vmspace_find(vs, at);
-    if (!a || a->start == at)
-        return 0;
-    struct vm_area *tail = kmalloc(sizeof(*tail));
-    if (!tail)
-        return -ENOMEM;
-    *tail = *a;
-    tail->start = at;
-    a->end = at;
-    a->next = tail;
-    return 0;
 }
 
 int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot)
@@ -248,8 +236,7 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
             if (!pte)
                 continue;
             *pte = (*pte & PTE_ADDR_MASK) | user_prot(prot) | PTE_TABLE | PTE_VALID;
-            __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb"
-                             ::"r"(((uint64_t)vs->asid << 48) | (va >> 12)) : "memory");
+            tlb_flush_page(vs, va);
         }
     }
     return 0;
