@@ -48,3 +48,11 @@ int dt_irq(const struct fdt *fdt, int node, unsigned index)
         return (int)(16 + num);
     return -1;
 }
+
+bool dt_irq_is_edge(const struct fdt *fdt, int node, unsigned index)
+{
+    /* Flags cell: 1 = edge rising, 2 = edge falling, 4/8 = level high/low. */
+    uint32_t len;
+    const uint8_t *p = fdt_getprop(fdt, node, "interrupts", &len);
+    return p && (index + 1) * 12 <= len && (fdt_be32(p + index * 12 + 8) & 3) != 0;
+}

@@ -1,12 +1,112 @@
+/*
+ * Starting process 1. Init gets what nobody else has: the initrd as a memory
+ * object (so it can start the servers and programs in it), and each virtio
+ * device's registers and interrupt (so it can hand them to drivers). The list
+ * is in a read-only page whose address is the auxv entry AT_KENIX_BOOTINFO.
+ */
 #include "init.h"
 
 #include "kenix/bootinfo.h"
 #include "kenix/cmdline.h"
 #include "kenix/errno.h"
+#include "kenix/ipc.h"
+#include "kenix/memlayout.h"
 #include "kenix/printk.h"
+#include "kenix/string.h"
+#include "handle.h"
+#include "irqobj.h"
+#include "memobj.h"
 #include "process.h"
+#include "../dev/virtio_mmio.h"
+#include "../lib/ustack.h"
+#include "../mm/vmspace.h"
 
 #define INIT_DEFAULT "/init"
+
+/* Installs obj in init's table and describes it in the boot info; drops the creation reference. */
+static int boot_handle(struct process *p, struct kx_bootinfo *bi, struct kobject *obj, uint32_t rights,
+                       struct kx_boot_handle desc)
+{
+    if (!obj)
+        return -ENOMEM;
+    int h = bi->count < KX_BOOTINFO_MAX ? handle_install(&p->handles, obj, rights, 0, 0) : -ENOSPC;
+    kobject_put(obj);
+    if (h < 0)
+        return h;
+    desc.handle = h;
+    desc.type = obj->type;
+    bi->handles[bi->count++] = desc;
+    return 0;
+}
+
+static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
+{
+    const uint32_t pass = KX_RIGHT_DUP | KX_RIGHT_TRANSFER;
+    uint64_t start = boot_info.initrd_start, size = boot_info.initrd_end - boot_info.initrd_start;
+    struct kx_boot_handle initrd = { .base = start, .size = size, .name = "initrd" };
+    struct memobj *rd = memobj_borrow(start, size, KX_OBJ_MEMORY);
+    int err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
+    for (unsigned i = 0; !err && virtio_mmio_slot(i); i++) {
+        const struct virtio_slot *s = virtio_mmio_slot(i);
+        if (!s->device_id || s->irq < 0)
+            continue;
+        struct kx_boot_handle dev = { .base = s->pa, .size = s->size, .irq = (uint32_t)s->irq,
+                                      .device_id = s->device_id };
+        ksnprintf(dev.name, sizeof(dev.name), "virtio-mmio@%lx", s->pa);
+        struct memobj *m = memobj_borrow(s->pa, s->size, KX_OBJ_DEVICE);
+        err = boot_handle(p, bi, m ? &m->obj : 0, pass | KX_RIGHT_READ | KX_RIGHT_WRITE, dev);
+        if (err)
+            break;
+        struct irqobj *irq = irqobj_create((unsigned)s->irq, s->irq_edge);
+        ksnprintf(dev.name, sizeof(dev.name), "irq@%lx", s->pa);
+        err = boot_handle(p, bi, irq ? irqobj_kobject(irq) : 0, pass | KX_RIGHT_WRITE, dev);
+    }
+    return err;
+}
+
+/* Puts the boot info in a read-only page of init's address space; returns its address. */
+static uint64_t map_bootinfo(struct process *p, const struct kx_bootinfo *bi)
+{
+    _Static_assert(sizeof(*bi) <= PAGE_SIZE, "boot info fits a page");
+    uint64_t va = vmspace_find_free(p->vm, PAGE_SIZE);
+    if (!va || vmspace_add_area(p->vm, va, PAGE_SIZE, VM_READ))
+        return 0;
+    void *page = vmspace_populate(p->vm, va);
+    if (!page)
+        return 0;
+    memcpy(page, bi, sizeof(*bi));
+    return va;
+}
+
+static int load_init(const char *path, struct process **out)
+{
+    const void *data;
+    size_t size;
+    int err = initrd_find_program(path, &data, &size);
+    if (err)
+        return err;
+    struct process *p = process_alloc(path);
+    if (!p)
+        return -ENOMEM;
+    static struct kx_bootinfo bi; /* only while init is being built */
+    memset(&bi, 0, sizeof(bi));
+    bi.magic = KX_BOOTINFO_MAGIC;
+    err = give_boot_handles(p, &bi);
+    uint64_t bi_va = err ? 0 : map_bootinfo(p, &bi);
+    if (!err && !bi_va)
+        err = -ENOMEM;
+    const char *argv[] = { path, 0 };
+    const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", 0 };
+    const struct ustack_aux extra[] = { { AT_KENIX_BOOTINFO, bi_va } };
+    if (!err)
+        err = process_load(p, path, data, size, argv, envp, extra, 1);
+    if (err) {
+        process_free(p);
+        return err;
+    }
+    *out = p;
+    return 0;
+}
 
 bool start_init(void)
 {
@@ -19,10 +119,8 @@ bool start_init(void)
         kprintf("init: no initrd, nothing to run\n");
         return false;
     }
-    const char *argv[] = { path, 0 };
-    const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", 0 };
     struct process *p;
-    int err = process_spawn_initrd(path, argv, envp, &p);
+    int err = load_init(path, &p);
     if (err == -ENOENT) {
         kprintf("init: %s is not in the initrd\n", path);
         return false;
@@ -31,6 +129,7 @@ bool start_init(void)
         kprintf("init: cannot start %s: error %d\n", path, err);
         return false;
     }
+    process_start(p);
     kprintf("init: started %s as process %u\n", path, p->pid);
     return true;
 }

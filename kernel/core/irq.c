@@ -24,6 +24,15 @@ int irq_register(unsigned intid, irq_handler_fn fn, void *arg, bool edge)
     return 0;
 }
 
+void irq_unregister(unsigned intid)
+{
+    if (intid >= IRQ_MAX || !slots[intid].fn)
+        return;
+    gic->disable(intid);
+    slots[intid].fn = 0;
+    slots[intid].arg = 0;
+}
+
 void irq_handle(struct trap_frame *frame)
 {
     (void)frame;

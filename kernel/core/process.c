@@ -5,6 +5,8 @@
 #include "kenix/printk.h"
 #include "kenix/string.h"
 #include "boot.h"
+#include "ipc.h"
+#include "process_obj.h"
 #include "sched.h"
 #include "../arch/aarch64/mmu.h"
 #include "../mm/heap.h"
@@ -40,9 +42,17 @@ struct process *process_alloc(const char *name)
 
 void process_free(struct process *p)
 {
+    handle_table_clear(&p->handles);
+    if (p->thread)
+        thread_reap(p->thread); /* never ran */
     if (p->vm)
         vmspace_destroy(p->vm);
     kfree(p);
+}
+
+void process_start(struct process *p)
+{
+    sched_wake(p->thread);
 }
 
 void process_exit(int status)
@@ -50,6 +60,9 @@ void process_exit(int status)
     struct process *p = current_process();
     if (!(status & 0x7f))
         kprintf("process %u (%s) exited with status %d\n", p->pid, p->name, (status >> 8) & 0xff);
+    ipc_thread_exit(current_thread());
+    handle_table_clear(&p->handles);
+    process_obj_exited(p, status);
     /* No wait() yet: the address space goes now; the thread is reaped by the scheduler.
      * Keep running on the kernel half only, since the user half is about to vanish. */
     struct vmspace *vm = p->vm;

@@ -8,22 +8,35 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include "handle.h"
 #include "thread.h"
 
 struct vmspace;
+struct process_obj;
+struct ustack_aux;
 
 struct process {
     unsigned pid;
     struct process *parent;
     struct vmspace *vm;
     struct thread *thread;
-    uint64_t clear_child_tid; /* set_tid_address */
+    struct handle_table handles;
+    struct process_obj *pobj;  /* the object process handles name, if any */
+    uint64_t clear_child_tid;  /* set_tid_address */
     char name[32];
 };
 
-/* Loads `path` from the initrd and makes its first thread runnable. */
-int process_spawn_initrd(const char *path, const char *const argv[], const char *const envp[],
-                         struct process **out);
+/* Finds an executable regular file in the initrd. */
+int initrd_find_program(const char *path, const void **data, size_t *size);
+/* Loads the static ELF program in data into p (a fresh process): segments,
+ * stack with argv/envp/auxv (plus `extra` auxv entries), first thread --
+ * not yet runnable. */
+int process_load(struct process *p, const char *path, const void *data, size_t size, const char *const argv[],
+                 const char *const envp[], const struct ustack_aux *extra, unsigned nextra);
+/* Makes a loaded process's first thread runnable. */
+void process_start(struct process *p);
 void process_activate(struct process *p);
 struct process *current_process(void);
 /* Ends the calling process with the given status (what wait would report). */
@@ -31,6 +44,7 @@ void __attribute__((noreturn)) process_exit(int status);
 /* Ends the calling process because of an unrecoverable fault, reporting it. */
 void __attribute__((noreturn)) process_fault(const char *what, const struct trap_frame *f, int signal);
 struct process *process_alloc(const char *name);
+/* Frees a process that never ran (load failed, or its creator let go of it). */
 void process_free(struct process *p);
 
 #endif

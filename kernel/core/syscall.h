@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "kenix/syscall.h" /* uapi: KENIX_NATIVE_SYSCALLS */
 #include "../arch/aarch64/trap.h"
 #include "syscall_table.h"
 
@@ -17,6 +18,12 @@ typedef long (*syscall_fn)(const struct syscall_args *args);
 #define KENIX_DECLARE_SYSCALL(nr, name, fn) long fn(const struct syscall_args *args);
 KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
 #undef KENIX_DECLARE_SYSCALL
+
+/* Native calls read their arguments from, and may write results into, the
+ * caller's saved registers (IPC messages occupy x0-x11). */
+#define KENIX_DECLARE_NATIVE(n, name) long sys_kx_##name(struct trap_frame *f);
+KENIX_NATIVE_SYSCALLS(KENIX_DECLARE_NATIVE)
+#undef KENIX_DECLARE_NATIVE
 
 /* Runs the call in x8 with x0-x5 and puts the result in x0. */
 void syscall_dispatch(struct trap_frame *frame);

@@ -1,9 +1,10 @@
 /*
- * The single table of system calls the kernel implements: number, name,
- * handler. The dispatcher (core/syscall.c) is generated from it, and
- * docs/syscalls.md lists the same entries. Numbers below 0x400 are the Linux
- * AArch64 ABI (include/uapi/asm-generic/unistd.h); Kenix-native calls start at
- * KENIX_SYS_BASE (include/uapi/kenix/syscall.h).
+ * The Linux-ABI system calls the kernel implements: number, name, handler.
+ * Numbers below 0x400 are the Linux AArch64 ABI (include/uapi/asm-generic/
+ * unistd.h). Kenix-native calls start at KENIX_SYS_BASE and are listed once,
+ * in KENIX_NATIVE_SYSCALLS (include/uapi/kenix/syscall.h), each handled by
+ * sys_kx_<name>(struct trap_frame *). The dispatcher (core/syscall.c) is
+ * generated from both lists, and docs/syscalls.md lists the same entries.
  */
 #ifndef KENIX_CORE_SYSCALL_TABLE_H
 #define KENIX_CORE_SYSCALL_TABLE_H

@@ -11,12 +11,41 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kenix/ipc.h"
 #include "../arch/aarch64/trap.h"
 
 #define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
 #define KSTACK_SIZE (4096u << KSTACK_ORDER)
 
 struct process;
+struct endpoint;
+struct notification;
+struct reply_obj;
+
+/* What a thread blocked in IPC waits for (thread.ipc.wait). */
+enum ipc_wait {
+    IPC_NONE,
+    IPC_SEND,   /* call queued on an endpoint, no receiver yet */
+    IPC_REPLY,  /* call received, waiting for the reply */
+    IPC_RECV,   /* recv queued on an endpoint */
+    IPC_NOTIFY, /* waiting on a notification */
+    IPC_CHILD,  /* waiting for a process to exit */
+};
+
+/* A thread's IPC state: the descriptor of its current message (copied in at
+ * the call), its place in an endpoint queue, and whom a server answers. */
+struct ipc_thread {
+    unsigned wait;              /* enum ipc_wait */
+    struct thread *qnext;       /* endpoint / notification queue link */
+    void *waiting_on;           /* the endpoint or notification */
+    uint64_t badge;             /* caller: badge of the handle it called through */
+    uint64_t xfer_uptr;         /* user address of its struct kx_xfer, 0: none */
+    bool move_handles;
+    struct kx_xfer xfer;        /* kernel copy of that descriptor */
+    struct thread *caller;      /* server: the call to answer with reply / reply_recv */
+    struct reply_obj *saved_by; /* caller: the reply object holding it, if saved */
+    long result;                /* x0 to return when woken */
+};
 
 /* Callee-saved state of a thread switched out inside the kernel (switch.S). */
 struct cpu_context {
@@ -54,6 +83,7 @@ struct thread {
     uint64_t run_start;           /* counter value when last switched in */
     uint64_t wake_at;             /* counter value to wake at when sleeping, 0 = not sleeping */
     struct thread *sleep_next;    /* timed-sleep list link */
+    struct ipc_thread ipc;
     struct fpsimd_state fpsimd;
     char name[16];
 };

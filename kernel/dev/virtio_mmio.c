@@ -41,7 +41,7 @@ unsigned virtio_mmio_probe(const struct fdt *fdt)
 {
     for (int node = fdt_find_compatible(fdt, -1, "virtio,mmio"); node >= 0 && nslots < VIRTIO_MMIO_MAX_SLOTS;
          node = fdt_find_compatible(fdt, node, "virtio,mmio")) {
-        struct virtio_slot s = { .irq = dt_irq(fdt, node, 0) };
+        struct virtio_slot s = { .irq = dt_irq(fdt, node, 0), .irq_edge = dt_irq_is_edge(fdt, node, 0) };
         if (!fdt_node_is_enabled(fdt, node) || fdt_read_reg(fdt, node, 0, &s.pa, &s.size) || s.size < 0x100)
             continue;
         insert_sorted(&s);

@@ -2,6 +2,7 @@
 #ifndef KENIX_DEV_VIRTIO_MMIO_H
 #define KENIX_DEV_VIRTIO_MMIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kenix/devtree.h"
@@ -12,6 +13,7 @@ struct virtio_slot {
     uint64_t pa;
     uint64_t size;
     int irq;
+    bool irq_edge;
     uint32_t version;   /* 1 legacy, 2 modern */
     uint32_t device_id; /* 0 = empty slot */
 };

@@ -12,8 +12,8 @@ static uint8_t *user_byte(struct vmspace *vs, uint64_t va, unsigned need)
     if (va >= USER_TOP)
         return 0;
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a || (a->prot & need) != need)
-        return 0;
+    if (!a || (a->prot & need) != need || a->device)
+        return 0; /* device registers are not in the linear map: never copied */
     pte_t *pte = pt_lookup(vs->root_pa, va & ~(uint64_t)(PAGE_SIZE - 1), 0);
     uint8_t *page = pte ? phys_to_virt(*pte & PTE_ADDR_MASK) : vmspace_populate(vs, va);
     return page ? page + (va & (PAGE_SIZE - 1)) : 0;
@@ -63,4 +63,62 @@ long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
             return (long)i;
     }
     return -ENAMETOOLONG;
+}
+
+int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, uint64_t src, size_t n,
+                      bool *dst_faulted)
+{
+    *dst_faulted = false;
+    if (n && (src + n < src || src + n > USER_TOP))
+        return -EFAULT;
+    if (n && (dst + n < dst || dst + n > USER_TOP)) {
+        *dst_faulted = true;
+        return -EFAULT;
+    }
+    while (n) {
+        /* The largest piece that stays within one page on both sides. */
+        size_t chunk = PAGE_SIZE - (src & (PAGE_SIZE - 1));
+        size_t dchunk = PAGE_SIZE - (dst & (PAGE_SIZE - 1));
+        if (dchunk < chunk)
+            chunk = dchunk;
+        if (chunk > n)
+            chunk = n;
+        const uint8_t *s = user_byte(svs, src, VM_READ);
+        if (!s)
+            return -EFAULT;
+        uint8_t *d = user_byte(dvs, dst, VM_WRITE);
+        if (!d) {
+            *dst_faulted = true;
+            return -EFAULT;
+        }
+        memcpy(d, s, chunk);
+        src += chunk;
+        dst += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+long copy_strings_from_user(struct vmspace *vs, uint64_t uvec, char **vec, size_t maxn, char *buf, size_t bufsize,
+                            size_t *used)
+{
+    size_t n = 0;
+    if (uvec) {
+        for (;; n++) {
+            uint64_t uptr;
+            if (copy_from_user(vs, &uptr, uvec + n * sizeof(uptr), sizeof(uptr)))
+                return -EFAULT;
+            if (!uptr)
+                break;
+            if (n == maxn || *used >= bufsize)
+                return -E2BIG;
+            long len = strncpy_from_user(vs, buf + *used, uptr, bufsize - *used);
+            if (len < 0)
+                return len == -ENAMETOOLONG ? -E2BIG : len;
+            vec[n] = buf + *used;
+            *used += (size_t)len + 1;
+        }
+    }
+    vec[n] = 0;
+    return (long)n;
 }

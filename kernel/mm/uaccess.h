@@ -8,6 +8,7 @@
 #ifndef KENIX_MM_UACCESS_H
 #define KENIX_MM_UACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,8 +16,18 @@ struct vmspace;
 
 int copy_from_user(struct vmspace *vs, void *dst, uint64_t usrc, size_t n);
 int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n);
+/* Copies n bytes from one address space to another (IPC bulk data) without
+ * an intermediate buffer; on -EFAULT, *dst_faulted tells which side was bad. */
+int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, uint64_t src, size_t n,
+                      bool *dst_faulted);
 /* Copies a NUL-terminated string of at most max - 1 bytes; returns its length,
  * -EFAULT, or -ENAMETOOLONG. */
 long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max);
+
+/* Copies a NULL-terminated array of string pointers (argv, envp): at most
+ * maxn strings into buf from offset *used (advanced past them), vec[i]
+ * pointing at each and vec[n] = NULL. Returns n, -EFAULT or -E2BIG. */
+long copy_strings_from_user(struct vmspace *vs, uint64_t uvec, char **vec, size_t maxn, char *buf, size_t bufsize,
+                            size_t *used);
 
 #endif

@@ -7,6 +7,7 @@
 #include "kenix/panic.h"
 #include "kenix/string.h"
 #include "../arch/aarch64/mmu.h"
+#include "../core/memobj.h"
 
 #define ASID_LIMIT 65536 /* 16-bit ASIDs where the CPU has them (TCR_EL1.AS), else 256 */
 
@@ -65,9 +66,10 @@ void vmspace_activate(const struct vmspace *vs)
     isb();
 }
 
-static uint64_t user_prot(unsigned prot)
+static uint64_t user_prot(unsigned prot, bool device)
 {
-    uint64_t p = PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_NG | PTE_PXN;
+    uint64_t p = PTE_AF | PTE_NG | PTE_PXN |
+                 (device ? PTE_ATTR(MT_DEVICE_nGnRE) | PTE_UXN : PTE_SH_INNER | PTE_ATTR(MT_NORMAL));
     if (!prot)
         p |= PTE_AP_RO_EL1; /* PROT_NONE: keep the contents, deny EL0 */
     else
@@ -96,14 +98,39 @@ int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned 
         link = &(*link)->next;
     if (*link && (*link)->start < end)
         return -EEXIST;
-    struct vm_area *a = kmalloc(sizeof(*a));
+    struct vm_area *a = kzalloc(sizeof(*a));
     if (!a)
         return -ENOMEM;
     a->start = start;
     a->end = end;
     a->prot = prot;
+    a->max_prot = VM_READ | VM_WRITE | VM_EXEC;
     a->next = *link;
     *link = a;
+    return 0;
+}
+
+int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64_t off, uint64_t len,
+                       unsigned prot, unsigned max_prot)
+{
+    if ((va | off | len) & (PAGE_SIZE - 1) || off + len < off || off + len > m->size)
+        return -EINVAL;
+    int err = vmspace_add_area(vs, va, len, prot);
+    if (err)
+        return err;
+    struct vm_area *a = vmspace_find(vs, va);
+    a->obj = m;
+    a->obj_off = off;
+    a->max_prot = max_prot;
+    a->device = m->obj.type == KX_OBJ_DEVICE;
+    kobject_get(&m->obj);
+    for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
+        uint64_t pa = memobj_page(m, (off + done) / PAGE_SIZE);
+        if (pt_map(vs->root_pa, va + done, pa, PAGE_SIZE, user_prot(prot, a->device), false)) {
+            vmspace_remove(vs, va, len);
+            return -ENOMEM;
+        }
+    }
     return 0;
 }
 
@@ -111,8 +138,8 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a)
-        return 0;
+    if (!a || a->obj)
+        return 0; /* object pages are all mapped when the area is made */
     unsigned level;
     pte_t *pte = pt_lookup(vs->root_pa, va, &level);
     if (pte)
@@ -121,7 +148,7 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
     if (!pa)
         return 0;
     memset(phys_to_virt(pa), 0, PAGE_SIZE);
-    if (pt_map(vs->root_pa, va, pa, PAGE_SIZE, user_prot(a->prot), false) != 0) {
+    if (pt_map(vs->root_pa, va, pa, PAGE_SIZE, user_prot(a->prot, false), false) != 0) {
         frame_free(pa, 0);
         return 0;
     }
@@ -135,7 +162,7 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec)
     if (!a || (write && !(a->prot & VM_WRITE)) || (exec && !(a->prot & VM_EXEC)) ||
         (!write && !exec && !(a->prot & VM_READ)))
         return -EFAULT;
-    if (pt_lookup(vs->root_pa, page_down(addr), 0))
+    if (a->obj || pt_lookup(vs->root_pa, page_down(addr), 0))
         return -EFAULT; /* mapped already: a permission fault the area does not allow */
     return vmspace_populate(vs, addr) ? 0 : -ENOMEM;
 }
@@ -146,18 +173,22 @@ static void tlb_flush_page(const struct vmspace *vs, uint64_t va)
                      : "memory");
 }
 
-static void unmap_range(struct vmspace *vs, uint64_t start, uint64_t end)
+static void unmap_area(struct vmspace *vs, struct vm_area *a)
 {
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
         pte_t *pte = pt_lookup(vs->root_pa, va, 0);
         if (!pte)
             continue;
         uint64_t pa = *pte & PTE_ADDR_MASK;
         *pte = 0;
         tlb_flush_page(vs, va);
-        frame_free(pa, 0);
-        vs->resident_pages--;
+        if (!a->obj) {
+            frame_free(pa, 0);
+            vs->resident_pages--;
+        }
     }
+    if (a->obj)
+        kobject_put(&a->obj->obj);
 }
 
 /* Makes `at` an area boundary (if it falls inside an area). */
@@ -171,6 +202,10 @@ static int split_at(struct vmspace *vs, uint64_t at)
         return -ENOMEM;
     *tail = *a;
     tail->start = at;
+    if (tail->obj) {
+        tail->obj_off += at - a->start;
+        kobject_get(&tail->obj->obj);
+    }
     a->end = at;
     a->next = tail;
     return 0;
@@ -189,7 +224,7 @@ int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
             link = &a->next;
             continue;
         }
-        unmap_range(vs, a->start, a->end);
+        unmap_area(vs, a);
         *link = a->next;
         kfree(a);
     }
@@ -225,6 +260,9 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
             covered = a->end;
     if (covered < end)
         return -ENOMEM;
+    for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next)
+        if (a->end > start && (prot & ~a->max_prot))
+            return -EACCES; /* more than the memory object's handle allowed */
     if (split_at(vs, start) || split_at(vs, end))
         return -ENOMEM;
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
@@ -235,14 +273,14 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
             pte_t *pte = pt_lookup(vs->root_pa, va, 0);
             if (!pte)
                 continue;
-            *pte = (*pte & PTE_ADDR_MASK) | user_prot(prot) | PTE_TABLE | PTE_VALID;
+            *pte = (*pte & PTE_ADDR_MASK) | user_prot(prot, a->device) | PTE_TABLE | PTE_VALID;
             tlb_flush_page(vs, va);
         }
     }
     return 0;
 }
 
-/* Frees every table page below `table` at `level` (leaf frames are freed by unmap_range). */
+/* Frees every table page below `table` at `level` (leaf frames are freed by unmap_area). */
 static void free_tables(uint64_t table_pa, unsigned level)
 {
     pte_t *t = phys_to_virt(table_pa);

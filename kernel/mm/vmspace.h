@@ -19,10 +19,19 @@
 #define VM_WRITE 2u
 #define VM_EXEC 4u
 
+struct memobj;
+
 struct vm_area {
     uint64_t start, end; /* page aligned, [start, end) */
     unsigned prot;       /* VM_READ | VM_WRITE | VM_EXEC */
     struct vm_area *next; /* sorted by address */
+    /* A window onto a memory object or device region (kx_mem_map): its pages
+     * belong to the object (a reference is held), are mapped when the area is
+     * made, and mprotect cannot exceed max_prot (what the handle allowed). */
+    struct memobj *obj;
+    uint64_t obj_off;    /* object offset of `start` */
+    unsigned max_prot;
+    bool device;         /* Device-nGnRE memory, never touched by the kernel */
 };
 
 struct vmspace {
@@ -39,6 +48,9 @@ void vmspace_destroy(struct vmspace *vs);
 void vmspace_activate(const struct vmspace *vs);
 /* Declares an area; refuses (-EEXIST) overlaps and ranges outside user space. */
 int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot);
+/* Maps [off, off + len) of a memory object at va (a new area); takes a reference. */
+int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64_t off, uint64_t len,
+                       unsigned prot, unsigned max_prot);
 /* Unmaps and forgets [start, start + len), freeing frames; splits areas. */
 int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len);
 /* Changes the protection of [start, start + len) (mprotect semantics). */

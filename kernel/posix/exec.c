@@ -100,25 +100,33 @@ static size_t count_strings(const char *const *v)
 }
 
 static int build_stack(struct process *p, const struct elf_image *img, const char *path,
-                       const char *const argv[], const char *const envp[], uint64_t *sp_out)
+                       const char *const argv[], const char *const envp[], const struct ustack_aux *extra,
+                       unsigned nextra, uint64_t *sp_out)
 {
     int err = vmspace_add_area(p->vm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, VM_READ | VM_WRITE);
     if (err)
         return err;
     uint8_t random[USTACK_RANDOM_BYTES];
     random_bytes(random, sizeof(random));
-    /* The auxiliary vector Linux gives a static program, in Linux's order. */
-    const struct ustack_aux auxv[] = {
+    /* The auxiliary vector Linux gives a static program, in Linux's order,
+     * then Kenix's own entries (AT_KENIX_BOOTINFO for init). */
+    const struct ustack_aux linux_auxv[] = {
         { AT_HWCAP, hwcaps() }, { AT_PAGESZ, PAGE_SIZE }, { AT_CLKTCK, 100 },
         { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
         { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
         { AT_RANDOM, 0 }, { AT_HWCAP2, 0 }, { AT_EXECFN, 0 }, { AT_PLATFORM, 0 },
     };
+    enum { NLINUX = sizeof(linux_auxv) / sizeof(linux_auxv[0]), MAX_EXTRA = 4 };
+    if (nextra > MAX_EXTRA)
+        return -EINVAL;
+    struct ustack_aux auxv[NLINUX + MAX_EXTRA];
+    memcpy(auxv, linux_auxv, sizeof(linux_auxv));
+    memcpy(auxv + NLINUX, extra, nextra * sizeof(*extra));
     struct ustack_args args = {
         .argv = argv, .argc = count_strings(argv), .envp = envp, .envc = count_strings(envp),
         .execfn = path, .platform = "aarch64", .random = random,
-        .auxv = auxv, .auxc = sizeof(auxv) / sizeof(auxv[0]),
+        .auxv = auxv, .auxc = NLINUX + nextra,
     };
     uint8_t *buf = kmalloc(STACK_BUILD_SIZE);
     if (!buf)
@@ -136,8 +144,40 @@ static int build_stack(struct process *p, const struct elf_image *img, const cha
     return err;
 }
 
-int process_spawn_initrd(const char *path, const char *const argv[], const char *const envp[],
-                         struct process **out)
+int process_load(struct process *p, const char *path, const void *data, size_t size, const char *const argv[],
+                 const char *const envp[], const struct ustack_aux *extra, unsigned nextra)
+{
+    struct elf_image *img = kmalloc(sizeof(*img));
+    if (!img)
+        return -ENOMEM;
+    int err = elf_parse(data, size, USER_STACK_TOP - USER_STACK_SIZE, img);
+    if (!err && img->pie)
+        err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
+    if (!err && !img->phdr_loaded) {
+        kprintf("exec: %s: program headers are not in a loaded segment (AT_PHDR)\n", path);
+        kfree(img);
+        return -ENOEXEC;
+    }
+    if (err) {
+        kprintf("exec: %s: not a loadable program: %s\n", path, elf_strerror(err));
+        kfree(img);
+        return -ENOEXEC;
+    }
+    uint64_t sp = 0;
+    err = load_segments(p->vm, img, data);
+    if (!err)
+        err = build_stack(p, img, path, argv, envp, extra, nextra, &sp);
+    if (!err) {
+        p->vm->brk_start = p->vm->brk = img->span_end;
+        p->thread = thread_create_user(p, img->entry, sp, SCHED_DEFAULT_PRIORITY);
+        if (!p->thread)
+            err = -ENOMEM;
+    }
+    kfree(img);
+    return err;
+}
+
+int initrd_find_program(const char *path, const void **data, size_t *size)
 {
     const void *initrd = phys_to_virt(boot_info.initrd_start);
     size_t initrd_size = boot_info.initrd_end - boot_info.initrd_start;
@@ -151,40 +191,7 @@ int process_spawn_initrd(const char *path, const char *const argv[], const char 
     }
     if (!cpio_is_reg(&e) || !(e.mode & 0111))
         return -EACCES;
-    struct elf_image *img = kmalloc(sizeof(*img));
-    if (!img)
-        return -ENOMEM;
-    err = elf_parse(e.data, e.size, USER_STACK_TOP - USER_STACK_SIZE, img);
-    if (!err && img->pie)
-        err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
-    if (!err && !img->phdr_loaded) {
-        kprintf("exec: %s: program headers are not in a loaded segment (AT_PHDR)\n", path);
-        kfree(img);
-        return -ENOEXEC;
-    }
-    if (err) {
-        kprintf("exec: %s: not a loadable program: %s\n", path, elf_strerror(err));
-        kfree(img);
-        return -ENOEXEC;
-    }
-    struct process *p = process_alloc(path);
-    uint64_t sp = 0;
-    err = p ? load_segments(p->vm, img, e.data) : -ENOMEM;
-    if (!err)
-        err = build_stack(p, img, path, argv, envp, &sp);
-    if (!err) {
-        p->vm->brk_start = p->vm->brk = img->span_end;
-        p->thread = thread_create_user(p, img->entry, sp, SCHED_DEFAULT_PRIORITY);
-        if (!p->thread)
-            err = -ENOMEM;
-    }
-    kfree(img);
-    if (err) {
-        if (p)
-            process_free(p);
-        return err;
-    }
-    sched_wake(p->thread);
-    *out = p;
+    *data = e.data;
+    *size = e.size;
     return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef KENIX_DEVTREE_H
 #define KENIX_DEVTREE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../../lib/fdt.h"
@@ -19,5 +20,7 @@ extern struct fdt boot_fdt;
 int dt_stdout_node(const struct fdt *fdt);
 /* Interrupt `index` of a node as a GIC INTID (SPI n -> 32+n, PPI n -> 16+n), or -1. */
 int dt_irq(const struct fdt *fdt, int node, unsigned index);
+/* Whether that interrupt is edge-triggered (else level). */
+bool dt_irq_is_edge(const struct fdt *fdt, int node, unsigned index);
 
 #endif

@@ -21,6 +21,7 @@
 #define EINVAL 22
 #define ENOTTY 25
 #define ENOSPC 28
+#define EPIPE 32
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 

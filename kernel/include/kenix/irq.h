@@ -12,6 +12,8 @@ typedef void (*irq_handler_fn)(unsigned intid, void *arg);
 
 /* Installs the handler and unmasks the interrupt at the GIC. */
 int irq_register(unsigned intid, irq_handler_fn fn, void *arg, bool edge);
+/* Masks the interrupt and forgets its handler. */
+void irq_unregister(unsigned intid);
 /* Called from the IRQ vector: acknowledges, dispatches, completes. */
 void irq_handle(struct trap_frame *frame);
 unsigned long irq_count(unsigned intid);

@@ -1,0 +1,85 @@
+#include "handle.h"
+
+#include "kenix/errno.h"
+#include "kenix/string.h"
+#include "../mm/heap.h"
+
+static int grow(struct handle_table *t, unsigned need)
+{
+    if (need > HANDLE_TABLE_MAX)
+        return -ENOSPC;
+    unsigned cap = t->cap ? t->cap : 16;
+    while (cap < need)
+        cap *= 2;
+    if (cap > HANDLE_TABLE_MAX)
+        cap = HANDLE_TABLE_MAX;
+    struct handle *slots = kzalloc(cap * sizeof(*slots));
+    if (!slots)
+        return -ENOMEM;
+    if (t->slots)
+        memcpy(slots, t->slots, t->cap * sizeof(*slots));
+    kfree(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+    return 0;
+}
+
+int handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights, uint64_t badge, int at)
+{
+    unsigned idx;
+    if (at > 0) {
+        idx = (unsigned)at - 1;
+        if (idx >= t->cap) {
+            int err = grow(t, idx + 1);
+            if (err)
+                return err;
+        }
+        if (t->slots[idx].obj)
+            return -EEXIST;
+    } else {
+        for (idx = 0; idx < t->cap && t->slots[idx].obj; idx++)
+            ;
+        if (idx == t->cap) {
+            int err = grow(t, t->cap + 1);
+            if (err)
+                return err;
+        }
+    }
+    t->slots[idx] = (struct handle){ kobject_get(obj), rights & KX_RIGHTS_ALL, badge };
+    return (int)idx + 1;
+}
+
+int handle_get(struct handle_table *t, int h, unsigned type, uint32_t rights, struct handle **out)
+{
+    if (h <= 0 || (unsigned)h > t->cap || !t->slots[h - 1].obj)
+        return -EBADF;
+    struct handle *e = &t->slots[h - 1];
+    if (type && e->obj->type != type)
+        return -EINVAL;
+    if ((e->rights & rights) != rights)
+        return -EPERM;
+    *out = e;
+    return 0;
+}
+
+int handle_close(struct handle_table *t, int h)
+{
+    struct handle *e;
+    int err = handle_get(t, h, 0, 0, &e);
+    if (err)
+        return err;
+    struct kobject *o = e->obj;
+    e->obj = 0; /* free the slot first: a destructor may look at this table */
+    kobject_put(o);
+    return 0;
+}
+
+void handle_table_clear(struct handle_table *t)
+{
+    for (unsigned i = 0; i < t->cap; i++)
+        if (t->slots[i].obj)
+            handle_close(t, (int)i + 1);
+    kfree(t->slots);
+    t->slots = 0;
+    t->cap = 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * Per-process handle tables: the only way a process reaches a kernel object.
+ * A handle is an index + 1 into the table (0 is never valid) holding a
+ * reference to the object, the rights this handle grants, and a badge
+ * (endpoints: delivered to the receiver with every message sent through it).
+ */
+#ifndef KENIX_CORE_HANDLE_H
+#define KENIX_CORE_HANDLE_H
+
+#include <stdint.h>
+
+#include "kobject.h"
+
+#define HANDLE_TABLE_MAX 4096
+
+struct handle {
+    struct kobject *obj; /* NULL: free slot */
+    uint32_t rights;
+    uint64_t badge;
+};
+
+struct handle_table {
+    struct handle *slots;
+    unsigned cap;
+};
+
+/* Puts a new reference to obj into a free slot (or slot `at` when at > 0);
+ * returns the handle, -ENOSPC/-ENOMEM, or -EEXIST when `at` is taken. */
+int handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights, uint64_t badge, int at);
+/* The handle h if it names an object of `type` (0: any) with all of `rights`:
+ * -EBADF no such handle, -EINVAL another type, -EPERM a right missing. */
+int handle_get(struct handle_table *t, int h, unsigned type, uint32_t rights, struct handle **out);
+int handle_close(struct handle_table *t, int h);
+/* Closes every handle (process exit). */
+void handle_table_clear(struct handle_table *t);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * Notifications: a word of bits that signallers OR in and a waiter takes
+ * (and clears) all at once. Signalling never blocks and may come from an
+ * interrupt handler; a notification bound to an endpoint also wakes a server
+ * waiting there, so one kx_recv serves both calls and events.
+ */
+#include "ipc.h"
+
+#include "kenix/errno.h"
+#include "handle.h"
+#include "process.h"
+#include "syscall.h"
+#include "../arch/aarch64/sysreg.h"
+#include "../mm/heap.h"
+
+struct notification *notification_create(void)
+{
+    struct notification *n = kzalloc(sizeof(*n));
+    if (n)
+        kobject_init(&n->obj, KX_OBJ_NOTIFICATION);
+    return n;
+}
+
+void notification_signal(struct notification *n, uint64_t bits)
+{
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    n->bits |= bits;
+    struct thread *t = thread_queue_pop(&n->waiters);
+    if (t) {
+        thread_user_frame(t)->x[1] = n->bits;
+        n->bits = 0;
+        ipc_wake(t, 0);
+    } else if (n->bound && (t = thread_queue_pop(&n->bound->receivers))) {
+        ipc_deliver_notification(t, n);
+        ipc_wake(t, 0);
+    }
+    write_sysreg(daif, daif);
+}
+
+void notification_destroy(struct kobject *o)
+{
+    /* Waiters hold a handle and an endpoint bound to it holds a reference,
+     * so nobody waits on it any more. */
+    kfree(o);
+}
+
+long sys_kx_notify_create(struct trap_frame *f)
+{
+    (void)f;
+    struct notification *n = notification_create();
+    if (!n)
+        return -ENOMEM;
+    int h = handle_install(&current_process()->handles, &n->obj,
+                           KX_RIGHT_DUP | KX_RIGHT_TRANSFER | KX_RIGHT_READ | KX_RIGHT_WRITE, 0, 0);
+    kobject_put(&n->obj);
+    return h;
+}
+
+static int notification_of(int h, uint32_t rights, struct notification **out)
+{
+    struct handle *e;
+    int err = handle_get(&current_process()->handles, h, KX_OBJ_NOTIFICATION, rights, &e);
+    if (!err)
+        *out = (struct notification *)e->obj;
+    return err;
+}
+
+long sys_kx_notify_signal(struct trap_frame *f)
+{
+    struct notification *n;
+    int err = notification_of((int)f->x[0], KX_RIGHT_WRITE, &n);
+    if (err)
+        return err;
+    notification_signal(n, f->x[1]);
+    return 0;
+}
+
+/* kx_notify_wait(handle) -> 0, the bits in x1 (blocks until some are set). */
+long sys_kx_notify_wait(struct trap_frame *f)
+{
+    struct notification *n;
+    int err = notification_of((int)f->x[0], KX_RIGHT_READ, &n);
+    if (err)
+        return err;
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    long result = 0;
+    if (n->bits) {
+        f->x[1] = n->bits;
+        n->bits = 0;
+    } else {
+        thread_queue_push(&n->waiters, current_thread());
+        result = ipc_block(IPC_NOTIFY, n);
+    }
+    write_sysreg(daif, daif);
+    return result;
+}
+
+/* kx_notify_poll(handle) -> 0, the bits in x1 (0 if none; never blocks). */
+long sys_kx_notify_poll(struct trap_frame *f)
+{
+    struct notification *n;
+    int err = notification_of((int)f->x[0], KX_RIGHT_READ, &n);
+    if (err)
+        return err;
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    f->x[1] = n->bits;
+    n->bits = 0;
+    write_sysreg(daif, daif);
+    return 0;
+}

@@ -1,0 +1,124 @@
+/*
+ * The Kenix-native ABI: handles, rights, object types, and the IPC message
+ * layout. Shared by the kernel and user space (installed as <kenix/ipc.h>).
+ *
+ * Handles. A handle is a small positive integer naming a kernel object in the
+ * calling process's handle table, with rights. 0 is never a valid handle.
+ * Errors (negative results): -EBADF no such handle, -EINVAL the handle names
+ * the wrong kind of object, -EPERM the handle lacks a right the call needs,
+ * -EFAULT a bad pointer, -ENOMEM/-ENOSPC out of memory/handle slots.
+ *
+ * Messages. Every IPC call passes a message in registers:
+ *     x0  handle (in) / status (out: 0 or -errno)
+ *     x1  label in bits 0-31, KX_MSG_* flags in bits 32-63
+ *     x2-x7, x9, x10   words w[0]..w[7]
+ *     x11 (in) struct kx_xfer * when KX_MSG_XFER is set; (out, receive) badge
+ *     x8  the system call number
+ * A register-only message touches no memory. With KX_MSG_XFER, the struct
+ * kx_xfer names bulk bytes and handles to send and room to receive them; the
+ * kernel copies bulk bytes straight from the sender's buffer into the
+ * receiver's, at most recv_cap bytes (the rest is dropped and
+ * KX_MSG_TRUNCATED is set in the receiver's flags).
+ */
+#ifndef KENIX_UAPI_IPC_H
+#define KENIX_UAPI_IPC_H
+
+#include <stdint.h>
+
+typedef int32_t kx_handle_t;
+
+/* Object types (kx_handle_info.type). */
+enum kx_object_type {
+    KX_OBJ_ENDPOINT = 1,
+    KX_OBJ_NOTIFICATION = 2,
+    KX_OBJ_MEMORY = 3,
+    KX_OBJ_IRQ = 4,
+    KX_OBJ_DEVICE = 5, /* a device's MMIO registers */
+    KX_OBJ_PROCESS = 6,
+    KX_OBJ_REPLY = 7,  /* a saved caller, answered with kx_reply */
+};
+
+/* Rights. A duplicate can have fewer rights than its source, never more. */
+#define KX_RIGHT_DUP (1u << 0)      /* may be duplicated or minted */
+#define KX_RIGHT_TRANSFER (1u << 1) /* may travel in a message or be given to a process */
+#define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait */
+#define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start */
+#define KX_RIGHT_EXEC (1u << 4)     /* memory: map executable */
+#define KX_RIGHT_SEND (1u << 5)     /* endpoint: call */
+#define KX_RIGHT_RECV (1u << 6)     /* endpoint: recv, bind a notification */
+#define KX_RIGHTS_ALL 0x7fu
+
+struct kx_handle_info {
+    uint32_t type;   /* enum kx_object_type */
+    uint32_t rights;
+    uint64_t badge;  /* endpoints: the badge minted into this handle */
+    uint64_t size;   /* memory and device objects: bytes */
+};
+
+/* Message flags (x1 bits 32-63). */
+#define KX_MSG_XFER (1ull << 32)              /* in: x11 points to a struct kx_xfer */
+#define KX_MSG_MOVE_HANDLES (1ull << 33)      /* in: sent handles leave the sender */
+#define KX_MSG_TRUNCATED (1ull << 40)         /* out: bulk bytes were dropped */
+#define KX_MSG_HANDLES_DROPPED (1ull << 41)   /* out: handles did not fit and stayed with the sender */
+#define KX_MSG_NOTIFY (1ull << 42)            /* out: recv woke for the bound notification, w[0] = bits */
+#define KX_MSG_LABEL(x1) ((uint32_t)(x1))
+
+#define KX_MSG_WORDS 8
+#define KX_XFER_MAX_HANDLES 4
+#define KX_BULK_MAX (1u << 20) /* per message */
+
+struct kx_xfer {
+    const void *send;           /* bulk bytes to send */
+    uint64_t send_len;
+    void *recv;                 /* room for bulk bytes received */
+    uint64_t recv_cap;
+    uint64_t recv_len;          /* out: bytes received */
+    uint32_t send_handles_n;    /* handles to send, at most KX_XFER_MAX_HANDLES */
+    uint32_t recv_handles_cap;  /* room in recv_handles */
+    uint32_t recv_handles_n;    /* out: handles received */
+    uint32_t reserved;
+    kx_handle_t send_handles[KX_XFER_MAX_HANDLES];
+    kx_handle_t recv_handles[KX_XFER_MAX_HANDLES];
+};
+
+/* A message as libkenix passes it around. */
+struct kx_msg {
+    uint64_t label;             /* label | KX_MSG_* flags, as in x1 */
+    uint64_t w[KX_MSG_WORDS];
+};
+
+/* kx_mem_create flags. */
+#define KX_MEM_CONTIGUOUS (1u << 0) /* physically contiguous, for DMA (kx_mem_phys) */
+
+/* kx_mem_map protection (a subset of what the handle's rights allow). */
+#define KX_PROT_READ 1u
+#define KX_PROT_WRITE 2u
+#define KX_PROT_EXEC 4u
+
+/*
+ * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the
+ * address of a read-only struct kx_bootinfo, listing the handles init starts
+ * with (the initrd as a memory object, and each virtio-mmio device as a device
+ * region plus its IRQ).
+ */
+#define AT_KENIX_BOOTINFO 0x4b580001ul
+#define KX_BOOTINFO_MAGIC 0x4b454e49u /* "KENI" */
+#define KX_BOOTINFO_MAX 32
+
+struct kx_boot_handle {
+    kx_handle_t handle;
+    uint32_t type;        /* enum kx_object_type */
+    uint64_t base;        /* physical address (device, initrd) */
+    uint64_t size;
+    uint32_t irq;         /* IRQ objects: the interrupt number */
+    uint32_t device_id;   /* virtio device id for virtio-mmio devices */
+    char name[32];        /* "initrd", "virtio-mmio@a003e00", "irq@a003e00" */
+};
+
+struct kx_bootinfo {
+    uint32_t magic;
+    uint32_t count;
+    struct kx_boot_handle handles[KX_BOOTINFO_MAX];
+};
+
+#endif
