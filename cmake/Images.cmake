@@ -1,5 +1,5 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /bin/busybox, every in-guest program in /bin, /etc/motd
+#   ${KENIX_INITRD}    cpio newc initrd: /init, /bin/busybox, every in-guest program in /bin, /etc/motd
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
 # of the guest/busybox steps, and those are restat'ed by Ninja).
@@ -41,13 +41,14 @@ endforeach()
 add_custom_command(
     OUTPUT  ${KENIX_INITRD}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
+            /init=${KENIX_SERVERS_DIR}/init
             /bin/busybox=${KENIX_BUSYBOX}
             ${_kenix_initrd_programs}
             /etc/motd=${KENIX_MOTD}
             /dev/ /proc/ /tmp/
-    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX}
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_SERVERS_DIR}/init
             ${_kenix_initrd_program_files} ${KENIX_MOTD}
-            busybox guest
+            busybox guest servers
     COMMENT "Writing the initrd ${KENIX_INITRD}"
     VERBATIM)
 

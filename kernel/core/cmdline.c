@@ -20,10 +20,24 @@ const char *cmdline_get(void)
 
 /* Finds the word "name" or "name=...": returns the start of its value (after
  * '=') or of the end of the word, NULL when absent. */
+static const char *options_end(void)
+{
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        if (p[0] == '-' && p[1] == '-' && (p[2] == ' ' || p[2] == '\0'))
+            return p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return cmdline + strlen(cmdline);
+}
+
 static const char *find(const char *name)
 {
     size_t len = strlen(name);
-    for (const char *p = cmdline; *p;) {
+    const char *end = options_end();
+    for (const char *p = cmdline; *p && p < end;) {
         while (*p == ' ')
             p++;
         if (!strncmp(p, name, len) && (p[len] == '=' || p[len] == ' ' || p[len] == '\0'))
@@ -58,4 +72,31 @@ bool cmdline_has_value(const char *name, const char *value)
 {
     char buf[64];
     return cmdline_value(name, buf, sizeof(buf)) && !strcmp(buf, value);
+}
+
+unsigned cmdline_init_args(char *buf, size_t size, const char *argv[], unsigned max)
+{
+    const char *p = options_end();
+    if (!*p)
+        return 0;
+    p += 2;
+    unsigned n = 0;
+    size_t used = 0;
+    while (n < max) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t len = 0;
+        while (p[len] && p[len] != ' ')
+            len++;
+        if (used + len + 1 > size)
+            break;
+        memcpy(buf + used, p, len);
+        buf[used + len] = '\0';
+        argv[n++] = buf + used;
+        used += len + 1;
+        p += len;
+    }
+    return n;
 }

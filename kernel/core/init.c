@@ -44,8 +44,14 @@ static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
     const uint32_t pass = KX_RIGHT_DUP | KX_RIGHT_TRANSFER;
     uint64_t start = boot_info.initrd_start, size = boot_info.initrd_end - boot_info.initrd_start;
     struct kx_boot_handle initrd = { .base = start, .size = size, .name = "initrd" };
-    struct memobj *rd = memobj_borrow(start, size, KX_OBJ_MEMORY);
-    int err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
+    int err = 0;
+    if (start & (PAGE_SIZE - 1)) {
+        /* Mapped, it would not start at offset 0; boot loaders page-align it. */
+        kprintf("init: the initrd at 0x%lx is not page aligned: not given to init\n", start);
+    } else {
+        struct memobj *rd = memobj_borrow(start, size, KX_OBJ_MEMORY);
+        err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
+    }
     for (unsigned i = 0; !err && virtio_mmio_slot(i); i++) {
         const struct virtio_slot *s = virtio_mmio_slot(i);
         if (!s->device_id || s->irq < 0)
@@ -95,7 +101,10 @@ static int load_init(const char *path, struct process **out)
     uint64_t bi_va = err ? 0 : map_bootinfo(p, &bi);
     if (!err && !bi_va)
         err = -ENOMEM;
-    const char *argv[] = { path, 0 };
+    enum { MAX_ARGS = 16 };
+    static char args[512];
+    const char *argv[MAX_ARGS + 2] = { path };
+    argv[1 + cmdline_init_args(args, sizeof(args), argv + 1, MAX_ARGS)] = 0;
     const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", 0 };
     const struct ustack_aux extra[] = { { AT_KENIX_BOOTINFO, bi_va } };
     if (!err)

@@ -48,6 +48,9 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
             "-no-reboot",
             # No default NIC: it would need efi-virtio.rom, and netdev is not there yet.
             "-nic", "none",
+            # An entropy source: a small virtio device user-space drivers (and the
+            # IRQ-delivery test) can talk to.
+            "-device", "virtio-rng-device",
             "-kernel", str(kernel)]
     if interactive:
         argv += ["-serial", "mon:stdio"]  # Ctrl-A X quits, Ctrl-A C for the monitor

@@ -6,6 +6,8 @@
  *   kenix.init=PATH     process 1, loaded from the initrd (default /init)
  *   kenix.poweroff      power off after booting (after init exits, if there is one)
  *   kenix.panic=halt    stay halted after a panic instead of powering off
+ * Words after a lone "--" are not options: they are init's arguments
+ * (argv[1] onwards), as on Linux.
  */
 #ifndef KENIX_CMDLINE_H
 #define KENIX_CMDLINE_H
@@ -19,5 +21,8 @@ bool cmdline_has(const char *name);
 /* Copies the value of name=value into buf; false if absent or too long. */
 bool cmdline_value(const char *name, char *buf, size_t size);
 bool cmdline_has_value(const char *name, const char *value);
+/* Splits the words after "--" into buf (NUL-separated) and argv[0..max-1];
+ * returns how many there are (at most max). */
+unsigned cmdline_init_args(char *buf, size_t size, const char *argv[], unsigned max);
 
 #endif

@@ -96,6 +96,15 @@ struct kx_msg {
 #define KX_PROT_EXEC 4u
 
 /*
+ * Handles a program started by init finds in its table (kx_process_give
+ * slots): every program gets the initrd, read-only, to start programs from
+ * it; a driver also gets its device's registers and interrupt.
+ */
+#define KX_SLOT_INITRD 1
+#define KX_SLOT_DEVICE 2
+#define KX_SLOT_DEVICE_IRQ 3
+
+/*
  * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the
  * address of a read-only struct kx_bootinfo, listing the handles init starts
  * with (the initrd as a memory object, and each virtio-mmio device as a device

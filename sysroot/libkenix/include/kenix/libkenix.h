@@ -1,11 +1,13 @@
 /*
  * libkenix: the small Kenix-specific library installed into the sysroot next
  * to musl. It carries what a POSIX C library cannot: raw traps (<kenix/trap.h>)
- * and, with the native system calls, the IPC and handle wrappers.
+ * and the native system calls: handles, IPC, notifications, memory, IRQs and
+ * processes (<kenix/kx.h>), with a server receive loop (kx_serve).
  */
 #ifndef KENIX_LIBKENIX_H
 #define KENIX_LIBKENIX_H
 
+#include <kenix/kx.h>
 #include <kenix/trap.h>
 #include <kenix/version.h>
 

@@ -1,0 +1,148 @@
+/*
+ * init, process 1. The kernel gives it the initrd and the devices by handle
+ * (struct kx_bootinfo); init starts programs from the initrd, each with the
+ * handles it needs and nothing more, and waits for them.
+ *
+ * For now init runs programs one after another: those named on the kernel
+ * command line after "--", or else every /bin/test_* in the initrd (the
+ * in-guest test programs). It reports each exit status and a summary, and
+ * exits 0 only if every program did.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <kenix/kx.h>
+#include <kenix/spawn.h>
+
+#define MAX_PROGRAMS 64
+#define VIRTIO_ID_ENTROPY 4
+
+extern char **environ;
+
+/* Which program drives which device (virtio device id): the device's
+ * registers and interrupt go to it and to nobody else. */
+static const struct {
+    const char *program;
+    uint32_t virtio_id;
+} drivers[] = {
+    { "/bin/test_irq", VIRTIO_ID_ENTROPY },
+};
+
+static const struct kx_bootinfo *bootinfo;
+static struct kx_initrd initrd;
+
+static const struct kx_boot_handle *boot_handle(uint32_t type, uint32_t virtio_id)
+{
+    for (uint32_t i = 0; i < bootinfo->count; i++)
+        if (bootinfo->handles[i].type == type && bootinfo->handles[i].device_id == virtio_id)
+            return &bootinfo->handles[i];
+    return NULL;
+}
+
+/* Gives `proc` the device it drives, if it drives one. */
+static long give_device(kx_handle_t proc, const char *path)
+{
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        if (strcmp(drivers[i].program, path))
+            continue;
+        const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, drivers[i].virtio_id);
+        const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, drivers[i].virtio_id);
+        if (!regs || !irq) {
+            printf("init: %s: no virtio device %u on this machine\n", path, drivers[i].virtio_id);
+            return 0; /* the program reports the missing device itself */
+        }
+        long err = kx_process_give(proc, regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE);
+        if (err >= 0)
+            err = kx_process_give(proc, irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ);
+        return err < 0 ? err : 0;
+    }
+    return 0;
+}
+
+/* Runs one program to its end; returns its wait status, or -1 if it could not start. */
+static int run(const char *path)
+{
+    char *argv[] = { (char *)path, NULL };
+    long proc = kx_spawn(&initrd, path, argv, environ);
+    if (proc < 0) {
+        printf("init: cannot start %s: error %ld\n", path, -proc);
+        return -1;
+    }
+    long err = kx_process_give(proc, kx_initrd_handle(), KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER,
+                               KX_SLOT_INITRD);
+    if (err >= 0)
+        err = give_device(proc, path);
+    if (err >= 0)
+        err = kx_process_start(proc);
+    if (err < 0) {
+        printf("init: cannot start %s: error %ld\n", path, -err);
+        kx_handle_close(proc);
+        return -1;
+    }
+    long status = kx_process_wait(proc);
+    kx_handle_close(proc);
+    return (int)status;
+}
+
+/* Every /bin/test_* in the initrd, in archive order. */
+static int find_tests(const char *list[], char names[][64])
+{
+    size_t offset = 0;
+    const char *name;
+    int n = 0;
+    long r;
+    while (n < MAX_PROGRAMS && (r = kx_initrd_next(&initrd, &offset, &name)) > 0) {
+        while (*name == '.' || *name == '/')
+            name++;
+        if (strncmp(name, "bin/test_", 9) || strlen(name) + 2 > sizeof(names[0]))
+            continue;
+        snprintf(names[n], sizeof(names[0]), "/%s", name);
+        list[n] = names[n];
+        n++;
+    }
+    if (r < 0)
+        printf("init: the initrd is damaged\n");
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("init: Kenix init, pid %d\n", getpid());
+    bootinfo = kx_bootinfo();
+    if (!bootinfo) {
+        printf("init: no boot info from the kernel: not process 1?\n");
+        return 1;
+    }
+    long err = kx_initrd_open(kx_initrd_handle(), &initrd);
+    if (err) {
+        printf("init: cannot map the initrd: error %ld\n", -err);
+        return 1;
+    }
+    static char names[MAX_PROGRAMS][64];
+    const char *list[MAX_PROGRAMS];
+    int n = 0;
+    for (int i = 1; i < argc && n < MAX_PROGRAMS; i++)
+        list[n++] = argv[i];
+    if (n == 0)
+        n = find_tests(list, names);
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        printf("init: running %s\n", list[i]);
+        int status = run(list[i]);
+        if (status < 0) {
+            failed++;
+        } else if (status & 0x7f) {
+            printf("init: %s killed by signal %d\n", list[i], status & 0x7f);
+            failed++;
+        } else {
+            printf("init: %s exited with status %d\n", list[i], (status >> 8) & 0xff);
+            failed += ((status >> 8) & 0xff) != 0;
+        }
+    }
+    printf("init: %d programs run, %d passed, %d failed\n", n, n - failed, failed);
+    return failed ? 1 : 0;
+}
