@@ -79,17 +79,58 @@ static void reap_dead_threads(void)
     }
 }
 
-/* Switches the CPU's user-visible state (address space, FP/SIMD, TLS register). */
+/*
+ * Lazy FP/SIMD switching. The registers hold the state of fp_owner, which is
+ * not necessarily the running thread: a switch only turns EL0 access off
+ * (CPACR_EL1.FPEN = 01) unless the next thread owns the registers, and the
+ * first FP instruction of another thread traps into sched_fpsimd_trap, which
+ * moves the state. Threads that never touch FP -- servers in an IPC round
+ * trip -- never pay for 528 bytes of registers. The kernel itself never uses
+ * FP (-mgeneral-regs-only), so EL1 access can stay on.
+ */
+static struct thread *fp_owner;
+static bool fp_user_enabled = true; /* matches CPACR_EL1 as set at boot */
+
+static void fp_user_access(bool on)
+{
+    if (on == fp_user_enabled)
+        return;
+    write_sysreg(cpacr_el1, (on ? 3u : 1u) << 20);
+    isb();
+    fp_user_enabled = on;
+}
+
+void sched_fpsimd_trap(void)
+{
+    struct thread *self = current_thread();
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    if (fp_owner != self) {
+        if (fp_owner)
+            fpsimd_save(&fp_owner->fpsimd);
+        fpsimd_restore(&self->fpsimd);
+        fp_owner = self;
+    }
+    fp_user_access(true);
+    write_sysreg(daif, daif);
+}
+
+void sched_forget_thread(struct thread *t)
+{
+    if (fp_owner == t)
+        fp_owner = 0;
+}
+
+/* Switches the CPU's user-visible state (address space, TLS register, FP access). */
 static void switch_user_state(struct thread *prev, struct thread *next)
 {
-    if (prev->proc) {
-        fpsimd_save(&prev->fpsimd);
+    if (prev->proc)
         prev->tpidr_el0 = read_sysreg(tpidr_el0);
-    }
     if (next->proc) {
-        process_activate(next->proc);
-        fpsimd_restore(&next->fpsimd);
+        if (!prev->proc || prev->proc != next->proc)
+            process_activate(next->proc);
         write_sysreg(tpidr_el0, next->tpidr_el0);
+        fp_user_access(next == fp_owner);
     }
 }
 

@@ -29,6 +29,10 @@ void __attribute__((noreturn)) sched_idle(void);
 unsigned long sched_switches(void);
 /* Blocks the current thread until the counter reaches `deadline` (tick resolution). */
 void sched_sleep_until(uint64_t deadline);
+/* EL0 used FP/SIMD while another thread's state was in the registers. */
+void sched_fpsimd_trap(void);
+/* A thread is being freed: it no longer owns the FP/SIMD registers. */
+void sched_forget_thread(struct thread *t);
 /* Counter ticks the thread has spent on the CPU, including the current run. */
 uint64_t sched_thread_cpu(const struct thread *t);
 

@@ -122,6 +122,7 @@ void thread_exit(void)
 
 void thread_reap(struct thread *t)
 {
+    sched_forget_thread(t);
     frame_free(virt_to_phys(t->kstack), KSTACK_ORDER);
     kfree(t);
 }

@@ -61,3 +61,55 @@ def fault_kernel(ctx):
 @scenario("kernel.fault_exec_data")
 def fault_exec(ctx):
     faulting(ctx, "fault_exec", "instruction fetch fault")
+
+
+def run_under_init(ctx, program, timeout=60, **options):
+    """Boots with the real /init running `program`; checks its in-guest cases all passed."""
+    with ctx.boot(f"kenix.poweroff -- /bin/{program}", **options) as s:
+        s.expect(r"^init: Kenix init, pid 1$")
+        s.expect(rf"^init: running /bin/{program}$")
+        m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=timeout)
+        failures = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
+        check(m.group(2) == "0" and int(m.group(1)) > 0,
+              f"{program}: {m.group(1)} in-guest checks passed; failures: {failures}")
+        s.expect(rf"^init: /bin/{program} exited with status 0$")
+        s.expect(r"^init: 1 programs run, 1 passed, 0 failed$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "init exited 0; the system powered off")
+        s.expect_not(r"PANIC|unexpected interrupt")
+        return s
+
+
+@scenario("kernel.ipc")
+def ipc(ctx):
+    run_under_init(ctx, "test_ipc")
+
+
+@scenario("kernel.sched")
+def sched(ctx):
+    run_under_init(ctx, "test_sched")
+
+
+@scenario("kernel.irq")
+def irq(ctx):
+    run_under_init(ctx, "test_irq")
+
+
+@scenario("kernel.init")
+def init_runs_tests(ctx):
+    """With no arguments, /init finds every /bin/test_* in the initrd and runs it."""
+    with ctx.boot("kenix.poweroff") as s:
+        s.expect(r"^init: started /init as process 1$")
+        s.expect(r"^init: Kenix init, pid 1$")
+        ran = []
+        for _ in range(3):
+            m = s.expect(r"^init: running (/bin/test_\w+)$", timeout=60)
+            ran.append(m.group(1))
+            s.expect(rf"^init: {m.group(1)} exited with status 0$", timeout=60)
+        check(sorted(ran) == ["/bin/test_ipc", "/bin/test_irq", "/bin/test_sched"],
+              f"init ran every test program in the initrd: {ran}")
+        s.expect(r"^init: 3 programs run, 3 passed, 0 failed$")
+        s.expect(r"^process 1 \(/init\) exited with status 0$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "powered off after init exited")
+        s.expect_not(r"PANIC")

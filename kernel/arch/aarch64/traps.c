@@ -96,6 +96,9 @@ static void user_sync(struct trap_frame *f)
     case EC_SVC64:
         syscall_dispatch(f);
         return;
+    case EC_FP_ASIMD:
+        sched_fpsimd_trap(); /* lazy FP switching: load this thread's registers, retry */
+        return;
     case EC_DABT_LOWER:
     case EC_IABT_LOWER: {
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
