@@ -50,21 +50,37 @@ struct thread *thread_queue_pop(struct thread_queue *q)
     return t;
 }
 
-long ipc_block(unsigned wait, void *on)
+/* Records the result a blocked thread will return with; it is not runnable yet. */
+static void ipc_ready(struct thread *t, long result)
+{
+    t->ipc.result = result;
+    t->ipc.wait = IPC_NONE;
+    t->ipc.waiting_on = 0;
+}
+
+/* Blocks the current thread; `next` (made ready by ipc_ready, or NULL) gets the
+ * CPU directly: the rendezvous fast path skips the run queue. */
+static long ipc_block_to(unsigned wait, void *on, struct thread *next)
 {
     struct thread *self = current_thread();
     self->ipc.wait = wait;
     self->ipc.waiting_on = on;
     self->state = THREAD_BLOCKED;
-    schedule();
+    if (next)
+        sched_handoff(next);
+    else
+        schedule();
     return self->ipc.result;
+}
+
+long ipc_block(unsigned wait, void *on)
+{
+    return ipc_block_to(wait, on, 0);
 }
 
 void ipc_wake(struct thread *t, long result)
 {
-    t->ipc.result = result;
-    t->ipc.wait = IPC_NONE;
-    t->ipc.waiting_on = 0;
+    ipc_ready(t, result);
     sched_wake(t);
 }
 
@@ -208,19 +224,25 @@ void ipc_thread_exit(struct thread *t)
     write_sysreg(daif, daif);
 }
 
-static long receive(struct thread *self, struct endpoint *ep)
+/* Takes the next call or pending notification bits, or blocks for them.
+ * `answered` (or NULL) is a caller just answered and ready to run: it gets
+ * the CPU if we block, or joins the run queue if we do not. */
+static long receive(struct thread *self, struct endpoint *ep, struct thread *answered)
 {
     abandon_caller(self);
+    long result = 0;
     if (ep->bound && ep->bound->bits) {
         ipc_deliver_notification(self, ep->bound);
-        return 0;
+        goto done;
     }
     struct thread *c;
     while ((c = ep->senders.head)) {
         bool dst_fault;
         int err = transfer(c, self, c->ipc.badge, &dst_fault);
-        if (err && dst_fault)
-            return err; /* our buffer is bad: the caller stays queued */
+        if (err && dst_fault) {
+            result = err; /* our buffer is bad: the caller stays queued */
+            goto done;
+        }
         thread_queue_pop(&ep->senders);
         if (err) {
             ipc_wake(c, err); /* the caller's message is bad: it gets the error */
@@ -229,13 +251,18 @@ static long receive(struct thread *self, struct endpoint *ep)
         c->ipc.wait = IPC_REPLY;
         c->ipc.waiting_on = 0;
         self->ipc.caller = c;
-        return 0;
+        goto done;
     }
     thread_queue_push(&ep->receivers, self);
-    return ipc_block(IPC_RECV, ep);
+    return ipc_block_to(IPC_RECV, ep, answered);
+done:
+    if (answered)
+        sched_wake(answered);
+    return result;
 }
 
-/* Answers `caller` with the current thread's message. Returns the server's error, if any. */
+/* Answers `caller` with the current thread's message and makes it ready to
+ * run (not yet runnable). Returns the server's error, if any. */
 static long answer(struct thread *self, struct thread *caller)
 {
     bool dst_fault;
@@ -246,7 +273,7 @@ static long answer(struct thread *self, struct thread *caller)
         caller->ipc.saved_by->caller = 0;
         caller->ipc.saved_by = 0;
     }
-    ipc_wake(caller, err);
+    ipc_ready(caller, err);
     return 0;
 }
 
@@ -351,8 +378,8 @@ long sys_kx_call(struct trap_frame *f)
             continue;
         }
         r->ipc.caller = self;
-        ipc_wake(r, 0);
-        result = ipc_block(IPC_REPLY, 0);
+        ipc_ready(r, 0);
+        result = ipc_block_to(IPC_REPLY, 0, r);
         break;
     }
     write_sysreg(daif, daif);
@@ -370,7 +397,7 @@ long sys_kx_recv(struct trap_frame *f)
         return err;
     uint64_t daif = read_sysreg(daif);
     irq_disable();
-    long result = receive(self, endpoint_of(h));
+    long result = receive(self, endpoint_of(h), 0);
     write_sysreg(daif, daif);
     return result;
 }
@@ -398,6 +425,7 @@ long sys_kx_reply(struct trap_frame *f)
     irq_disable();
     long result = answer(self, caller);
     if (!result) {
+        sched_wake(caller);
         if (target)
             handle_close(&self->proc->handles, target); /* a reply handle answers once */
         else
@@ -419,13 +447,14 @@ long sys_kx_reply_recv(struct trap_frame *f)
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     long result = 0;
-    if (self->ipc.caller) {
-        result = answer(self, self->ipc.caller);
+    struct thread *answered = self->ipc.caller;
+    if (answered) {
+        result = answer(self, answered);
         if (!result)
             self->ipc.caller = 0;
     }
     if (!result)
-        result = receive(self, endpoint_of(h));
+        result = receive(self, endpoint_of(h), answered);
     write_sysreg(daif, daif);
     return result;
 }

@@ -42,13 +42,26 @@ static void irqobj_fire(unsigned intid, void *arg)
     notification_signal(o->n, o->bits);
 }
 
+static void unbind(struct irqobj *o)
+{
+    irq_unregister(o->intid);
+    kobject_put(&o->n->obj);
+    o->n = 0;
+    o->bound = false;
+}
+
+/* A binding whose notification nobody else holds any more (its driver has
+ * exited) can never be waited on: the interrupt is free to bind again. */
+static bool binding_dead(const struct irqobj *o)
+{
+    return o->bound && o->n->obj.refs == 1;
+}
+
 void irqobj_destroy(struct kobject *obj)
 {
     struct irqobj *o = (struct irqobj *)obj;
-    if (o->bound) {
-        irq_unregister(o->intid);
-        kobject_put(&o->n->obj);
-    }
+    if (o->bound)
+        unbind(o);
     kfree(o);
 }
 
@@ -65,6 +78,8 @@ long sys_kx_irq_bind(struct trap_frame *f)
     struct irqobj *o = (struct irqobj *)ih->obj;
     if (!f->x[2])
         return -EINVAL;
+    if (binding_dead(o))
+        unbind(o);
     if (o->bound)
         return -EBUSY;
     o->n = (struct notification *)kobject_get(nh->obj);
@@ -87,7 +102,7 @@ long sys_kx_irq_ack(struct trap_frame *f)
     if (err)
         return err;
     struct irqobj *o = (struct irqobj *)ih->obj;
-    if (!o->bound)
+    if (!o->bound || binding_dead(o))
         return -EINVAL;
     gic->enable(o->intid, o->edge);
     return 0;

@@ -134,6 +134,24 @@ static void switch_user_state(struct thread *prev, struct thread *next)
     }
 }
 
+/* Runs `next` in place of the current thread (interrupts masked). */
+static void switch_to(struct thread *prev, struct thread *next)
+{
+    next->state = THREAD_RUNNING;
+    next->timeslice = SCHED_TIMESLICE_TICKS;
+    if (next == prev)
+        return;
+    switches++;
+    uint64_t now = read_sysreg(cntvct_el0);
+    prev->cpu_counter += now - prev->run_start;
+    next->run_start = now;
+    switch_user_state(prev, next);
+    __asm__ volatile("msr tpidr_el1, %0" ::"r"(next) : "memory");
+    cpu_switch(&prev->ctx, &next->ctx);
+    /* Back on prev's stack, switched to by someone else. */
+    reap_dead_threads();
+}
+
 void schedule(void)
 {
     uint64_t daif = read_sysreg(daif);
@@ -149,18 +167,23 @@ void schedule(void)
         prev->next = dead_threads;
         dead_threads = prev;
     }
-    next->state = THREAD_RUNNING;
-    next->timeslice = SCHED_TIMESLICE_TICKS;
-    if (next != prev) {
-        switches++;
-        uint64_t now = read_sysreg(cntvct_el0);
-        prev->cpu_counter += now - prev->run_start;
-        next->run_start = now;
-        switch_user_state(prev, next);
-        __asm__ volatile("msr tpidr_el1, %0" ::"r"(next) : "memory");
-        cpu_switch(&prev->ctx, &next->ctx);
-        /* Back on prev's stack, switched to by someone else. */
-        reap_dead_threads();
+    switch_to(prev, next);
+    write_sysreg(daif, daif);
+}
+
+void sched_handoff(struct thread *next)
+{
+    uint64_t daif = read_sysreg(daif);
+    irq_disable();
+    struct thread *prev = current_thread();
+    unsigned top = nonempty ? 31 - (unsigned)__builtin_clz(nonempty) : 0;
+    if (nonempty && top > next->prio) {
+        /* Someone more urgent is waiting: no shortcut past the run queues. */
+        sched_wake(next);
+        schedule();
+    } else {
+        need_resched = false;
+        switch_to(prev, next);
     }
     write_sysreg(daif, daif);
 }

@@ -21,6 +21,10 @@ void sched_wake(struct thread *t);
 /* Gives up the CPU: the current thread stays runnable if it is RUNNING,
  * otherwise (BLOCKED, DEAD) it waits for sched_wake or is reaped. */
 void schedule(void);
+/* The current thread has blocked (THREAD_BLOCKED) and passes the CPU straight
+ * to `next`, blocked until now and not queued -- the partner of an IPC
+ * rendezvous -- unless a higher-priority thread is runnable. */
+void sched_handoff(struct thread *next);
 /* Timer tick, from the interrupt handler. */
 void sched_tick(void);
 bool sched_need_resched(void);
