@@ -3,8 +3,8 @@
  * reply with register words, bulk bytes both ways, truncation, handles in
  * messages (a notification one way, a memory object the other), badges,
  * deferred replies from a server holding two callers, notifications waking
- * a blocked process and a server blocked on its endpoint, bad pointers, and
- * handle misuse. The program plays every part: started by init it is the
+ * a blocked process and a server blocked on its endpoint, bad pointers,
+ * handle misuse, and that one process cannot reach another's memory. The program plays every part: started by init it is the
  * test driver, and it starts copies of itself (argv[1] names the role) as
  * servers and callers, giving them handles at fixed slots.
  *
@@ -414,6 +414,43 @@ static void notifications(void)
     kx_handle_close((kx_handle_t)n);
 }
 
+/* ---- address-space isolation -------------------------------------------------------- */
+
+static volatile uint64_t shared_looking = 0x1234; /* at the same address in every copy of this program */
+
+static int intruder_main(const char *where)
+{
+    volatile uint64_t *p = (volatile uint64_t *)strtoull(where, NULL, 16);
+    *p = 0xdead; /* another process's address: our own copy, or nothing at all */
+    return p == &shared_looking && shared_looking == 0xdead ? 0 : 1;
+}
+
+static long start_intruder(const void *target)
+{
+    char where[32];
+    snprintf(where, sizeof(where), "%lx", (unsigned long)(uintptr_t)target);
+    char *argv[] = { SELF, "intruder", where, NULL };
+    long proc = kx_spawn(&initrd, SELF, argv, NULL);
+    if (proc > 0 && kx_process_start((kx_handle_t)proc) < 0)
+        return -1;
+    return proc;
+}
+
+static void isolation(void)
+{
+    long p = start_intruder((const void *)&shared_looking);
+    check(p > 0 && kx_process_wait((kx_handle_t)p) == 0 && shared_looking == 0x1234,
+          "a write to this program's data address in another process changes only that process's copy");
+    kx_handle_close((kx_handle_t)p);
+    volatile uint64_t *mine = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *mine = 77;
+    p = start_intruder((const void *)mine);
+    check(p > 0 && kx_process_wait((kx_handle_t)p) == 11 && *mine == 77,
+          "touching memory only another process has mapped: killed by SIGSEGV, that memory unchanged");
+    kx_handle_close((kx_handle_t)p);
+    munmap((void *)mine, 4096);
+}
+
 /* ---- handle misuse and bad pointers ------------------------------------------------ */
 
 static void misuse(void)
@@ -511,6 +548,8 @@ int main(int argc, char **argv)
             return waiter_main();
         if (!strcmp(argv[1], "signaller"))
             return signaller_main();
+        if (!strcmp(argv[1], "intruder") && argc > 2)
+            return intruder_main(argv[2]);
         return 2;
     }
     printf("test_ipc: start\n");
@@ -519,6 +558,7 @@ int main(int argc, char **argv)
     against_server();
     deferred_replies();
     notifications();
+    isolation();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
