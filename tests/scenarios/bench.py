@@ -7,6 +7,8 @@ icount they are TCG guest time. Host wall time is measured from QEMU's start
 to the arrival of each line and to QEMU's exit; it is noisy and only printed.
 Figures the kernel does not print are reported as n/a rather than failing.
 """
+import re
+
 from scenario import check, scenario
 
 BANNER = r"^boot: entered at EL\d, running at EL\d(?:, banner (\d+) us after kernel entry)?$"
@@ -47,3 +49,26 @@ def null_syscall(ctx):
             print(f"BENCH null syscall {mode}: {m.group(1)} per call, loop overhead {m.group(2)}")
             s.expect(r"^process 1 \(/bin/bench_syscall\) exited with status 0$")
             check(s.wait_exit() == 0, f"{mode}: powered off")
+
+
+IPC_FIGURES = [
+    ("null native syscall (kx_nop)", "null native syscall"),
+    ("IPC round trip, registers only", "IPC round trip, registers only"),
+    ("IPC round trip, 4 KiB bulk", "IPC round trip, 4 KiB bulk"),
+    ("notification signal-to-wake", "notification signal-to-wake"),
+    ("context switch (sched_yield ping-pong)", "context switch"),
+]
+
+
+@scenario("bench.ipc", labels=("bench",))
+def ipc(ctx):
+    """Native calls, IPC, notifications and switches between two processes (bench_ipc, run by /init)."""
+    for icount in (True, False):
+        mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
+        with ctx.boot("kenix.poweroff -- /bin/bench_ipc", icount=icount, disk=False) as s:
+            for printed, name in IPC_FIGURES:
+                m = s.expect(rf"^bench: {re.escape(printed)}: (\d+) ns$", timeout=60)
+                print(f"BENCH {name} {mode}: {m.group(1)}")
+            s.expect(r"^bench: done$")
+            s.expect(r"^init: /bin/bench_ipc exited with status 0$")
+            check(s.wait_exit() == 0, f"{mode}: every benchmark ran and checked its results")
