@@ -28,6 +28,20 @@
 /* The registers holding message words w[0]..w[7] (x8 is the call number). */
 static const uint8_t word_reg[KX_MSG_WORDS] = { 2, 3, 4, 5, 6, 7, 9, 10 };
 
+/* Label and words from one frame to another: straight-line, it is the fast path. */
+static inline void copy_message(struct trap_frame *df, const struct trap_frame *sf, uint64_t flags)
+{
+    df->x[1] = (uint32_t)sf->x[1] | flags;
+    df->x[2] = sf->x[2];
+    df->x[3] = sf->x[3];
+    df->x[4] = sf->x[4];
+    df->x[5] = sf->x[5];
+    df->x[6] = sf->x[6];
+    df->x[7] = sf->x[7];
+    df->x[9] = sf->x[9];
+    df->x[10] = sf->x[10];
+}
+
 void thread_queue_push(struct thread_queue *q, struct thread *t)
 {
     t->ipc.qnext = 0;
@@ -170,16 +184,12 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
     return 0;
 }
 
-/*
- * Copies src's message into dst's saved registers (and bulk/handles). On an
- * error, *dst_fault says whose it is: the receiver's buffer or the sender's.
- * Neither side's state changes on error, except bytes already in dst's buffer.
- */
-static int transfer(struct thread *src, struct thread *dst, uint64_t badge, bool *dst_fault)
+/* transfer() when either side has a descriptor: bulk bytes, handles, results. */
+static __attribute__((noinline)) int transfer_descriptors(struct thread *src, struct thread *dst, uint64_t badge,
+                                                           bool *dst_fault)
 {
     struct trap_frame *sf = thread_user_frame(src), *df = thread_user_frame(dst);
     uint64_t flags = 0;
-    *dst_fault = false;
     if (src->ipc.xfer_uptr) {
         int err = transfer_extra(src, dst, &flags, dst_fault);
         if (err)
@@ -188,10 +198,23 @@ static int transfer(struct thread *src, struct thread *dst, uint64_t badge, bool
         *dst_fault = true;
         return -EFAULT;
     }
-    df->x[1] = (uint32_t)sf->x[1] | flags;
-    for (unsigned i = 0; i < KX_MSG_WORDS; i++)
-        df->x[word_reg[i]] = sf->x[word_reg[i]];
+    copy_message(df, sf, flags);
     df->x[11] = badge;
+    return 0;
+}
+
+/*
+ * Copies src's message into dst's saved registers (and bulk/handles). On an
+ * error, *dst_fault says whose it is: the receiver's buffer or the sender's.
+ * Neither side's state changes on error, except bytes already in dst's buffer.
+ */
+static inline int transfer(struct thread *src, struct thread *dst, uint64_t badge, bool *dst_fault)
+{
+    *dst_fault = false;
+    if (src->ipc.xfer_uptr | dst->ipc.xfer_uptr)
+        return transfer_descriptors(src, dst, badge, dst_fault);
+    copy_message(thread_user_frame(dst), thread_user_frame(src), 0); /* registers only */
+    thread_user_frame(dst)->x[11] = badge;
     return 0;
 }
 

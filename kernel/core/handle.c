@@ -49,19 +49,6 @@ int handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights,
     return (int)idx + 1;
 }
 
-int handle_get(struct handle_table *t, int h, unsigned type, uint32_t rights, struct handle **out)
-{
-    if (h <= 0 || (unsigned)h > t->cap || !t->slots[h - 1].obj)
-        return -EBADF;
-    struct handle *e = &t->slots[h - 1];
-    if (type && e->obj->type != type)
-        return -EINVAL;
-    if ((e->rights & rights) != rights)
-        return -EPERM;
-    *out = e;
-    return 0;
-}
-
 int handle_close(struct handle_table *t, int h)
 {
     struct handle *e;

@@ -19,11 +19,6 @@ struct process *current_process(void)
     return current_thread()->proc;
 }
 
-void process_activate(struct process *p)
-{
-    vmspace_activate(p->vm);
-}
-
 struct process *process_alloc(const char *name)
 {
     struct process *p = kzalloc(sizeof(*p));

@@ -37,7 +37,6 @@ int process_load(struct process *p, const char *path, const void *data, size_t s
                  const char *const envp[], const struct ustack_aux *extra, unsigned nextra);
 /* Makes a loaded process's first thread runnable. */
 void process_start(struct process *p);
-void process_activate(struct process *p);
 struct process *current_process(void);
 /* Ends the calling process with the given status (what wait would report). */
 void __attribute__((noreturn)) process_exit(int status);

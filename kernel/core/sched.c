@@ -2,6 +2,7 @@
 
 #include "kenix/panic.h"
 #include "process.h"
+#include "../mm/vmspace.h"
 #include "../arch/aarch64/sysreg.h"
 
 void cpu_switch(struct cpu_context *prev, struct cpu_context *next);
@@ -16,7 +17,8 @@ static struct run_queue queues[SCHED_PRIORITIES];
 static uint32_t nonempty; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
-static volatile bool need_resched;
+volatile bool sched_resched_pending;
+#define need_resched sched_resched_pending
 static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
 static unsigned long switches;
 
@@ -100,18 +102,33 @@ static void fp_user_access(bool on)
     fp_user_enabled = on;
 }
 
+/* Puts t's FP/SIMD state in the registers. */
+static void fp_take(struct thread *t)
+{
+    if (fp_owner != t) {
+        if (fp_owner)
+            fpsimd_save(&fp_owner->fpsimd);
+        fpsimd_restore(&t->fpsimd);
+        fp_owner = t;
+    }
+}
+
+/* A thread that traps for FP on most switch-ins (two FP users taking turns)
+ * would pay a trap each time: after FP_EAGER_AFTER traps in a row, its state
+ * is loaded at switch-in instead, for FP_EAGER_SWITCHES switches; then lazy
+ * again, so a thread that stopped using FP stops paying. */
+#define FP_EAGER_AFTER 3
+#define FP_EAGER_SWITCHES 32
+
 void sched_fpsimd_trap(void)
 {
     struct thread *self = current_thread();
     uint64_t daif = read_sysreg(daif);
     irq_disable();
-    if (fp_owner != self) {
-        if (fp_owner)
-            fpsimd_save(&fp_owner->fpsimd);
-        fpsimd_restore(&self->fpsimd);
-        fp_owner = self;
-    }
+    fp_take(self);
     fp_user_access(true);
+    if (self->fp_traps < FP_EAGER_AFTER && ++self->fp_traps == FP_EAGER_AFTER)
+        self->fp_eager_left = FP_EAGER_SWITCHES;
     write_sysreg(daif, daif);
 }
 
@@ -124,12 +141,20 @@ void sched_forget_thread(struct thread *t)
 /* Switches the CPU's user-visible state (address space, TLS register, FP access). */
 static void switch_user_state(struct thread *prev, struct thread *next)
 {
-    if (prev->proc)
+    if (prev->proc) {
         prev->tpidr_el0 = read_sysreg(tpidr_el0);
+        if (prev != fp_owner)
+            prev->fp_traps = 0; /* this run used no FP: the streak is over */
+    }
     if (next->proc) {
         if (!prev->proc || prev->proc != next->proc)
-            process_activate(next->proc);
+            vmspace_activate(next->proc->vm);
         write_sysreg(tpidr_el0, next->tpidr_el0);
+        if (next->fp_eager_left && next != fp_owner) {
+            fp_take(next);
+            if (--next->fp_eager_left == 0)
+                next->fp_traps = 0;
+        }
         fp_user_access(next == fp_owner);
     }
 }
@@ -245,11 +270,6 @@ void sched_tick(void)
         cur->timeslice--;
     if (cur->timeslice == 0 && nonempty)
         need_resched = true;
-}
-
-bool sched_need_resched(void)
-{
-    return need_resched;
 }
 
 void sched_idle(void)

@@ -27,7 +27,12 @@ void schedule(void);
 void sched_handoff(struct thread *next);
 /* Timer tick, from the interrupt handler. */
 void sched_tick(void);
-bool sched_need_resched(void);
+extern volatile bool sched_resched_pending;
+/* Whether the running thread should give up the CPU on its way back to user mode. */
+static inline bool sched_need_resched(void)
+{
+    return sched_resched_pending;
+}
 /* The idle loop: runs whatever is runnable, sleeps in wfi otherwise. */
 void __attribute__((noreturn)) sched_idle(void);
 unsigned long sched_switches(void);

@@ -18,17 +18,11 @@ static const struct syscall_entry linux_table[LINUX_SYSCALL_LIMIT] = {
 };
 #undef KENIX_SYSCALL_ENTRY
 
-struct native_entry {
-    const char *name;
-    long (*fn)(struct trap_frame *f);
-};
-
 #define KENIX_NATIVE_ENTRY(n, name) [n] = { "kx_" #name, sys_kx_##name },
-static const struct native_entry native_table[] = {
+const struct syscall_native_entry syscall_native_table[KENIX_NATIVE_COUNT] = {
     KENIX_NATIVE_SYSCALLS(KENIX_NATIVE_ENTRY)
 };
 #undef KENIX_NATIVE_ENTRY
-#define NATIVE_COUNT (sizeof(native_table) / sizeof(native_table[0]))
 
 /* Unknown numbers are logged once each, so a program probing for features
  * does not flood the console. */
@@ -37,8 +31,8 @@ static bool logged_native;
 
 const char *syscall_name(unsigned nr)
 {
-    if (nr >= KENIX_SYS_BASE && nr - KENIX_SYS_BASE < NATIVE_COUNT)
-        return native_table[nr - KENIX_SYS_BASE].name;
+    if (nr >= KENIX_SYS_BASE && nr - KENIX_SYS_BASE < KENIX_NATIVE_COUNT)
+        return syscall_native_table[nr - KENIX_SYS_BASE].name;
     return nr < LINUX_SYSCALL_LIMIT ? linux_table[nr].name : 0;
 }
 
@@ -58,13 +52,9 @@ static void log_unknown(unsigned nr, const struct trap_frame *f)
             nr >= KENIX_SYS_BASE ? "native" : "linux", nr, nr, p ? p->pid : 0, p ? p->name : "?", f->elr);
 }
 
-void syscall_dispatch(struct trap_frame *f)
+void syscall_dispatch_linux(struct trap_frame *f)
 {
     uint64_t nr = f->x[8];
-    if (nr - KENIX_SYS_BASE < NATIVE_COUNT) {
-        f->x[0] = (uint64_t)native_table[nr - KENIX_SYS_BASE].fn(f);
-        return;
-    }
     const struct syscall_entry *e = nr < LINUX_SYSCALL_LIMIT ? &linux_table[nr] : 0;
     if (!e || !e->fn) {
         log_unknown(nr > 0xffffffff ? 0xffffffff : (unsigned)nr, f);

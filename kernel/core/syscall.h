@@ -25,8 +25,29 @@ KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
 KENIX_NATIVE_SYSCALLS(KENIX_DECLARE_NATIVE)
 #undef KENIX_DECLARE_NATIVE
 
-/* Runs the call in x8 with x0-x5 and puts the result in x0. */
-void syscall_dispatch(struct trap_frame *frame);
+#define KENIX__NATIVE_COUNT(n, name) +1
+enum { KENIX_NATIVE_COUNT = 0 KENIX_NATIVE_SYSCALLS(KENIX__NATIVE_COUNT) };
+#undef KENIX__NATIVE_COUNT
+
+struct syscall_native_entry {
+    const char *name;
+    long (*fn)(struct trap_frame *f);
+};
+extern const struct syscall_native_entry syscall_native_table[KENIX_NATIVE_COUNT];
+
+/* Linux numbers and unknown ones. */
+void syscall_dispatch_linux(struct trap_frame *frame);
+
+/* Runs the call in x8 with x0-x5 and puts the result in x0. Native calls
+ * are dispatched inline: IPC is the hot path. */
+static inline void syscall_dispatch(struct trap_frame *f)
+{
+    uint64_t n = f->x[8] - KENIX_SYS_BASE;
+    if (n < KENIX_NATIVE_COUNT)
+        f->x[0] = (uint64_t)syscall_native_table[n].fn(f);
+    else
+        syscall_dispatch_linux(f);
+}
 /* Name of a Linux or native number, or NULL ("unknown" in reports). */
 const char *syscall_name(unsigned nr);
 

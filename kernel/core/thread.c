@@ -86,11 +86,6 @@ struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *
     return t;
 }
 
-struct trap_frame *thread_user_frame(struct thread *t)
-{
-    return (struct trap_frame *)(t->kstack + KSTACK_SIZE - sizeof(struct trap_frame));
-}
-
 static void user_thread_first_run(void *arg)
 {
     (void)arg; /* everything is in the user frame already */

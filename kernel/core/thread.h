@@ -84,6 +84,8 @@ struct thread {
     uint64_t wake_at;             /* counter value to wake at when sleeping, 0 = not sleeping */
     struct thread *sleep_next;    /* timed-sleep list link */
     struct ipc_thread ipc;
+    uint8_t fp_traps;             /* FP traps in a row; many: load FP state eagerly */
+    uint8_t fp_eager_left;        /* eager loads left before trying lazy again */
     struct fpsimd_state fpsimd;
     char name[16];
 };
@@ -102,7 +104,10 @@ struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *
 /* A user thread that enters EL0 at `entry` with stack pointer `sp`. Not yet runnable. */
 struct thread *thread_create_user(struct process *proc, uint64_t entry, uint64_t sp, unsigned prio);
 /* The user register frame of a user thread (top of its kernel stack). */
-struct trap_frame *thread_user_frame(struct thread *t);
+static inline struct trap_frame *thread_user_frame(struct thread *t)
+{
+    return (struct trap_frame *)(t->kstack + KSTACK_SIZE - sizeof(struct trap_frame));
+}
 void __attribute__((noreturn)) thread_exit(void);
 /* Frees a dead thread's memory; the caller must not be that thread. */
 void thread_reap(struct thread *t);

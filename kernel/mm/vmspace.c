@@ -60,12 +60,6 @@ struct vmspace *vmspace_create(void)
     return vs;
 }
 
-void vmspace_activate(const struct vmspace *vs)
-{
-    write_sysreg(ttbr0_el1, vs->root_pa | ((uint64_t)vs->asid << 48));
-    isb();
-}
-
 static uint64_t user_prot(unsigned prot, bool device)
 {
     uint64_t p = PTE_AF | PTE_NG | PTE_PXN |

@@ -44,8 +44,11 @@ struct vmspace {
 
 struct vmspace *vmspace_create(void);
 void vmspace_destroy(struct vmspace *vs);
-/* Installs TTBR0 with the space's ASID. */
-void vmspace_activate(const struct vmspace *vs);
+/* Installs TTBR0 with the space's ASID (inline: every switch between processes does it). */
+static inline void vmspace_activate(const struct vmspace *vs)
+{
+    __asm__ volatile("msr ttbr0_el1, %0\n isb" ::"r"(vs->root_pa | ((uint64_t)vs->asid << 48)) : "memory");
+}
 /* Declares an area; refuses (-EEXIST) overlaps and ranges outside user space. */
 int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot);
 /* Maps [off, off + len) of a memory object at va (a new area); takes a reference. */

@@ -24,7 +24,9 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
+#ifndef SELF_PATH /* bench_ipc_nofp is this program built without FP/SIMD (CMakeLists.txt) */
 #define SELF_PATH "/bin/bench_ipc"
+#endif
 #define SLOT_A 4 /* first handle given to a child */
 #define SLOT_B 5 /* second handle given to a child */
 

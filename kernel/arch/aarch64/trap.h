@@ -26,6 +26,7 @@ enum trap_kind {
 };
 
 void trap_dispatch(unsigned slot, struct trap_frame *frame);
+void el0_sync(struct trap_frame *frame);
 /* Prints the full report for an unrecoverable kernel exception and halts. */
 void __attribute__((noreturn)) trap_panic(const char *what, const struct trap_frame *frame);
 

@@ -123,13 +123,26 @@ static void user_sync(struct trap_frame *f)
     }
 }
 
+/* Synchronous exceptions from EL0 come straight here from the vector (vectors.S). */
+void el0_sync(struct trap_frame *frame)
+{
+    irq_enable(); /* system calls and page faults run with interrupts on */
+    if (((frame->esr >> 26) & 0x3f) == EC_SVC64)
+        syscall_dispatch(frame);
+    else
+        user_sync(frame);
+    if (sched_need_resched())
+        schedule();
+    irq_disable(); /* the frame is restored and erets with interrupts masked */
+}
+
 void trap_dispatch(unsigned slot, struct trap_frame *frame)
 {
     unsigned source = slot / 4, kind = slot % 4;
     if (source == 2) { /* EL0, AArch64 */
         if (kind == TRAP_SYNC) {
-            irq_enable(); /* system calls and page faults run with interrupts on */
-            user_sync(frame);
+            el0_sync(frame);
+            return;
         } else if (kind == TRAP_IRQ) {
             irq_handle(frame);
         } else {

@@ -65,7 +65,12 @@ trap_entry:
     stp     x29, x2, [sp, #288]         /* frame record for the unwinder */
     add     x29, sp, #288
     mov     x1, sp
-    bl      trap_dispatch
+    cmp     x0, #8                      /* EL0 synchronous: system calls, the hot path */
+    b.ne    4f
+    mov     x0, x1
+    bl      el0_sync
+    b       trap_return
+4:  bl      trap_dispatch
 
     /* Also the first entry to user mode of a new thread (ret_to_user). */
     .global trap_return
