@@ -204,7 +204,8 @@ def qemu_argv_defaults():
     assert after(a, "-serial") == "stdio" and after(a, "-monitor") == "none"
     assert after(a, "-initrd") == f"{b}/images/initrd.cpio"
     assert after(a, "-drive") == f"if=none,file={b}/images/disk.img,format=raw,id=hd0,snapshot=on"
-    assert after(a, "-device") == "virtio-blk-device,drive=hd0"
+    devices = [a[i + 1] for i, x in enumerate(a) if x == "-device"]
+    assert devices == ["virtio-rng-device", "virtio-blk-device,drive=hd0"], devices
     for absent in ("-append", "-icount", "-S", "-gdb"):
         assert absent not in a, absent
 
