@@ -38,8 +38,10 @@ def banner(ctx):
         s.find(r"^timer: virtual timer irq 27, \d+ Hz, tick 10 ms$")
         s.find(PSCI.format("hvc"))
         s.find(r"^virtio-mmio: 32 slots at 0xa000000$")
-        s.find(r"^virtio-mmio: slot 31 at 0xa003e00: block device \(id 2\)")
-        check(True, "UART, GICv2, timer, PSCI (hvc) and the virtio-blk disk found")
+        # QEMU fills virtio-mmio slots from the top, in command-line order.
+        s.find(r"^virtio-mmio: slot 31 at 0xa003e00: entropy source \(id 4\), legacy transport, irq 79$")
+        s.find(r"^virtio-mmio: slot 30 at 0xa003c00: block device \(id 2\), legacy transport, irq 78$")
+        check(True, "UART, GICv2, timer, PSCI (hvc), the virtio-rng device and the virtio-blk disk found")
         s.find(r"^frames: \d+ free of 32768 pages")
         s.find(r"^heap: self-test ok$")
         check(True, "frame allocator and heap up")
