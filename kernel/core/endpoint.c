@@ -29,7 +29,8 @@
 static const uint8_t word_reg[KX_MSG_WORDS] = { 2, 3, 4, 5, 6, 7, 9, 10 };
 
 /* Label and words from one frame to another: straight-line, it is the fast path. */
-static inline void copy_message(struct trap_frame *df, const struct trap_frame *sf, uint64_t flags)
+static inline __attribute__((always_inline)) void copy_message(struct trap_frame *df, const struct trap_frame *sf,
+                                                               uint64_t flags)
 {
     df->x[1] = (uint32_t)sf->x[1] | flags;
     df->x[2] = sf->x[2];
@@ -513,4 +514,60 @@ void reply_destroy(struct kobject *o)
         ipc_wake(r->caller, -EPIPE); /* the server dropped the call unanswered */
     }
     kfree(r);
+}
+
+/*
+ * The fast path for the two calls of a register-only round trip, taken from
+ * el0_sync with interrupts still masked: kx_call to an endpoint where a
+ * server waits, and kx_reply_recv answering a caller when no other call is
+ * queued. It does what sys_kx_call / sys_kx_reply_recv would do, minus the
+ * generic layers; anything unusual (a descriptor, no partner waiting, a more
+ * urgent thread runnable, pending notification bits) returns false and the
+ * ordinary path runs. Returns true with x0 set once this thread runs again.
+ */
+bool ipc_fastpath(struct trap_frame *f)
+{
+    if (f->x[1] & ~(uint64_t)0xffffffffu)
+        return false; /* KX_MSG_XFER or other flags */
+    struct thread *self = current_thread();
+    struct handle *h;
+    struct thread *partner;
+    if (f->x[8] == KX_SYS_call) {
+        if (handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h))
+            return false;
+        struct endpoint *ep = endpoint_of(h);
+        partner = ep->receivers.head;
+        if (!partner || partner->ipc.xfer_uptr || !sched_handoff_allowed(partner))
+            return false;
+        thread_queue_pop(&ep->receivers);
+        copy_message(thread_user_frame(partner), f, 0);
+        thread_user_frame(partner)->x[11] = h->badge;
+        partner->ipc.caller = self;
+        self->ipc.badge = h->badge;
+        self->ipc.wait = IPC_REPLY;
+        self->ipc.waiting_on = 0;
+    } else if (f->x[8] == KX_SYS_reply_recv) {
+        partner = self->ipc.caller;
+        if (!partner || partner->ipc.xfer_uptr ||
+            handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h))
+            return false;
+        struct endpoint *ep = endpoint_of(h);
+        if (ep->senders.head || (ep->bound && ep->bound->bits) || !sched_handoff_allowed(partner))
+            return false;
+        copy_message(thread_user_frame(partner), f, 0);
+        thread_user_frame(partner)->x[11] = 0;
+        self->ipc.caller = 0;
+        thread_queue_push(&ep->receivers, self);
+        self->ipc.wait = IPC_RECV;
+        self->ipc.waiting_on = ep;
+    } else {
+        return false;
+    }
+    self->ipc.xfer_uptr = 0;
+    self->ipc.move_handles = false;
+    ipc_ready(partner, 0);
+    self->state = THREAD_BLOCKED;
+    sched_handoff_now(partner);
+    f->x[0] = (uint64_t)self->ipc.result;
+    return true;
 }

@@ -49,6 +49,9 @@ void ipc_deliver_notification(struct thread *t, struct notification *n);
 struct notification *notification_create(void);
 /* Sets bits in n and wakes whoever waits for them (also from interrupt handlers). */
 void notification_signal(struct notification *n, uint64_t bits);
+/* kx_call / kx_reply_recv without the generic layers, when nothing unusual is
+ * going on; false: take the ordinary path. Interrupts masked. */
+bool ipc_fastpath(struct trap_frame *f);
 /* A thread is ending: a caller it was about to answer gets -EPIPE. */
 void ipc_thread_exit(struct thread *t);
 

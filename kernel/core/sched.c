@@ -14,7 +14,7 @@ struct run_queue {
 };
 
 static struct run_queue queues[SCHED_PRIORITIES];
-static uint32_t nonempty; /* bit p set: queues[p] has threads */
+uint32_t sched_runnable_prios; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
 volatile bool sched_resched_pending;
@@ -22,7 +22,7 @@ volatile bool sched_resched_pending;
 static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
 static unsigned long switches;
 
-_Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `nonempty`");
+_Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `sched_runnable_prios`");
 
 static void enqueue(struct thread *t)
 {
@@ -33,21 +33,21 @@ static void enqueue(struct thread *t)
     else
         q->head = t;
     q->tail = t;
-    nonempty |= 1u << t->prio;
+    sched_runnable_prios |= 1u << t->prio;
     t->state = THREAD_RUNNABLE;
 }
 
 static struct thread *dequeue_highest(void)
 {
-    if (!nonempty)
+    if (!sched_runnable_prios)
         return 0;
-    unsigned prio = 31 - (unsigned)__builtin_clz(nonempty);
+    unsigned prio = 31 - (unsigned)__builtin_clz(sched_runnable_prios);
     struct run_queue *q = &queues[prio];
     struct thread *t = q->head;
     q->head = t->next;
     if (!q->head) {
         q->tail = 0;
-        nonempty &= ~(1u << prio);
+        sched_runnable_prios &= ~(1u << prio);
     }
     t->next = 0;
     return t;
@@ -160,7 +160,7 @@ static void switch_user_state(struct thread *prev, struct thread *next)
 }
 
 /* Runs `next` in place of the current thread (interrupts masked). */
-static void switch_to(struct thread *prev, struct thread *next)
+static inline __attribute__((always_inline)) void switch_to(struct thread *prev, struct thread *next)
 {
     next->state = THREAD_RUNNING;
     next->timeslice = SCHED_TIMESLICE_TICKS;
@@ -196,13 +196,18 @@ void schedule(void)
     write_sysreg(daif, daif);
 }
 
+void sched_handoff_now(struct thread *next)
+{
+    switch_to(current_thread(), next);
+}
+
 void sched_handoff(struct thread *next)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     struct thread *prev = current_thread();
-    unsigned top = nonempty ? 31 - (unsigned)__builtin_clz(nonempty) : 0;
-    if (nonempty && top > next->prio) {
+    unsigned top = sched_runnable_prios ? 31 - (unsigned)__builtin_clz(sched_runnable_prios) : 0;
+    if (sched_runnable_prios && top > next->prio) {
         /* Someone more urgent is waiting: no shortcut past the run queues. */
         sched_wake(next);
         schedule();
@@ -262,13 +267,13 @@ void sched_tick(void)
     wake_sleepers();
     struct thread *cur = current_thread();
     if (cur == idle_thread) {
-        if (nonempty)
+        if (sched_runnable_prios)
             need_resched = true;
         return;
     }
     if (cur->timeslice > 0)
         cur->timeslice--;
-    if (cur->timeslice == 0 && nonempty)
+    if (cur->timeslice == 0 && sched_runnable_prios)
         need_resched = true;
 }
 
@@ -276,7 +281,7 @@ void sched_idle(void)
 {
     for (;;) {
         irq_disable();
-        if (nonempty) {
+        if (sched_runnable_prios) {
             schedule();
             continue;
         }

@@ -15,6 +15,8 @@
 #define SCHED_DEFAULT_PRIORITY 16
 #define SCHED_TIMESLICE_TICKS 2 /* 20 ms at 100 Hz */
 
+extern volatile bool sched_resched_pending;
+
 void sched_init(struct thread *idle);
 /* Makes a thread runnable (new, or woken from THREAD_BLOCKED). */
 void sched_wake(struct thread *t);
@@ -25,9 +27,17 @@ void schedule(void);
  * to `next`, blocked until now and not queued -- the partner of an IPC
  * rendezvous -- unless a higher-priority thread is runnable. */
 void sched_handoff(struct thread *next);
+/* For the IPC fast path (interrupts masked): whether sched_handoff(next) would
+ * switch straight to next, and that switch without any check. */
+extern uint32_t sched_runnable_prios;
+static inline bool sched_handoff_allowed(const struct thread *next)
+{
+    uint32_t runnable = sched_runnable_prios;
+    return !sched_resched_pending && !(runnable && 31 - (unsigned)__builtin_clz(runnable) > next->prio);
+}
+void sched_handoff_now(struct thread *next);
 /* Timer tick, from the interrupt handler. */
 void sched_tick(void);
-extern volatile bool sched_resched_pending;
 /* Whether the running thread should give up the CPU on its way back to user mode. */
 static inline bool sched_need_resched(void)
 {

@@ -334,6 +334,11 @@ static void deferred_replies(void)
     check(a > 0 && b > 0 && r1 == 0 && r2 == 0 && reply1 > 0 && reply2 > 0 && badge1 + badge2 == 3,
           "a server receives two calls and saves both replies");
 
+    check(kx_reply((kx_handle_t)reply2, &m, (struct kx_xfer *)8) == -EFAULT,
+          "kx_reply with an unmapped descriptor: -EFAULT, the caller keeps waiting");
+    check(kx_reply_recv((kx_handle_t)ep, &m, (struct kx_xfer *)KERNEL_ADDRESS, NULL) == -EFAULT,
+          "kx_reply_recv with a kernel descriptor: -EFAULT");
+
     /* Answer the second caller first; the first must still be waiting. */
     m = (struct kx_msg){ .w = { badge2 * 100 } };
     long rr2 = kx_reply((kx_handle_t)reply2, &m, NULL);
