@@ -13,6 +13,8 @@
  */
 #include "ipc.h"
 
+#include <stddef.h>
+
 #include "kenix/errno.h"
 #include "kenix/string.h"
 #include "handle.h"
@@ -22,8 +24,6 @@
 #include "../arch/aarch64/sysreg.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
-
-#define stddef_offsetof(type, member) __builtin_offsetof(type, member)
 
 /* The registers holding message words w[0]..w[7] (x8 is the call number). */
 static const uint8_t word_reg[KX_MSG_WORDS] = { 2, 3, 4, 5, 6, 7, 9, 10 };
@@ -125,9 +125,9 @@ static int write_xfer_results(struct thread *dst, uint64_t len, const kx_handle_
         return 0;
     struct vmspace *vs = dst->proc->vm;
     uint64_t base = dst->ipc.xfer_uptr;
-    if (copy_to_user(vs, base + stddef_offsetof(struct kx_xfer, recv_len), &len, sizeof(len)) ||
-        copy_to_user(vs, base + stddef_offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n)) ||
-        copy_to_user(vs, base + stddef_offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles)))
+    if (copy_to_user(vs, base + offsetof(struct kx_xfer, recv_len), &len, sizeof(len)) ||
+        copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n)) ||
+        copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles)))
         return -EFAULT;
     return 0;
 }
@@ -410,22 +410,6 @@ long sys_kx_call(struct trap_frame *f)
     return result;
 }
 
-long sys_kx_recv(struct trap_frame *f)
-{
-    struct thread *self = current_thread();
-    struct handle *h;
-    int err = handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h);
-    if (!err)
-        err = load_xfer(self, f);
-    if (err)
-        return err;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
-    long result = receive(self, endpoint_of(h), 0);
-    write_sysreg(daif, daif);
-    return result;
-}
-
 long sys_kx_reply(struct trap_frame *f)
 {
     struct thread *self = current_thread();
@@ -459,7 +443,8 @@ long sys_kx_reply(struct trap_frame *f)
     return result;
 }
 
-long sys_kx_reply_recv(struct trap_frame *f)
+/* kx_recv, and kx_reply_recv (`answer_first`: answer the call received last, then receive). */
+static long recv_call(struct trap_frame *f, bool answer_first)
 {
     struct thread *self = current_thread();
     struct handle *h;
@@ -471,7 +456,7 @@ long sys_kx_reply_recv(struct trap_frame *f)
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     long result = 0;
-    struct thread *answered = self->ipc.caller;
+    struct thread *answered = answer_first ? self->ipc.caller : 0;
     if (answered) {
         result = answer(self, answered);
         if (!result)
@@ -481,6 +466,16 @@ long sys_kx_reply_recv(struct trap_frame *f)
         result = receive(self, endpoint_of(h), answered);
     write_sysreg(daif, daif);
     return result;
+}
+
+long sys_kx_recv(struct trap_frame *f)
+{
+    return recv_call(f, false);
+}
+
+long sys_kx_reply_recv(struct trap_frame *f)
+{
+    return recv_call(f, true);
 }
 
 long sys_kx_reply_save(struct trap_frame *f)

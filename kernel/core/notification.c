@@ -76,8 +76,8 @@ long sys_kx_notify_signal(struct trap_frame *f)
     return 0;
 }
 
-/* kx_notify_wait(handle) -> 0, the bits in x1 (blocks until some are set). */
-long sys_kx_notify_wait(struct trap_frame *f)
+/* Takes the bits (into x1), clearing them; with `block`, waits for some first. */
+static long take_bits(struct trap_frame *f, bool block)
 {
     struct notification *n;
     int err = notification_of((int)f->x[0], KX_RIGHT_READ, &n);
@@ -86,28 +86,25 @@ long sys_kx_notify_wait(struct trap_frame *f)
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     long result = 0;
-    if (n->bits) {
+    if (n->bits || !block) {
         f->x[1] = n->bits;
         n->bits = 0;
     } else {
         thread_queue_push(&n->waiters, current_thread());
-        result = ipc_block(IPC_NOTIFY, n);
+        result = ipc_block(IPC_NOTIFY, n); /* the signaller puts the bits in x1 */
     }
     write_sysreg(daif, daif);
     return result;
 }
 
+/* kx_notify_wait(handle) -> 0, the bits in x1 (blocks until some are set). */
+long sys_kx_notify_wait(struct trap_frame *f)
+{
+    return take_bits(f, true);
+}
+
 /* kx_notify_poll(handle) -> 0, the bits in x1 (0 if none; never blocks). */
 long sys_kx_notify_poll(struct trap_frame *f)
 {
-    struct notification *n;
-    int err = notification_of((int)f->x[0], KX_RIGHT_READ, &n);
-    if (err)
-        return err;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
-    f->x[1] = n->bits;
-    n->bits = 0;
-    write_sysreg(daif, daif);
-    return 0;
+    return take_bits(f, false);
 }
