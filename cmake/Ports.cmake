@@ -10,7 +10,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 # --- in-guest programs --------------------------------------------------------------
 set(KENIX_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
 set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fault_null fault_kernel fault_exec bench_syscall
-    test_ipc test_sched test_irq bench_ipc bench_ipc_nofp)
+    test_ipc test_sched test_irq bench_ipc)
 list(TRANSFORM KENIX_GUEST_PROGRAMS PREPEND ${KENIX_GUEST_DIR}/ OUTPUT_VARIABLE _kenix_guest_outputs)
 
 set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS guest)

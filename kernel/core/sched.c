@@ -20,7 +20,6 @@ static struct thread *dead_threads; /* exited, waiting for their stacks to be fr
 volatile bool sched_resched_pending;
 #define need_resched sched_resched_pending
 static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
-static unsigned long switches;
 
 _Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `sched_runnable_prios`");
 
@@ -166,7 +165,6 @@ static inline __attribute__((always_inline)) void switch_to(struct thread *prev,
     next->timeslice = SCHED_TIMESLICE_TICKS;
     if (next == prev)
         return;
-    switches++;
     uint64_t now = read_sysreg(cntvct_el0);
     prev->cpu_counter += now - prev->run_start;
     next->run_start = now;
@@ -293,7 +291,3 @@ void sched_idle(void)
     }
 }
 
-unsigned long sched_switches(void)
-{
-    return switches;
-}

@@ -45,7 +45,6 @@ static inline bool sched_need_resched(void)
 }
 /* The idle loop: runs whatever is runnable, sleeps in wfi otherwise. */
 void __attribute__((noreturn)) sched_idle(void);
-unsigned long sched_switches(void);
 /* Blocks the current thread until the counter reaches `deadline` (tick resolution). */
 void sched_sleep_until(uint64_t deadline);
 /* EL0 used FP/SIMD while another thread's state was in the registers. */

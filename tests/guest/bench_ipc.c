@@ -15,6 +15,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c17 */
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +25,7 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
-#ifndef SELF_PATH /* bench_ipc_nofp is this program built without FP/SIMD (CMakeLists.txt) */
 #define SELF_PATH "/bin/bench_ipc"
-#endif
 #define SLOT_A 4 /* first handle given to a child */
 #define SLOT_B 5 /* second handle given to a child */
 
@@ -43,6 +42,8 @@ enum {
     LABEL_BULK_MODE = 2, /* receive with a bulk buffer from now on */
     LABEL_BULK = 3,      /* answer w[0] = bytes received, w[1] = 1 if asked to check them and they match */
     LABEL_EXIT = 4,      /* answer, then exit */
+    LABEL_PING = 5,      /* answer w[0] + 1, the other words as they came */
+    LABEL_PING_FP = 6,   /* the same, after touching an FP/SIMD register */
 };
 
 /* Notification bits. */
@@ -86,6 +87,13 @@ static int pattern_matches(const unsigned char *buf, uint64_t seed)
     return 1;
 }
 
+/* One FP/SIMD instruction: enough to make this process's FP state live, so
+ * the kernel has to switch it (lazily or eagerly) between the two processes. */
+static inline void touch_fp(uint64_t v)
+{
+    __asm__ volatile("fmov d16, %0" ::"r"(v) : "v16");
+}
+
 /* --- Children (argv[1] names the role) --- */
 
 /* Answers calls on the endpoint at SLOT_A until LABEL_EXIT. Register-only
@@ -106,6 +114,13 @@ static int server_main(void)
         case LABEL_ECHO:
             for (int i = 0; i < KX_MSG_WORDS; i++)
                 msg.w[i]++;
+            break;
+        case LABEL_PING:
+            msg.w[0]++;
+            break;
+        case LABEL_PING_FP:
+            touch_fp(msg.w[0]);
+            msg.w[0]++;
             break;
         case LABEL_BULK_MODE:
             x = &xfer; /* takes effect with the receive of this reply_recv */
@@ -226,6 +241,39 @@ static long echo(kx_handle_t ep, uint64_t seq)
     return 0;
 }
 
+/*
+ * The timed loop is what a client of a fast server does: one call and a look
+ * at the answer. All eight words travel both ways every time; the seven the
+ * server leaves alone are checked once at the end (the warm-up checked every
+ * word of every answer). With `fp`, both processes touch an FP/SIMD register
+ * per round trip, as ordinary C code does (the compiler zeroes structs with q
+ * registers): the kernel then moves FP state at each switch.
+ */
+static void ping_loop(kx_handle_t ep, bool fp, const char *what)
+{
+    uint32_t label = fp ? LABEL_PING_FP : LABEL_PING;
+    long bad = 0;
+    struct kx_msg msg = { .w = { 0, 1, 2, 3, 4, 5, 6, 7 } };
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; i < IPC_CALLS && !bad; i++) {
+        if (fp)
+            touch_fp(i);
+        msg.label = label;
+        msg.w[0] = i;
+        bad = kx_call(ep, &msg, NULL);
+        if (!bad && (KX_MSG_LABEL(msg.label) != label || msg.w[0] != i + 1))
+            bad = 1;
+    }
+    uint64_t t1 = now_ns();
+    for (int i = 1; i < KX_MSG_WORDS && !bad; i++)
+        if (msg.w[i] != (uint64_t)i)
+            bad = 1;
+    if (bad)
+        fail(what, bad);
+    else
+        report(what, t1 - t0, IPC_CALLS);
+}
+
 static void bench_ipc_registers(kx_handle_t ep)
 {
     for (int i = 0; i < WARMUP; i++) {
@@ -235,15 +283,8 @@ static void bench_ipc_registers(kx_handle_t ep)
             return;
         }
     }
-    long bad = 0;
-    uint64_t t0 = now_ns();
-    for (int i = 0; i < IPC_CALLS && !bad; i++)
-        bad = echo(ep, (uint64_t)i << 8);
-    uint64_t t1 = now_ns();
-    if (bad)
-        fail("register-only call: error or wrong answer", bad);
-    else
-        report("IPC round trip, registers only", t1 - t0, IPC_CALLS);
+    ping_loop(ep, false, "IPC round trip, registers only");
+    ping_loop(ep, true, "IPC round trip, registers only, both processes using FP");
 }
 
 /* One 4 KiB call; `check` asks the server to verify the bytes (seed `seed`). */

@@ -54,6 +54,7 @@ def null_syscall(ctx):
 IPC_FIGURES = [
     ("null native syscall (kx_nop)", "null native syscall"),
     ("IPC round trip, registers only", "IPC round trip, registers only"),
+    ("IPC round trip, registers only, both processes using FP", "IPC round trip, both using FP"),
     ("IPC round trip, 4 KiB bulk", "IPC round trip, 4 KiB bulk"),
     ("notification signal-to-wake", "notification signal-to-wake"),
     ("context switch (sched_yield ping-pong)", "context switch"),
@@ -62,17 +63,13 @@ IPC_FIGURES = [
 
 @scenario("bench.ipc", labels=("bench",))
 def ipc(ctx):
-    """Native calls, IPC, notifications and switches between two processes, run by /init:
-    bench_ipc as the compiler builds it (its processes use SIMD registers, so every
-    switch also moves FP state) and bench_ipc_nofp (no FP/SIMD: the IPC path alone)."""
+    """Native calls, IPC, notifications and switches between two processes (bench_ipc, run by /init)."""
     for icount in (True, False):
         mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
-        with ctx.boot("kenix.poweroff -- /bin/bench_ipc /bin/bench_ipc_nofp", icount=icount, disk=False) as s:
-            for program, variant in (("bench_ipc", "with FP state"), ("bench_ipc_nofp", "no FP")):
-                s.expect(rf"^init: running /bin/{program}$")
-                for printed, name in IPC_FIGURES:
-                    m = s.expect(rf"^bench: {re.escape(printed)}: (\d+) ns$", timeout=60)
-                    print(f"BENCH {name} ({variant}) {mode}: {m.group(1)}")
-                s.expect(r"^bench: done$")
-                s.expect(rf"^init: /bin/{program} exited with status 0$")
+        with ctx.boot("kenix.poweroff -- /bin/bench_ipc", icount=icount, disk=False) as s:
+            for printed, name in IPC_FIGURES:
+                m = s.expect(rf"^bench: {re.escape(printed)}: (\d+) ns$", timeout=60)
+                print(f"BENCH {name} {mode}: {m.group(1)}")
+            s.expect(r"^bench: done$")
+            s.expect(r"^init: /bin/bench_ipc exited with status 0$")
             check(s.wait_exit() == 0, f"{mode}: every benchmark ran and checked its results")

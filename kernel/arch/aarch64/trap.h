@@ -2,6 +2,7 @@
 #ifndef KENIX_ARCH_TRAP_H
 #define KENIX_ARCH_TRAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trap_frame {

@@ -128,10 +128,6 @@ static void user_sync(struct trap_frame *f)
 /* Synchronous exceptions from EL0 come straight here from the vector (vectors.S). */
 void el0_sync(struct trap_frame *frame)
 {
-    uint64_t nr = frame->x[8];
-    if ((nr == KX_SYS_call || nr == KX_SYS_reply_recv) && ((frame->esr >> 26) & 0x3f) == EC_SVC64 &&
-        ipc_fastpath(frame))
-        return; /* interrupts stayed masked; a pending one is taken right after eret */
     irq_enable(); /* system calls and page faults run with interrupts on */
     if (((frame->esr >> 26) & 0x3f) == EC_SVC64)
         syscall_dispatch(frame);

@@ -3,7 +3,11 @@
  * struct trap_frame (trap.h) on the current kernel stack and calls
  * trap_dispatch(slot, frame); returning from it restores that state.
  */
+#include "kenix/syscall.h"
+
 #define FRAME_SIZE 304
+
+KENIX_NATIVE_SYSCALL_SYMBOLS
 
 .macro vector slot
     .balign 0x80
@@ -67,8 +71,20 @@ trap_entry:
     mov     x1, sp
     cmp     x0, #8                      /* EL0 synchronous: system calls, the hot path */
     b.ne    4f
-    mov     x0, x1
-    bl      el0_sync
+    mov     x0, sp
+    lsr     x9, x4, #26                 /* ESR_EL1.EC: 0x15 is SVC from AArch64 */
+    cmp     x9, #0x15
+    b.ne    5f
+    mov     x9, #KX_SYS_call            /* register-only call / reply_recv: the IPC fast path, */
+    cmp     x8, x9                      /* with interrupts still masked (ipc_fastpath) */
+    b.eq    6f
+    mov     x9, #KX_SYS_reply_recv
+    cmp     x8, x9
+    b.ne    5f
+6:  bl      ipc_fastpath
+    cbnz    w0, trap_return             /* done; otherwise the ordinary path */
+    mov     x0, sp
+5:  bl      el0_sync
     b       trap_return
 4:  bl      trap_dispatch
 

@@ -43,8 +43,14 @@
     X(23, process_start)         \
     X(24, process_wait)
 
+#ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),
 enum kx_syscall { KENIX_NATIVE_SYSCALLS(KENIX__SYS_ENUM) };
 #undef KENIX__SYS_ENUM
+#else
+/* In assembly: KENIX_NATIVE_SYSCALL_SYMBOLS defines KX_SYS_<name> with .equ. */
+#define KENIX__SYS_EQU(n, name) .equ KX_SYS_##name, KENIX_SYS_BASE + (n);
+#define KENIX_NATIVE_SYSCALL_SYMBOLS KENIX_NATIVE_SYSCALLS(KENIX__SYS_EQU)
+#endif
 
 #endif
