@@ -69,17 +69,14 @@ struct thread *thread_queue_pop(struct thread_queue *q)
 static void ipc_ready(struct thread *t, long result)
 {
     t->ipc.result = result;
-    t->ipc.wait = IPC_NONE;
-    t->ipc.waiting_on = 0;
 }
 
-/* Blocks the current thread; `next` (made ready by ipc_ready, or NULL) gets the
- * CPU directly: the rendezvous fast path skips the run queue. */
-static long ipc_block_to(unsigned wait, void *on, struct thread *next)
+/* Blocks the current thread (already on the queue it waits in); `next` (made
+ * ready by ipc_ready, or NULL) gets the CPU directly: the rendezvous skips the
+ * run queue. */
+static long ipc_block_to(struct thread *next)
 {
     struct thread *self = current_thread();
-    self->ipc.wait = wait;
-    self->ipc.waiting_on = on;
     self->state = THREAD_BLOCKED;
     if (next)
         sched_handoff(next);
@@ -88,9 +85,9 @@ static long ipc_block_to(unsigned wait, void *on, struct thread *next)
     return self->ipc.result;
 }
 
-long ipc_block(unsigned wait, void *on)
+long ipc_block(void)
 {
-    return ipc_block_to(wait, on, 0);
+    return ipc_block_to(0);
 }
 
 void ipc_wake(struct thread *t, long result)
@@ -272,13 +269,11 @@ static long receive(struct thread *self, struct endpoint *ep, struct thread *ans
             ipc_wake(c, err); /* the caller's message is bad: it gets the error */
             continue;
         }
-        c->ipc.wait = IPC_REPLY;
-        c->ipc.waiting_on = 0;
-        self->ipc.caller = c;
+        self->ipc.caller = c; /* c now waits for our answer */
         goto done;
     }
     thread_queue_push(&ep->receivers, self);
-    return ipc_block_to(IPC_RECV, ep, answered);
+    return ipc_block_to(answered);
 done:
     if (answered)
         sched_wake(answered);
@@ -387,7 +382,7 @@ long sys_kx_call(struct trap_frame *f)
         r = ep->receivers.head;
         if (!r) {
             thread_queue_push(&ep->senders, self);
-            result = ipc_block(IPC_SEND, ep);
+            result = ipc_block();
             break;
         }
         bool dst_fault;
@@ -403,7 +398,7 @@ long sys_kx_call(struct trap_frame *f)
         }
         r->ipc.caller = self;
         ipc_ready(r, 0);
-        result = ipc_block_to(IPC_REPLY, 0, r);
+        result = ipc_block_to(r); /* until the answer */
         break;
     }
     write_sysreg(daif, daif);
@@ -539,8 +534,6 @@ bool ipc_fastpath(struct trap_frame *f)
         thread_user_frame(partner)->x[11] = h->badge;
         partner->ipc.caller = self;
         self->ipc.badge = h->badge;
-        self->ipc.wait = IPC_REPLY;
-        self->ipc.waiting_on = 0;
     } else if (f->x[8] == KX_SYS_reply_recv) {
         partner = self->ipc.caller;
         if (!partner || partner->ipc.xfer_uptr ||
@@ -553,8 +546,6 @@ bool ipc_fastpath(struct trap_frame *f)
         thread_user_frame(partner)->x[11] = 0;
         self->ipc.caller = 0;
         thread_queue_push(&ep->receivers, self);
-        self->ipc.wait = IPC_RECV;
-        self->ipc.waiting_on = ep;
     } else {
         return false;
     }

@@ -19,15 +19,15 @@ struct thread_queue {
 
 struct endpoint {
     struct kobject obj;
-    struct thread_queue senders;   /* callers waiting for a receiver (IPC_SEND) */
-    struct thread_queue receivers; /* servers waiting for a call (IPC_RECV) */
+    struct thread_queue senders;   /* callers waiting for a receiver */
+    struct thread_queue receivers; /* servers waiting for a call */
     struct notification *bound;    /* holds a reference */
 };
 
 struct notification {
     struct kobject obj;
     uint64_t bits;
-    struct thread_queue waiters;   /* IPC_NOTIFY */
+    struct thread_queue waiters;   /* in kx_notify_wait */
     struct endpoint *bound;        /* whose receivers also get the bits */
 };
 
@@ -40,8 +40,9 @@ struct reply_obj {
 void thread_queue_push(struct thread_queue *q, struct thread *t);
 struct thread *thread_queue_pop(struct thread_queue *q);
 
-/* Blocks the current thread (interrupts masked) until ipc_wake; returns its result. */
-long ipc_block(unsigned wait, void *on);
+/* Blocks the current thread (interrupts masked; it is already on the queue it
+ * waits in) until ipc_wake; returns its result. */
+long ipc_block(void);
 /* Makes a blocked thread runnable with x0 = result. */
 void ipc_wake(struct thread *t, long result);
 /* Gives a receiver the pending bits of n as a KX_MSG_NOTIFY message. */

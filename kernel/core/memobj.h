@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "kenix/memlayout.h"
 #include "kobject.h"
 
 #define MEMOBJ_CONTIGUOUS 1u /* one physical run starting at `phys` */
@@ -28,7 +29,7 @@ struct memobj {
 /* Physical address of page `index` of m. */
 static inline uint64_t memobj_page(const struct memobj *m, uint64_t index)
 {
-    return (m->flags & MEMOBJ_CONTIGUOUS) ? m->phys + index * 4096 : m->pages[index];
+    return (m->flags & MEMOBJ_CONTIGUOUS) ? m->phys + index * PAGE_SIZE : m->pages[index];
 }
 
 /* A zero-filled object of `size` bytes (rounded up to pages). */

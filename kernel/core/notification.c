@@ -91,7 +91,7 @@ static long take_bits(struct trap_frame *f, bool block)
         n->bits = 0;
     } else {
         thread_queue_push(&n->waiters, current_thread());
-        result = ipc_block(IPC_NOTIFY, n); /* the signaller puts the bits in x1 */
+        result = ipc_block(); /* the signaller puts the bits in x1 */
     }
     write_sysreg(daif, daif);
     return result;

@@ -58,8 +58,9 @@ void process_exit(int status)
     ipc_thread_exit(current_thread());
     handle_table_clear(&p->handles);
     process_obj_exited(p, status);
-    /* No wait() yet: the address space goes now; the thread is reaped by the scheduler.
-     * Keep running on the kernel half only, since the user half is about to vanish. */
+    /* The address space goes now (waiters have the status already); the thread is
+     * reaped by the scheduler. Keep running on the kernel half only, since the
+     * user half is about to vanish. */
     struct vmspace *vm = p->vm;
     p->vm = 0;
     mmu_clear_user_space(); /* the walker must not see tables being freed */

@@ -20,7 +20,7 @@ struct process_obj {
     struct process *proc;         /* NULL once it has exited */
     bool started, exited;
     int status;                   /* wait status, once exited */
-    struct thread_queue waiters;  /* IPC_CHILD */
+    struct thread_queue waiters;  /* in kx_process_wait */
 };
 
 struct kobject *process_obj_of(struct process *p)
@@ -172,7 +172,7 @@ long sys_kx_process_wait(struct trap_frame *f)
     long result = o->status;
     if (!o->exited) {
         thread_queue_push(&o->waiters, current_thread());
-        result = ipc_block(IPC_CHILD, o);
+        result = ipc_block();
     }
     write_sysreg(daif, daif);
     return result;

@@ -18,7 +18,6 @@ uint32_t sched_runnable_prios; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
 volatile bool sched_resched_pending;
-#define need_resched sched_resched_pending
 static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
 
 _Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `sched_runnable_prios`");
@@ -66,7 +65,7 @@ void sched_wake(struct thread *t)
         enqueue(t);
         struct thread *cur = current_thread();
         if (cur == idle_thread || t->prio > cur->prio)
-            need_resched = true;
+            sched_resched_pending = true;
     }
     write_sysreg(daif, daif);
 }
@@ -179,7 +178,7 @@ void schedule(void)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
-    need_resched = false;
+    sched_resched_pending = false;
     struct thread *prev = current_thread();
     if (prev->state == THREAD_RUNNING && prev != idle_thread)
         enqueue(prev);
@@ -203,15 +202,12 @@ void sched_handoff(struct thread *next)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
-    struct thread *prev = current_thread();
-    unsigned top = sched_runnable_prios ? 31 - (unsigned)__builtin_clz(sched_runnable_prios) : 0;
-    if (sched_runnable_prios && top > next->prio) {
+    if (sched_handoff_allowed(next)) {
+        switch_to(current_thread(), next);
+    } else {
         /* Someone more urgent is waiting: no shortcut past the run queues. */
         sched_wake(next);
         schedule();
-    } else {
-        need_resched = false;
-        switch_to(prev, next);
     }
     write_sysreg(daif, daif);
 }
@@ -266,13 +262,13 @@ void sched_tick(void)
     struct thread *cur = current_thread();
     if (cur == idle_thread) {
         if (sched_runnable_prios)
-            need_resched = true;
+            sched_resched_pending = true;
         return;
     }
     if (cur->timeslice > 0)
         cur->timeslice--;
     if (cur->timeslice == 0 && sched_runnable_prios)
-        need_resched = true;
+        sched_resched_pending = true;
 }
 
 void sched_idle(void)

@@ -22,22 +22,10 @@ struct endpoint;
 struct notification;
 struct reply_obj;
 
-/* What a thread blocked in IPC waits for (thread.ipc.wait). */
-enum ipc_wait {
-    IPC_NONE,
-    IPC_SEND,   /* call queued on an endpoint, no receiver yet */
-    IPC_REPLY,  /* call received, waiting for the reply */
-    IPC_RECV,   /* recv queued on an endpoint */
-    IPC_NOTIFY, /* waiting on a notification */
-    IPC_CHILD,  /* waiting for a process to exit */
-};
-
 /* A thread's IPC state: the descriptor of its current message (copied in at
  * the call), its place in an endpoint queue, and whom a server answers. */
 struct ipc_thread {
-    unsigned wait;              /* enum ipc_wait */
-    struct thread *qnext;       /* endpoint / notification queue link */
-    void *waiting_on;           /* the endpoint or notification */
+    struct thread *qnext;       /* endpoint / notification / process-exit queue link */
     uint64_t badge;             /* caller: badge of the handle it called through */
     uint64_t xfer_uptr;         /* user address of its struct kx_xfer, 0: none */
     bool move_handles;
