@@ -42,8 +42,8 @@ static const struct kx_boot_handle *boot_handle(uint32_t type, uint32_t virtio_i
     return NULL;
 }
 
-/* Gives `proc` the device it drives, if it drives one. */
-static long give_device(kx_handle_t proc, const char *path)
+/* Adds the device `path` drives, if it drives one, to its handles; returns how many there are now. */
+static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
 {
     for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
         if (strcmp(drivers[i].program, path))
@@ -52,34 +52,25 @@ static long give_device(kx_handle_t proc, const char *path)
         const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, drivers[i].virtio_id);
         if (!regs || !irq) {
             printf("init: %s: no virtio device %u on this machine\n", path, drivers[i].virtio_id);
-            return 0; /* the program reports the missing device itself */
+            return n; /* the program reports the missing device itself */
         }
-        long err = kx_process_give(proc, regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE);
-        if (err >= 0)
-            err = kx_process_give(proc, irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ);
-        return err < 0 ? err : 0;
+        give[n++] = (struct kx_give){ regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE };
+        give[n++] = (struct kx_give){ irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ };
     }
-    return 0;
+    return n;
 }
 
 /* Runs one program to its end; returns its wait status, or -1 if it could not start. */
 static int run(const char *path)
 {
     char *argv[] = { (char *)path, NULL };
-    long proc = kx_spawn(&initrd, path, argv, environ);
+    struct kx_give give[3] = {
+        { kx_initrd_handle(), KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER, KX_SLOT_INITRD },
+    };
+    unsigned ngive = add_device(path, give, 1);
+    long proc = kx_spawn_with(&initrd, path, argv, environ, give, ngive);
     if (proc < 0) {
         printf("init: cannot start %s: error %ld\n", path, -proc);
-        return -1;
-    }
-    long err = kx_process_give(proc, kx_initrd_handle(), KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER,
-                               KX_SLOT_INITRD);
-    if (err >= 0)
-        err = give_device(proc, path);
-    if (err >= 0)
-        err = kx_process_start(proc);
-    if (err < 0) {
-        printf("init: cannot start %s: error %ld\n", path, -err);
-        kx_handle_close(proc);
         return -1;
     }
     long status = kx_process_wait(proc);

@@ -183,19 +183,8 @@ static long spawn_child(const char *role, const char *arg, kx_handle_t h_a, uint
                         uint32_t rights_b)
 {
     char *argv[] = { SELF_PATH, (char *)role, (char *)arg, NULL };
-    long proc = kx_spawn(&initrd, SELF_PATH, argv, environ);
-    if (proc < 0)
-        return proc;
-    long err = kx_process_give(proc, h_a, rights_a, SLOT_A);
-    if (err >= 0 && h_b > 0)
-        err = kx_process_give(proc, h_b, rights_b, SLOT_B);
-    if (err >= 0)
-        err = kx_process_start(proc);
-    if (err < 0) {
-        kx_handle_close(proc);
-        return err;
-    }
-    return proc;
+    const struct kx_give give[] = { { h_a, rights_a, SLOT_A }, { h_b, rights_b, SLOT_B } };
+    return kx_spawn_with(&initrd, SELF_PATH, argv, environ, give, h_b > 0 ? 2 : 1);
 }
 
 /* Waits for a child we have told to stop; reports a non-zero status. */

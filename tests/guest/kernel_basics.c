@@ -18,18 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 #define KERNEL_ADDRESS ((void *)0xffffffff80080000ull)
-
-static int passed, failed;
-
-static void check(int ok, const char *name)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", name);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
 
 /* A raw system call that must fail with exactly `err`. */
 static int fails_with(long ret, int err)
@@ -211,6 +202,5 @@ int main(void)
     bad_pointers();
     unknown_calls();
     registers();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -24,6 +24,8 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
+#include "check.h"
+
 #define SELF "/bin/test_ipc"
 #define SLOT_EP 4     /* children: the endpoint to call or serve */
 #define SLOT_NOTIFY 5 /* children: a notification to signal or wait on */
@@ -44,38 +46,19 @@ enum {
 #define BULK_SIZE 4096
 #define MEMORY_TEXT "shared by the server"
 
-static int passed, failed;
-
-static void check(int ok, const char *name)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", name);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
-
 static struct kx_initrd initrd;
 
 /* Starts a copy of this program in `role` with `ep` and `n` (either may be 0) at the fixed slots. */
 static long start_role(const char *role, kx_handle_t ep, uint32_t ep_rights, kx_handle_t n)
 {
     char *argv[] = { SELF, (char *)role, NULL };
-    long proc = kx_spawn(&initrd, SELF, argv, NULL);
-    if (proc < 0)
-        return proc;
-    long err = 0;
+    struct kx_give give[2];
+    unsigned ngive = 0;
     if (ep)
-        err = kx_process_give(proc, ep, ep_rights, SLOT_EP);
-    if (err >= 0 && n)
-        err = kx_process_give(proc, n, KX_RIGHTS_ALL, SLOT_NOTIFY);
-    if (err >= 0)
-        err = kx_process_start(proc);
-    if (err < 0) {
-        kx_handle_close(proc);
-        return err;
-    }
-    return proc;
+        give[ngive++] = (struct kx_give){ ep, ep_rights, SLOT_EP };
+    if (n)
+        give[ngive++] = (struct kx_give){ n, KX_RIGHTS_ALL, SLOT_NOTIFY };
+    return kx_spawn_with(&initrd, SELF, argv, NULL, give, ngive);
 }
 
 static unsigned char pattern(size_t i, int which)
@@ -474,10 +457,7 @@ static long start_intruder(const void *target)
     char where[32];
     snprintf(where, sizeof(where), "%lx", (unsigned long)(uintptr_t)target);
     char *argv[] = { SELF, "intruder", where, NULL };
-    long proc = kx_spawn(&initrd, SELF, argv, NULL);
-    if (proc > 0 && kx_process_start((kx_handle_t)proc) < 0)
-        return -1;
-    return proc;
+    return kx_spawn_with(&initrd, SELF, argv, NULL, NULL, 0);
 }
 
 static void isolation(void)
@@ -606,6 +586,5 @@ int main(int argc, char **argv)
     deferred_replies();
     notifications();
     isolation();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -33,6 +33,8 @@
 
 #include <kenix/kx.h>
 
+#include "check.h"
+
 #define VIRTIO_ID_ENTROPY 4
 #define VIRTIO_MAGIC 0x74726976u /* "virt" */
 #define SLOT_STRIDE 0x200        /* QEMU virt places virtio-mmio slots this far apart */
@@ -122,26 +124,12 @@ _Static_assert(USED_OFFSET + sizeof(struct virtq_used) <= QUEUE_BYTES, "used rin
 #define BUF1_OFFSET 0u
 #define BUF2_OFFSET 2048u
 
-static int passed, failed;
-
-static bool check(bool ok, const char *name)
-{
-    printf("%s %s\n", ok ? "ok  " : "FAIL", name);
-    if (ok)
-        passed++;
-    else
-        failed++;
-    return ok;
-}
-
 /* A check on a value, with what was got and expected on failure. */
 static bool check_eq(long got, long want, const char *name)
 {
     if (got == want)
         return check(true, name);
-    printf("FAIL %s: got %ld (0x%lx), want %ld\n", name, got, (unsigned long)got, want);
-    failed++;
-    return false;
+    return checkf(false, "%s: got %ld (0x%lx), want %ld", name, got, (unsigned long)got, want);
 }
 
 static void barrier(void)
@@ -481,6 +469,5 @@ int main(void)
     } else {
         run(&d);
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -28,6 +28,8 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
+#include "check.h"
+
 #define SELF_PATH "/bin/test_sched"
 #define SLOT_SHARED 4           /* where a child finds the shared page */
 #define SHARED_SIZE 4096
@@ -242,24 +244,6 @@ static int child_main(const char *which)
     return child_loop((struct shared *)(uintptr_t)addr, idx) ? 1 : 0;
 }
 
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", ok ? "ok  " : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec req = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -277,17 +261,8 @@ static long start_child(const struct kx_initrd *rd, kx_handle_t mem, unsigned id
 {
     char arg[2] = { (char)('0' + idx), 0 };
     char *argv[] = { SELF_PATH, "child", arg, NULL };
-    long proc = kx_spawn(rd, SELF_PATH, argv, environ);
-    if (proc < 0)
-        return proc;
-    long err = kx_process_give(proc, mem, KX_RIGHT_READ | KX_RIGHT_WRITE, SLOT_SHARED);
-    if (err >= 0)
-        err = kx_process_start(proc);
-    if (err < 0) {
-        kx_handle_close(proc);
-        return err;
-    }
-    return proc;
+    const struct kx_give shared = { mem, KX_RIGHT_READ | KX_RIGHT_WRITE, SLOT_SHARED };
+    return kx_spawn_with(rd, SELF_PATH, argv, environ, &shared, 1);
 }
 
 /* Runs both children, samples their counters, stops them and checks. */
@@ -297,7 +272,7 @@ static void run_parent(void)
     long mem = kx_mem_create(SHARED_SIZE, 0);
     long addr = mem < 0 ? mem : kx_mem_map(mem, 0, SHARED_SIZE, KX_PROT_READ | KX_PROT_WRITE);
     long err = addr < 0 ? addr : kx_initrd_open(KX_SLOT_INITRD, &rd);
-    check(err >= 0, "shared page and initrd (error %ld)", err < 0 ? -err : 0);
+    checkf(err >= 0, "shared page and initrd (error %ld)", err < 0 ? -err : 0);
     if (err < 0)
         return;
     struct shared *sh = (struct shared *)(uintptr_t)addr;
@@ -310,7 +285,7 @@ static void run_parent(void)
         if (proc[started] < 0)
             break;
     }
-    check(started == CHILDREN, "spawned %u CPU-bound children (error %ld)", started,
+    checkf(started == CHILDREN, "spawned %u CPU-bound children (error %ld)", started,
           started < CHILDREN ? -proc[started] : 0);
 
     uint64_t first[CHILDREN] = { 0 }, second[CHILDREN] = { 0 };
@@ -336,25 +311,25 @@ static void run_parent(void)
         return;
 
     /* Under the cap: a child that ran to its cap ran alone, not preempted. */
-    check(first[0] > 0 && first[1] > 0 && first[0] < ITERATION_CAP && first[1] < ITERATION_CAP,
+    checkf(first[0] > 0 && first[1] > 0 && first[0] < ITERATION_CAP && first[1] < ITERATION_CAP,
           "both children ran by the first sample (child 0: %" PRIu64
           ", child 1: %" PRIu64 " iterations)", first[0], first[1]);
-    check(second[0] > first[0] && second[1] > first[1],
+    checkf(second[0] > first[0] && second[1] > first[1],
           "both kept running between samples, neither yielding (child 0: %" PRIu64 " -> %" PRIu64
           ", child 1: %" PRIu64 " -> %" PRIu64 ")", first[0], second[0], first[1], second[1]);
     for (unsigned i = 0; i < CHILDREN; i++) {
         const struct child_state *c = &sh->child[i];
-        check(c->reg_errors == 0 && c->fpsr_errors == 0,
+        checkf(c->reg_errors == 0 && c->fpsr_errors == 0,
               "child %u: q0-q31 and fpsr intact over %" PRIu64 " iterations (%" PRIu64 " + %" PRIu64 " errors)",
               i, c->count, c->reg_errors, c->fpsr_errors);
-        check(c->fpcr_errors == 0 && c->fp_errors == 0 && c->fpcr == child_fpcr[i],
+        checkf(c->fpcr_errors == 0 && c->fp_errors == 0 && c->fpcr == child_fpcr[i],
               "child %u: fpcr 0x%" PRIx64 " (rounding mode) kept, FP results exact (%" PRIu64 " + %" PRIu64
               " errors)", i, c->fpcr, c->fpcr_errors, c->fp_errors);
-        check(c->tpidr_errors == 0 && c->tpidr == child_tpidr[i],
+        checkf(c->tpidr_errors == 0 && c->tpidr == child_tpidr[i],
               "child %u: tpidr_el0 0x%" PRIx64 " never changed (%" PRIu64 " errors)", i, c->tpidr,
               c->tpidr_errors);
-        check(!c->capped, "child %u: stopped by the parent, not by its iteration cap", i);
-        check(status[i] == 0, "child %u exited with status 0 (wait status 0x%lx)", i,
+        checkf(!c->capped, "child %u: stopped by the parent, not by its iteration cap", i);
+        checkf(status[i] == 0, "child %u exited with status 0 (wait status 0x%lx)", i,
               (unsigned long)status[i]);
     }
 }
@@ -365,6 +340,5 @@ int main(int argc, char **argv)
         return child_main(argv[2]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     run_parent();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

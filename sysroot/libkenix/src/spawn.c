@@ -65,3 +65,21 @@ long kx_spawn(const struct kx_initrd *rd, const char *path, char *const argv[], 
         return err;
     return kx_process_create(path, data, size, argv, envp);
 }
+
+long kx_spawn_with(const struct kx_initrd *rd, const char *path, char *const argv[], char *const envp[],
+                   const struct kx_give *give, unsigned ngive)
+{
+    long proc = kx_spawn(rd, path, argv, envp);
+    if (proc < 0)
+        return proc;
+    long err = 0;
+    for (unsigned i = 0; i < ngive && err >= 0; i++)
+        err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
+    if (err >= 0)
+        err = kx_process_start((kx_handle_t)proc);
+    if (err < 0) {
+        kx_handle_close((kx_handle_t)proc);
+        return err;
+    }
+    return proc;
+}

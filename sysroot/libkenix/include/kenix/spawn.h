@@ -7,6 +7,7 @@
 #define KENIX_SPAWN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <kenix/ipc.h>
 
@@ -32,6 +33,19 @@ long kx_initrd_next(const struct kx_initrd *rd, size_t *offset, const char **nam
 /* A new process running the program at `path` (not started: give it handles,
  * then kx_process_start); returns its handle or -errno. */
 long kx_spawn(const struct kx_initrd *rd, const char *path, char *const argv[], char *const envp[]);
+
+/* A handle for a new process: `handle` (with `rights`, masked by its own) at `slot`. */
+struct kx_give {
+    kx_handle_t handle;
+    uint32_t rights;
+    int slot;
+};
+
+/* kx_spawn, then gives the process each of give[0..ngive-1] and starts it:
+ * returns the handle of the running process, or -errno with nothing left
+ * behind (a process never started is discarded with its handle). */
+long kx_spawn_with(const struct kx_initrd *rd, const char *path, char *const argv[], char *const envp[],
+                   const struct kx_give *give, unsigned ngive);
 
 #ifdef __cplusplus
 }
