@@ -11,25 +11,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 set(KENIX_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
 set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fault_null fault_kernel fault_exec bench_syscall
     test_ipc test_sched test_irq bench_ipc)
-list(TRANSFORM KENIX_GUEST_PROGRAMS PREPEND ${KENIX_GUEST_DIR}/ OUTPUT_VARIABLE _kenix_guest_outputs)
-
-set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS guest)
-
-ExternalProject_Add(guest
-    SOURCE_DIR        ${CMAKE_SOURCE_DIR}/tests/guest
-    BINARY_DIR        ${KENIX_GUEST_DIR}
-    CMAKE_ARGS        ${KENIX_SUBBUILD_COMMON_ARGS}
-                      -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/kenix-user.cmake
-                      -DKENIX_SYSROOT=${KENIX_SYSROOT}
-    INSTALL_COMMAND   ""
-    BUILD_ALWAYS      ON
-    BUILD_BYPRODUCTS  ${_kenix_guest_outputs}
-    DEPENDS           musl)
-# Order only: ExternalProject's DEPENDS would also re-run guest's configure step
-# whenever libkenix's (always-run) build finishes. The guest build tracks
-# libkenix.a and the headers itself.
-add_dependencies(guest libkenix)
-unset(_kenix_guest_outputs)
+kenix_user_project(guest ${CMAKE_SOURCE_DIR}/tests/guest ${KENIX_GUEST_DIR} ${KENIX_GUEST_PROGRAMS})
 
 # --- BusyBox --------------------------------------------------------------------------
 # Kbuild, built out of tree (make O=...). Its tools must all be LLVM's: the host's

@@ -5,7 +5,8 @@
 #   include/           musl headers, Linux UAPI (linux/ asm/ asm-generic/ mtd/), kenix/
 #   lib/               crt*.o, libc.a, libkenix.a, libgcc.a, libgcc_eh.a (empty), crtbeginT.o, crtend.o
 #   aarch64-linux-musl.cfg   `clang --config` file for Makefile-based ports
-# CMake-based programs use cmake/kenix-user.cmake instead of the cfg file.
+# CMake-based programs use cmake/kenix-user.cmake instead of the cfg file;
+# kenix_user_project() (at the end) builds such a project as a sub-build.
 
 include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)   # KENIX_NPROC, KENIX_FETCH_ENV, patch series
 
@@ -68,3 +69,26 @@ ExternalProject_Add_Step(musl complete-sysroot
 ExternalProject_Get_Property(musl STAMP_DIR)
 set(KENIX_SYSROOT_STAMP ${STAMP_DIR}/musl-done)
 unset(STAMP_DIR)
+
+# A CMake project of programs for Kenix (cmake/kenix-user.cmake: musl + libkenix
+# from the sysroot), built as ExternalProject `name` from source_dir into
+# binary_dir; the remaining arguments are its program names (the byproducts
+# other steps depend on). Rebuilt on every build: Ninja inside decides.
+function(kenix_user_project name source_dir binary_dir)
+    list(TRANSFORM ARGN PREPEND ${binary_dir}/ OUTPUT_VARIABLE outputs)
+    set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS ${name})
+    ExternalProject_Add(${name}
+        SOURCE_DIR        ${source_dir}
+        BINARY_DIR        ${binary_dir}
+        CMAKE_ARGS        ${KENIX_SUBBUILD_COMMON_ARGS}
+                          -DCMAKE_TOOLCHAIN_FILE=${CMAKE_SOURCE_DIR}/cmake/kenix-user.cmake
+                          -DKENIX_SYSROOT=${KENIX_SYSROOT}
+        INSTALL_COMMAND   ""
+        BUILD_ALWAYS      ON
+        BUILD_BYPRODUCTS  ${outputs}
+        DEPENDS           musl)
+    # Order only: ExternalProject's DEPENDS would also re-run the configure step
+    # whenever libkenix's (always-run) build finishes. The project tracks
+    # libkenix.a and the headers itself.
+    add_dependencies(${name} libkenix)
+endfunction()
