@@ -29,6 +29,7 @@ struct notification {
     uint64_t bits;
     struct thread_queue waiters;   /* in kx_notify_wait */
     struct endpoint *bound;        /* whose receivers also get the bits */
+    struct irqobj *irqs;           /* interrupts that signal it (irqobj.c) */
 };
 
 /* A caller a server set aside with kx_reply_save, answered later with kx_reply. */

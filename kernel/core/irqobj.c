@@ -14,7 +14,11 @@ struct irqobj {
     unsigned intid;
     bool edge;
     bool bound;
-    struct notification *n; /* holds a reference while bound */
+    /* Not a reference: the binding lasts as long as someone can wait on the
+     * notification, and notification_destroy unbinds (a driver that exits
+     * leaves its interrupt free for the next one). */
+    struct notification *n;
+    struct irqobj *n_next;  /* the other IRQs bound to n */
     uint64_t bits;
 };
 
@@ -42,26 +46,23 @@ static void irqobj_fire(unsigned intid, void *arg)
     notification_signal(o->n, o->bits);
 }
 
-static void unbind(struct irqobj *o)
+void irqobj_unbind(struct irqobj *o)
 {
     irq_unregister(o->intid);
-    kobject_put(&o->n->obj);
+    struct irqobj **link = &o->n->irqs;
+    while (*link != o)
+        link = &(*link)->n_next;
+    *link = o->n_next;
     o->n = 0;
+    o->n_next = 0;
     o->bound = false;
-}
-
-/* A binding whose notification nobody else holds any more (its driver has
- * exited) can never be waited on: the interrupt is free to bind again. */
-static bool binding_dead(const struct irqobj *o)
-{
-    return o->bound && o->n->obj.refs == 1;
 }
 
 void irqobj_destroy(struct kobject *obj)
 {
     struct irqobj *o = (struct irqobj *)obj;
     if (o->bound)
-        unbind(o);
+        irqobj_unbind(o);
     kfree(o);
 }
 
@@ -78,18 +79,16 @@ long sys_kx_irq_bind(struct trap_frame *f)
     struct irqobj *o = (struct irqobj *)ih->obj;
     if (!f->x[2])
         return -EINVAL;
-    if (binding_dead(o))
-        unbind(o);
     if (o->bound)
         return -EBUSY;
-    o->n = (struct notification *)kobject_get(nh->obj);
+    struct notification *n = (struct notification *)nh->obj;
     o->bits = f->x[2];
     err = irq_register(o->intid, irqobj_fire, o, o->edge);
-    if (err) {
-        kobject_put(&o->n->obj);
-        o->n = 0;
+    if (err)
         return err;
-    }
+    o->n = n;
+    o->n_next = n->irqs;
+    n->irqs = o;
     o->bound = true;
     return 0;
 }
@@ -102,7 +101,7 @@ long sys_kx_irq_ack(struct trap_frame *f)
     if (err)
         return err;
     struct irqobj *o = (struct irqobj *)ih->obj;
-    if (!o->bound || binding_dead(o))
+    if (!o->bound)
         return -EINVAL;
     gic->enable(o->intid, o->edge);
     return 0;

@@ -12,5 +12,7 @@
 
 struct irqobj *irqobj_create(unsigned intid, bool edge);
 struct kobject *irqobj_kobject(struct irqobj *o);
+/* Ends a binding (its notification is going away, or the IRQ object is). */
+void irqobj_unbind(struct irqobj *o);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "kenix/errno.h"
 #include "handle.h"
+#include "irqobj.h"
 #include "process.h"
 #include "syscall.h"
 #include "../arch/aarch64/sysreg.h"
@@ -41,8 +42,11 @@ void notification_signal(struct notification *n, uint64_t bits)
 void notification_destroy(struct kobject *o)
 {
     /* Waiters hold a handle and an endpoint bound to it holds a reference,
-     * so nobody waits on it any more. */
-    kfree(o);
+     * so nobody waits on it any more: its interrupts are free again. */
+    struct notification *n = (struct notification *)o;
+    while (n->irqs)
+        irqobj_unbind(n->irqs);
+    kfree(n);
 }
 
 long sys_kx_notify_create(struct trap_frame *f)
