@@ -9,7 +9,8 @@
 #include "kenix/printk.h"
 #include "thread.h"
 
-#define BACKTRACE_MAX 32
+#define BACKTRACE_LINES_MAX 32
+#define BACKTRACE_FRAMES_MAX 4096 /* a 16 KiB stack holds at most 1024 records */
 
 static void print_frame(unsigned n, uint64_t pc)
 {
@@ -18,23 +19,46 @@ static void print_frame(unsigned n, uint64_t pc)
     kprintf("\n");
 }
 
+/* Prints a run of identical return addresses once, with its length: a
+ * recursion that overflowed the stack would otherwise fill the report. */
+static void print_run(unsigned first, unsigned count, uint64_t lr)
+{
+    if (count == 1)
+        kprintf("  #%u 0x%016lx ", first, lr);
+    else
+        kprintf("  #%u-#%u 0x%016lx ", first, first + count - 1, lr);
+    /* A return address points after the call: look up lr - 4 so a call
+     * that is the last instruction of a function is named correctly. */
+    ksym_print(lr - 4);
+    if (count > 1)
+        kprintf(" (%u times)", count);
+    kprintf("\n");
+}
+
 void backtrace_print(uint64_t pc, uint64_t fp)
 {
     kprintf("backtrace:\n");
-    unsigned n = 0;
-    print_frame(n++, pc);
-    while (n < BACKTRACE_MAX && fp && (fp & 15) == 0 && thread_on_kernel_stack(fp)) {
+    print_frame(0, pc);
+    unsigned n = 1, lines = 1, run = 0;
+    uint64_t run_lr = 0;
+    while (n < BACKTRACE_FRAMES_MAX && fp && (fp & 15) == 0 && thread_on_kernel_stack(fp)) {
         const uint64_t *record = (const uint64_t *)(uintptr_t)fp;
         uint64_t next = record[0], lr = record[1];
         if (!lr)
             break;
-        /* A return address points after the call: look up lr - 4 so a call
-         * that is the last instruction of a function is named correctly. */
-        kprintf("  #%u 0x%016lx ", n++, lr);
-        ksym_print(lr - 4);
-        kprintf("\n");
+        if (run && lr != run_lr) {
+            print_run(n - run, run, run_lr);
+            run = 0;
+            if (++lines == BACKTRACE_LINES_MAX)
+                break;
+        }
+        run_lr = lr;
+        run++;
+        n++;
         if (next <= fp)
             break; /* stacks grow down: a record further down means corruption */
         fp = next;
     }
+    if (run)
+        print_run(n - run, run, run_lr);
 }

@@ -25,6 +25,7 @@
 #include "../dev/virtio_mmio.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
+#include "../mm/kstack.h"
 
 static void report_machine(void)
 {
@@ -98,6 +99,7 @@ void kmain(uint64_t dtb_pa)
     random_init(&boot_fdt);
     virtio_mmio_probe(&boot_fdt);
     heap_selftest();
+    kstack_selftest();
     /* User code may use FP/SIMD; the kernel never does (-mgeneral-regs-only). */
     write_sysreg(cpacr_el1, 3u << 20);
     isb();

@@ -4,6 +4,8 @@
 #include "kenix/panic.h"
 #include "kenix/printk.h"
 #include "kenix/string.h"
+#include "sched.h"
+#include "thread.h"
 #include "../arch/aarch64/sysreg.h"
 #include "../arch/aarch64/timer.h"
 
@@ -14,6 +16,38 @@ __attribute__((noinline)) void selftest_fault(void)
 {
     volatile uint64_t *bad = (volatile uint64_t *)(uintptr_t)UNMAPPED_KERNEL_ADDRESS;
     *bad = 0x6b656e6978; /* "kenix" */
+}
+
+/* Read at run time, so the compiler cannot prove the recursion endless. */
+static volatile unsigned recursion_limit = ~0u;
+
+/* Recurses until the kernel stack runs out (at about 200 bytes a frame). */
+__attribute__((noinline)) unsigned selftest_recurse(unsigned depth)
+{
+    volatile uint8_t frame[160];
+    frame[0] = (uint8_t)depth;
+    if (depth >= recursion_limit)
+        return frame[0];
+    return selftest_recurse(depth + 1) + frame[0];
+}
+
+static void overflow_thread(void *arg)
+{
+    (void)arg;
+    selftest_recurse(0);
+}
+
+/* Overflows the stack of a new kernel thread (from the kernel-stack area). */
+static void selftest_thread_stack_overflow(void)
+{
+    struct thread *t = thread_create_kernel("overflow", overflow_thread, 0, SCHED_PRIORITIES - 1);
+    if (!t) {
+        kprintf("selftest: no memory for the overflow thread\n");
+        return;
+    }
+    sched_wake(t);
+    schedule(); /* the thread runs and never comes back: its overflow halts the kernel */
+    kprintf("selftest: the overflow thread returned\n");
 }
 
 /* Waits for timer interrupts with the CPU asleep: proves the GIC delivers them. */
@@ -41,6 +75,10 @@ __attribute__((noinline)) void run_selftests(void)
         selftest_ticks();
     else if (!strcmp(test, "fault"))
         selftest_fault();
+    else if (!strcmp(test, "boot-stack-overflow"))
+        selftest_recurse(0); /* on the boot stack, in the image */
+    else if (!strcmp(test, "stack-overflow"))
+        selftest_thread_stack_overflow();
     else
         kprintf("selftest: unknown test \"%s\"\n", test);
 }

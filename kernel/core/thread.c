@@ -4,9 +4,8 @@
 #include "kenix/panic.h"
 #include "kenix/string.h"
 #include "sched.h"
-#include "../arch/aarch64/mmu.h"
-#include "../mm/frames.h"
 #include "../mm/heap.h"
+#include "../mm/kstack.h"
 
 #define SPSR_EL0T 0x0 /* EL0, all interrupts unmasked */
 
@@ -34,14 +33,12 @@ void thread_init_boot(void)
 static struct thread *thread_alloc(const char *name, unsigned prio)
 {
     struct thread *t = kzalloc(sizeof(*t));
-    uint64_t stack = frame_alloc(KSTACK_ORDER);
-    if (!t || !stack) {
+    uint8_t *stack = t ? kstack_alloc() : 0;
+    if (!stack) {
         kfree(t);
-        if (stack)
-            frame_free(stack, KSTACK_ORDER);
         return 0;
     }
-    t->kstack = phys_to_virt(stack);
+    t->kstack = stack;
     t->tid = next_tid++;
     t->prio = prio < SCHED_PRIORITIES ? prio : SCHED_PRIORITIES - 1;
     t->state = THREAD_BLOCKED;
@@ -118,7 +115,7 @@ void thread_exit(void)
 void thread_reap(struct thread *t)
 {
     sched_forget_thread(t);
-    frame_free(virt_to_phys(t->kstack), KSTACK_ORDER);
+    kstack_free(t->kstack);
     kfree(t);
 }
 
@@ -126,6 +123,5 @@ bool thread_on_kernel_stack(uint64_t addr)
 {
     struct thread *t = current_thread();
     uint64_t lo = (uint64_t)(uintptr_t)t->kstack;
-    uint64_t hi = t == &boot_thread ? (uint64_t)(uintptr_t)boot_stack_top : lo + KSTACK_SIZE;
-    return addr >= lo && addr + 16 <= hi;
+    return addr >= lo && addr + 16 <= lo + KSTACK_SIZE;
 }

@@ -12,10 +12,8 @@
 #include <stdint.h>
 
 #include "kenix/ipc.h"
+#include "kenix/memlayout.h"
 #include "../arch/aarch64/trap.h"
-
-#define KSTACK_ORDER 2 /* 16 KiB kernel stacks */
-#define KSTACK_SIZE (4096u << KSTACK_ORDER)
 
 struct process;
 struct endpoint;

@@ -186,12 +186,17 @@ class Session:
     def expect(self, pattern, timeout=20.0):
         """Waits for pattern (multi-line mode: ^ and $ match at lines) in the
         output not consumed yet; returns the match and consumes up to its end.
-        Fails after timeout seconds, at the session deadline, or at EOF."""
+        Fails after timeout seconds, at the session deadline, or at EOF.
+        A pattern with `$` is only tried on complete lines (until EOF): the
+        console may deliver a line in pieces, and `$` must not take the end of
+        the output so far for the end of a line."""
         regex = re.compile(pattern, re.MULTILINE) if isinstance(pattern, str) else pattern
+        whole_lines = re.search(r"(?<!\\)\$", regex.pattern) is not None
         end = min(time.monotonic() + timeout, self.deadline)
         with self._cond:
             while True:
-                m = regex.search(self._text, self._pos)
+                limit = self._text.rfind("\n") + 1 if whole_lines and not self._eof else len(self._text)
+                m = regex.search(self._text, self._pos, max(limit, self._pos))
                 if m:
                     self._pos = m.end()
                     line = self._line_of(m)

@@ -131,6 +131,19 @@ def crlf_split_across_reads():
 
 
 @case
+def line_end_waits_for_the_whole_line():
+    # A line may arrive in pieces: `$` must not match at the end of a piece,
+    # while a pattern without `$` (a prompt) still matches a partial line.
+    script = ("import sys, time\n"
+              "sys.stdout.write('FAR 0xffff'); sys.stdout.flush(); time.sleep(0.3)\n"
+              "sys.stdout.write('7ffff000\\r\\n/ # '); sys.stdout.flush(); time.sleep(5)")
+    with fake(script) as s:
+        assert s.expect(r"^FAR (0x[0-9a-f]+)$", timeout=3).group(1) == "0xffff7ffff000"
+        s.expect(r"^/ # ", timeout=3)
+        assert s.elapsed() < 3  # the prompt did not wait for a newline
+
+
+@case
 def invalid_utf8_is_replaced():
     with fake("import sys\nsys.stdout.buffer.write(b'bad \\xff byte\\n')") as s:
         s.expect("^bad \ufffd byte$", timeout=3)

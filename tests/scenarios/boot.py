@@ -2,6 +2,8 @@
 and reports faults. Stable facts of the boot console are matched exactly;
 sizes and addresses that depend on the build only by shape. Device lines are
 looked up with find() after `boot: done`, so their order is free."""
+import re
+
 from scenario import check, scenario
 
 HEX = r"0x[0-9a-f]+"
@@ -44,7 +46,8 @@ def banner(ctx):
         check(True, "UART, GICv2, timer, PSCI (hvc), the virtio-rng device and the virtio-blk disk found")
         s.find(r"^frames: \d+ free of 32768 pages")
         s.find(r"^heap: self-test ok$")
-        check(True, "frame allocator and heap up")
+        s.find(r"^kstack: self-test ok$")
+        check(True, "frame allocator, heap and kernel stacks up (their self-tests passed)")
         s.expect(ctx.success_marker())
         check(True, "this run's nonce marker after boot: done")
         powered_off(s)
@@ -142,3 +145,39 @@ def fault(ctx):
               "exactly one fault: no second fault or recursive panic")
         s.expect_not(ctx.success_marker())
         check(True, "no success marker after a panic")
+
+
+def check_stack_overflow(ctx, test, thread, stack_re, origin):
+    with ctx.boot(f"kenix.test={test}", initrd=False, disk=False) as s:
+        s.expect(DONE)
+        m = s.expect(rf'^PANIC: kernel stack overflow in thread \d+ "{thread}" \(stack ({HEX})-({HEX})\)$')
+        lo, hi = int(m.group(1), 16), int(m.group(2), 16)
+        check(re.match(stack_re, m.group(1)) is not None and hi - lo == 16 * 1024,
+              f'overflow recognized and named: thread "{thread}", its 16 KiB stack at {m.group(1)}')
+        s.expect(r"^  translation fault, level 3, write$")
+        far = int(s.expect(rf"^  FAR ({HEX})$").group(1), 16)
+        check(lo - 16 * 1024 <= far < lo, "the faulting write hit the unmapped guard just below the stack")
+        s.expect(r"^  ELR 0xffff[0-9a-f]{12} selftest_recurse\+0x[0-9a-f]+$")
+        s.expect(r"^backtrace:$")
+        s.expect(r"^  #0 0xffff[0-9a-f]{12} selftest_recurse\+0x[0-9a-f]+$")
+        m = s.expect(r"^  #1-#(\d+) 0xffff[0-9a-f]{12} selftest_recurse\+0x[0-9a-f]+ \((\d+) times\)$")
+        check(int(m.group(2)) == int(m.group(1)) > 50,
+              f"the recursion is one backtrace line ({m.group(2)} frames)")
+        s.expect(rf"^  #\d+ 0xffff[0-9a-f]{{12}} {origin}\+0x[0-9a-f]+$")
+        check(True, f"the backtrace continues past the recursion to {origin}")
+        s.expect(r"^PANIC: system halted$")
+        check(s.wait_exit() == 0, "powered off after the panic (QEMU exit status 0)")
+        check(s.count(r"^PANIC: kernel") == 1 and s.count(r"recursive panic|during panic") == 0,
+              "one report: the exception entry did not fault again on the exhausted stack")
+
+
+@scenario("boot.stack_overflow")
+def stack_overflow(ctx):
+    # A kernel thread's stack, from the kernel-stack area.
+    check_stack_overflow(ctx, "stack-overflow", "overflow", r"0xffff80004[0-9a-f]{7}$", "kthread_main")
+
+
+@scenario("boot.boot_stack_overflow")
+def boot_stack_overflow(ctx):
+    # The boot (idle) thread's stack, in the kernel image.
+    check_stack_overflow(ctx, "boot-stack-overflow", "idle", r"0xffffffff8[0-9a-f]{7}$", "run_selftests")

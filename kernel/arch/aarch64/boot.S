@@ -145,9 +145,13 @@ mmu_enable_at_pa:
     add     x30, x30, x21               /* return to the high-half alias */
     ret
 
+    /* Laid out like every kernel stack (kenix/memlayout.h): a KSTACK_SIZE
+     * guard, left unmapped by mmu_build_boot_tables, then the stack. */
     .section .boot_stack, "aw", %nobits
-    .balign 16
-    .global boot_stack_bottom, boot_stack_top
+    .balign KSTACK_SLOT_SIZE
+    .global boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:
+    .space  KSTACK_SIZE
 boot_stack_bottom:
-    .space  BOOT_STACK_SIZE
+    .space  KSTACK_SIZE
 boot_stack_top:

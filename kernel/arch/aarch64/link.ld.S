@@ -35,10 +35,7 @@ SECTIONS
     .bss (NOLOAD) : {
         *(.bss .bss.*)
         *(COMMON)
-        . = ALIGN(PAGE_SIZE);
-        boot_stack_guard = .;          /* left unmapped: a stack overflow faults */
-        . += PAGE_SIZE;
-        *(.boot_stack)
+        *(.boot_stack)                 /* last: its guard is unmapped (boot.S) */
     }
     . = ALIGN(PAGE_SIZE);
     __bss_end = .;

@@ -113,6 +113,24 @@ pte_t *pt_lookup(uint64_t root_pa, uint64_t va, unsigned *level_out)
     return 0;
 }
 
+int kernel_map_page(uint64_t va, uint64_t pa)
+{
+    return pt_map(boot_ttbr1, va, pa, PAGE_SIZE, PROT_KERNEL_RW, false);
+}
+
+uint64_t kernel_unmap_page(uint64_t va)
+{
+    unsigned level;
+    pte_t *e = pt_lookup(boot_ttbr1, va, &level);
+    if (!e || level != 3)
+        return 0;
+    uint64_t pa = *e & PTE_ADDR_MASK;
+    *e = 0;
+    /* Kernel mappings are global: drop the entry from every ASID's view. */
+    __asm__ volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(va >> PAGE_SHIFT) : "memory");
+    return pa;
+}
+
 /* Boot-time mapping failures leave no way to continue. */
 static void must_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t prot, bool blocks)
 {
@@ -149,12 +167,12 @@ void mmu_build_boot_tables(void)
 
     uint64_t ttbr1 = pt_alloc_table();
     uint64_t ttbr0 = pt_alloc_table();
-    /* Kernel image with per-section permissions (W^X); the page below the
+    /* Kernel image with per-section permissions (W^X); the guard below the
      * boot stack stays unmapped so an overflow faults instead of corrupting .bss. */
     must_map(ttbr1, text + voff, text, etext - text, PROT_KERNEL_RX, false);
     must_map(ttbr1, etext + voff, etext, erodata - etext, PROT_KERNEL_RO, false);
     must_map(ttbr1, erodata + voff, erodata, guard - erodata, PROT_KERNEL_RW, false);
-    must_map(ttbr1, guard + PAGE_SIZE + voff, guard + PAGE_SIZE, end - guard - PAGE_SIZE, PROT_KERNEL_RW, false);
+    must_map(ttbr1, guard + KSTACK_SIZE + voff, guard + KSTACK_SIZE, end - guard - KSTACK_SIZE, PROT_KERNEL_RW, false);
     /* Linear map of RAM, never executable. */
     for (unsigned i = 0; i < boot_info.nmem; i++)
         must_map(ttbr1, LINEAR_BASE + boot_info.mem[i].base, boot_info.mem[i].base, boot_info.mem[i].size,

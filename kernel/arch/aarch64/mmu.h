@@ -60,6 +60,11 @@ void mmu_finish_boot(void);
 /* Installs the empty user table (before an address space is destroyed, and at boot). */
 void mmu_clear_user_space(void);
 
+/* Maps one page of RAM read-write into the kernel half (for kernel stacks). */
+int kernel_map_page(uint64_t va, uint64_t pa);
+/* Removes a kernel_map_page mapping and flushes it from the TLB; returns its PA (0 if none). */
+uint64_t kernel_unmap_page(uint64_t va);
+
 /* Maps a device region into the MMIO window; NULL when the window is full. */
 void *mmio_map(uint64_t pa, uint64_t size);
 

@@ -13,6 +13,7 @@
 #include "../../core/ipc.h"
 #include "../../core/process.h"
 #include "../../core/sched.h"
+#include "../../core/thread.h"
 #include "../../core/syscall.h"
 #include "../../mm/vmspace.h"
 
@@ -81,6 +82,18 @@ void trap_panic(const char *what, const struct trap_frame *f)
         kprintf("  x%-2u 0x%016lx%s", i, f->x[i], (i % 3 == 2 || i == 30) ? "\n" : "");
     backtrace_print(f->elr, f->x[29]);
     panic_stop();
+}
+
+/* Called on the overflow stack by vectors.S when an exception from EL1 found
+ * SP below the current thread's kernel stack. */
+void __attribute__((noreturn)) kernel_stack_overflow(const struct trap_frame *f)
+{
+    const struct thread *t = current_thread();
+    uint64_t lo = (uint64_t)(uintptr_t)t->kstack;
+    char what[96];
+    ksnprintf(what, sizeof(what), "kernel stack overflow in thread %u \"%s\" (stack 0x%lx-0x%lx)", t->tid,
+              t->name, lo, lo + KSTACK_SIZE);
+    trap_panic(what, f);
 }
 
 #define SIGILL 4

@@ -9,12 +9,57 @@
 
 KENIX_NATIVE_SYSCALL_SYMBOLS
 
+#include "kenix/memlayout.h"
+
 .macro vector slot
     .balign 0x80
     sub     sp, sp, #FRAME_SIZE
+.if \slot >= 4 && \slot < 8
+    /* From EL1 the frame goes on the current kernel stack: if it would land
+     * below the stack (bit KSTACK_SHIFT clear, see kenix/memlayout.h), the
+     * kernel ran off its stack and saving a frame there would fault again.
+     * No register is free yet, so test the new SP by swapping it with x0
+     * through arithmetic, as Linux does. */
+    add     sp, sp, x0                  /* sp = new sp + x0 */
+    sub     x0, sp, x0                  /* x0 = new sp */
+    tbz     x0, #KSTACK_SHIFT, kernel_stack_overflow_entry
+    sub     x0, sp, x0                  /* x0 = x0 */
+    sub     sp, sp, x0                  /* sp = new sp */
+.endif
     stp     x0, x1, [sp, #0]
     mov     x0, #\slot
     b       trap_entry
+.endm
+
+/* x2..x30 into the frame at sp (x0 and x1 are saved by the vector). */
+.macro save_x2_to_x30
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    str     x30, [sp, #240]
+.endm
+
+/* The exception registers, and a frame record for the unwinder; uses x2..x5. */
+.macro save_exception_state
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [sp, #256]
+    mrs     x4, esr_el1
+    mrs     x5, far_el1
+    stp     x4, x5, [sp, #272]
+    stp     x29, x2, [sp, #288]
+    add     x29, sp, #288
 .endm
 
     .text
@@ -39,35 +84,14 @@ exception_vectors:
     vector 15
 
 trap_entry:
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
-    str     x30, [sp, #240]
+    save_x2_to_x30
     cmp     x0, #8
     b.lo    1f
     mrs     x2, sp_el0                  /* from EL0: the user stack pointer */
     b       2f
 1:  add     x2, sp, #FRAME_SIZE         /* from EL1: the stack before this frame */
 2:  str     x2, [sp, #248]
-    mrs     x2, elr_el1
-    mrs     x3, spsr_el1
-    stp     x2, x3, [sp, #256]
-    mrs     x4, esr_el1
-    mrs     x5, far_el1
-    stp     x4, x5, [sp, #272]
-    stp     x29, x2, [sp, #288]         /* frame record for the unwinder */
-    add     x29, sp, #288
+    save_exception_state
     mov     x1, sp
     cmp     x0, #8                      /* EL0 synchronous: system calls, the hot path */
     b.ne    4f
@@ -116,3 +140,35 @@ trap_return:
     ldr     x30, [sp, #240]
     add     sp, sp, #FRAME_SIZE
     eret
+
+/*
+ * The vector found SP below the kernel stack. Never returns, so it may
+ * clobber tpidrro_el0 and tpidr_el0 (user state) to free registers, and
+ * saves the frame on a stack kept for this alone.
+ */
+kernel_stack_overflow_entry:
+    sub     x0, sp, x0                  /* undo the vector's swap: x0 = x0, */
+    sub     sp, sp, x0                  /* sp = where the frame would have gone */
+    msr     tpidrro_el0, x0
+    mov     x0, sp
+    msr     tpidr_el0, x0
+    adrp    x0, overflow_stack_top
+    add     x0, x0, :lo12:overflow_stack_top
+    mov     sp, x0
+    sub     sp, sp, #FRAME_SIZE
+    mrs     x0, tpidrro_el0
+    stp     x0, x1, [sp, #0]
+    save_x2_to_x30
+    mrs     x2, tpidr_el0
+    add     x2, x2, #FRAME_SIZE         /* the SP that overflowed */
+    str     x2, [sp, #248]
+    save_exception_state
+    mov     x0, sp
+    bl      kernel_stack_overflow       /* reports and halts */
+    b       .
+
+    .bss
+    .balign 16
+overflow_stack:
+    .space  8192
+overflow_stack_top:

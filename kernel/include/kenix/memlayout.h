@@ -3,6 +3,8 @@
  *
  *   0xffff000000000000  linear map of all RAM: VA = LINEAR_BASE + PA (no execute)
  *   0xffff800000000000  MMIO window: device regions mapped on demand (Device-nGnRE)
+ *   0xffff800040000000  kernel stacks: 32 KiB slots, the stack in the upper half,
+ *                       the lower half never mapped (the guard below the stack)
  *   0xffffffff80000000  kernel image, linked at KIMAGE_VBASE + KIMAGE_TEXT_OFFSET
  *
  * The image has its own mapping, separate from the linear map, so the kernel
@@ -23,6 +25,17 @@
 #define KIMAGE_VBASE 0xffffffff80000000
 #define KIMAGE_TEXT_OFFSET 0x80000      /* arm64 Image text_offset */
 
-#define BOOT_STACK_SIZE 0x4000
+/*
+ * Every kernel stack (the boot stack too) is KSTACK_SIZE bytes starting at an
+ * address with bit KSTACK_SHIFT set and the KSTACK_SIZE bytes below it
+ * unmapped. So an SP is on a stack exactly when that bit is set, and one that
+ * ran off the bottom has it clear: the exception vectors test this one bit to
+ * tell a stack overflow from an ordinary fault (vectors.S).
+ */
+#define KSTACK_SHIFT 14
+#define KSTACK_SIZE (1 << KSTACK_SHIFT)  /* 16 KiB */
+#define KSTACK_SLOT_SIZE (2 * KSTACK_SIZE)
+#define KSTACK_AREA_BASE 0xffff800040000000 /* MMIO_BASE + MMIO_SIZE */
+#define KSTACK_AREA_SIZE 0x0000000040000000 /* 1 GiB: 32768 stacks */
 
 #endif
