@@ -3,7 +3,8 @@
  * CLOCK_MONOTONIC around many iterations, after a warm-up:
  *   - the null native system call (kx_nop);
  *   - an IPC round trip (kx_call to a server looping in kx_reply_recv), with
- *     the message in registers only, and with 4 KiB of bulk bytes;
+ *     the message in registers only, and with 4 KiB of bulk bytes (from a
+ *     page-aligned buffer, and from one misaligned by a byte);
  *   - notification signal-to-wake (half a ping-pong between two processes);
  *   - a context switch (two processes ping-ponging with sched_yield).
  * The servers and partners are copies of this program, spawned from the
@@ -288,19 +289,28 @@ static long bulk_call(kx_handle_t ep, struct kx_xfer *xfer, uint64_t check, uint
     return 0;
 }
 
-static void bench_ipc_bulk(kx_handle_t ep)
+/* Server side of the bulk figures: from now on it receives with a buffer. */
+static int server_bulk_mode(kx_handle_t ep)
 {
-    static _Alignas(4096) unsigned char buf[BULK_SIZE]; /* page-aligned, as the server's */
-    struct kx_xfer xfer = { .send = buf, .send_len = sizeof(buf) };
     struct kx_msg msg = { .label = LABEL_BULK_MODE };
     long r = kx_call(ep, &msg, NULL);
     if (r < 0 || KX_MSG_LABEL(msg.label) != LABEL_BULK_MODE) {
         fail("switching the server to bulk receives", r);
-        return;
+        return -1;
     }
+    return 0;
+}
+
+/* 4 KiB calls sent from `offset` bytes into a page-aligned buffer; the server
+ * receives page-aligned, so a non-zero offset measures a misaligned copy. */
+static void bench_ipc_bulk(kx_handle_t ep, size_t offset, const char *name)
+{
+    static _Alignas(4096) unsigned char page[BULK_SIZE + 16];
+    unsigned char *buf = page + offset;
+    struct kx_xfer xfer = { .send = buf, .send_len = BULK_SIZE };
     fill_pattern(buf, 1);
     for (int i = 0; i < WARMUP; i++) {
-        r = bulk_call(ep, &xfer, i == 0, 1);
+        long r = bulk_call(ep, &xfer, i == 0, 1);
         if (r) {
             fail("4 KiB call (warm-up)", r);
             return;
@@ -319,7 +329,7 @@ static void bench_ipc_bulk(kx_handle_t ep)
     if (bad)
         fail("4 KiB call: error, short copy or wrong bytes", bad);
     else
-        report("IPC round trip, 4 KiB bulk", t1 - t0, IPC_CALLS);
+        report(name, t1 - t0, IPC_CALLS);
 }
 
 static void bench_ipc(void)
@@ -336,7 +346,10 @@ static void bench_ipc(void)
         return;
     }
     bench_ipc_registers((kx_handle_t)ep);
-    bench_ipc_bulk((kx_handle_t)ep);
+    if (server_bulk_mode((kx_handle_t)ep) == 0) {
+        bench_ipc_bulk((kx_handle_t)ep, 0, "IPC round trip, 4 KiB bulk");
+        bench_ipc_bulk((kx_handle_t)ep, 1, "IPC round trip, 4 KiB bulk, sender misaligned by 1");
+    }
     /* Always stop the server, whatever happened above. */
     struct kx_msg msg = { .label = LABEL_EXIT };
     long r = kx_call((kx_handle_t)ep, &msg, NULL);

@@ -56,6 +56,7 @@ IPC_FIGURES = [
     ("IPC round trip, registers only", "IPC round trip, registers only"),
     ("IPC round trip, registers only, both processes using FP", "IPC round trip, both using FP"),
     ("IPC round trip, 4 KiB bulk", "IPC round trip, 4 KiB bulk"),
+    ("IPC round trip, 4 KiB bulk, sender misaligned by 1", "IPC round trip, 4 KiB bulk misaligned"),
     ("notification signal-to-wake", "notification signal-to-wake"),
     ("context switch (sched_yield ping-pong)", "context switch"),
 ]
