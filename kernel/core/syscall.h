@@ -6,6 +6,7 @@
 
 #include "kenix/syscall.h" /* uapi: KENIX_NATIVE_SYSCALLS */
 #include "../arch/aarch64/trap.h"
+#include "linux_syscalls.h"
 #include "syscall_table.h"
 
 /* Arguments as the ABI passes them: x0-x5. */
@@ -15,7 +16,11 @@ struct syscall_args {
 
 typedef long (*syscall_fn)(const struct syscall_args *args);
 
-#define KENIX_DECLARE_SYSCALL(nr, name, fn) long fn(const struct syscall_args *args);
+#define KENIX_LINUX_NR(nr, name) LINUX_NR_##name = nr,
+enum linux_syscall_nr { LINUX_SYSCALLS(KENIX_LINUX_NR) };
+#undef KENIX_LINUX_NR
+
+#define KENIX_DECLARE_SYSCALL(name, fn) long fn(const struct syscall_args *args);
 KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
 #undef KENIX_DECLARE_SYSCALL
 
@@ -48,7 +53,7 @@ static inline void syscall_dispatch(struct trap_frame *f)
     else
         syscall_dispatch_linux(f);
 }
-/* Name of a Linux or native number, or NULL ("unknown" in reports). */
+/* Name of a Linux or native number, or NULL for a number neither ABI has. */
 const char *syscall_name(unsigned nr);
 
 #endif

@@ -162,6 +162,8 @@ static void bad_pointers(void)
 static void unknown_calls(void)
 {
     check(fails_with(syscall(1000), ENOSYS), "unknown Linux syscall: ENOSYS");
+    check(fails_with(syscall(SYS_acct, NULL), ENOSYS), "a Linux syscall Kenix lacks (acct): ENOSYS");
+    check(fails_with(syscall(SYS_acct, NULL), ENOSYS), "acct again: ENOSYS (logged only the first time)");
     check(fails_with(syscall(0x1000 + 4000), ENOSYS), "unknown native syscall: ENOSYS");
     /* The kernel's log line must not run into this unfinished line (the scenario checks). */
     printf("unfinished line: ");
