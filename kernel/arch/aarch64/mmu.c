@@ -126,8 +126,10 @@ uint64_t kernel_unmap_page(uint64_t va)
         return 0;
     uint64_t pa = *e & PTE_ADDR_MASK;
     *e = 0;
-    /* Kernel mappings are global: drop the entry from every ASID's view. */
-    __asm__ volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(va >> PAGE_SHIFT) : "memory");
+    /* Kernel mappings are global: drop the entry from every ASID's view
+     * (the operand is VA[55:12] in bits 43:0, the bits above are RES0). */
+    uint64_t operand = (va >> PAGE_SHIFT) & ((1ull << 44) - 1);
+    __asm__ volatile("dsb ishst\n tlbi vaae1is, %0\n dsb ish\n isb" ::"r"(operand) : "memory");
     return pa;
 }
 
