@@ -7,6 +7,10 @@
  * call with a result or an errno in [-4095, -1], never kill this process
  * for a bad argument, and never panic (the scenario checks the console).
  *
+ * Then real rendezvous: a partner process (this program with --partner)
+ * receives and answers calls, both sides using random transfer descriptors,
+ * and both check every delivery (lengths, truncation, bytes, handle counts).
+ *
  * Kept bounded: calls that could block (IPC receive and call, notification
  * and process waits, sleeps) only ever get arguments that fail or return at
  * once; exit is never called; memory the kernel writes through a pointer
@@ -435,8 +439,218 @@ static void refresh_handles(void)
     }
 }
 
+
+/* --- IPC with a partner: random descriptors on both sides of real rendezvous --- */
+
+#define SLOT_FUZZ_EP 4 /* where the partner finds the endpoint */
+#define LABEL_EXIT 0xe417
+#define IPC_BUF 8192  /* the part of buf each side sends from and receives into */
+
+/* Handles a side must keep (its endpoint, its partner): never sent away. */
+static kx_handle_t keep[2];
+
+static uint8_t sent_byte(int server, uint64_t i)
+{
+    return (uint8_t)(server ? i * 7 + 3 : i * 13 + 5);
+}
+
+static void fill_sent(int server)
+{
+    for (uint64_t i = 0; i < IPC_BUF; i++)
+        buf[IPC_BUF + i] = sent_byte(server, i);
+}
+
+/* A descriptor with random parts. Receiving goes only into buf[0, IPC_BUF)
+ * (or nowhere valid); sending comes from buf[IPC_BUF, 2 * IPC_BUF) or from
+ * bad addresses. w_off/w_len tell the other side what to expect. */
+static void random_xfer(struct kx_xfer *x, uint64_t *w_off, uint64_t *w_len)
+{
+    memset(x, 0, sizeof(*x));
+    uint64_t off = rnd() % IPC_BUF;
+    *w_off = off;
+    switch (rnd() % 4) {
+    case 0: x->send = NULL; x->send_len = 0; break;
+    case 1: x->send = (const void *)(uintptr_t)bad_pointer(); x->send_len = length(); break;
+    default:
+        x->send = buf + IPC_BUF + off;
+        x->send_len = ONE_OF(0, 1, 8, 4096, IPC_BUF - off, rnd() % (IPC_BUF - off + 1), KX_BULK_MAX + 1);
+        if (x->send_len > IPC_BUF - off && x->send_len <= KX_BULK_MAX)
+            x->send_len = IPC_BUF - off;
+        break;
+    }
+    *w_len = x->send_len;
+    uint64_t roff = rnd() % IPC_BUF;
+    switch (rnd() % 4) {
+    case 0: x->recv = NULL; x->recv_cap = ONE_OF(0, 4096); break;
+    case 1: x->recv = (void *)(uintptr_t)bad_pointer(); x->recv_cap = ONE_OF(0, 1, 4096, (uint64_t)-1); break;
+    default:
+        x->recv = buf + roff;
+        x->recv_cap = rnd() % (IPC_BUF - roff + 1);
+        break;
+    }
+    x->send_handles_n = (uint32_t)ONE_OF(0, 0, 1, 2, 4, 5, 0xffffffff);
+    for (int i = 0; i < KX_XFER_MAX_HANDLES; i++) {
+        x->send_handles[i] = rnd() % 3 ? handles[rnd() % H_COUNT] : (kx_handle_t)any();
+        if (x->send_handles[i] == keep[0] || x->send_handles[i] == keep[1])
+            x->send_handles[i] = 0x7fffffff;
+    }
+    x->recv_handles_cap = (uint32_t)ONE_OF(0, 1, 4, 5, 0xffffffff);
+    x->reserved = rnd() % 8 ? 0 : (uint32_t)rnd();
+}
+
+/* Did the bytes arrive as sent? Returns a complaint or NULL. */
+static const char *check_received(const struct kx_xfer *x, uint64_t label, int from_server, uint64_t off,
+                                  uint64_t len)
+{
+    uint64_t want = len < x->recv_cap ? len : x->recv_cap;
+    if (x->recv_len != want)
+        return "received length is not min(sent, room)";
+    if (!!(label & KX_MSG_TRUNCATED) != (len > x->recv_cap))
+        return "truncation flag wrong";
+    const uint8_t *r = x->recv;
+    for (uint64_t i = 0; i < want; i++)
+        if (r[i] != sent_byte(from_server, off + i))
+            return "received bytes differ from those sent";
+    if (x->recv_handles_n > x->recv_handles_cap || x->recv_handles_n > KX_XFER_MAX_HANDLES)
+        return "more handles received than there was room for";
+    return NULL;
+}
+
+static void close_received(const struct kx_xfer *x)
+{
+    for (uint32_t i = 0; i < x->recv_handles_n && i < KX_XFER_MAX_HANDLES; i++)
+        kx_handle_close(x->recv_handles[i]);
+}
+
+/* The partner: receives with random descriptors, answers with random ones,
+ * falls back to plain messages when its own random choice is refused, and
+ * checks what it receives. Exit status 0: every delivery was right. */
+static int serve(void)
+{
+    fill_sent(1);
+    unsigned wrong = 0;
+    for (;;) {
+        struct kx_msg m;
+        struct kx_xfer x;
+        uint64_t off, len, badge;
+        random_xfer(&x, &off, &len);
+        bool random_recv = rnd() % 4 != 0;
+        long r = kx_recv(SLOT_FUZZ_EP, &m, random_recv ? &x : NULL, &badge);
+        if (r < 0 && random_recv) {
+            random_recv = false;
+            r = kx_recv(SLOT_FUZZ_EP, &m, NULL, &badge);
+        }
+        if (r < 0) {
+            printf("FAIL fuzz partner: a plain kx_recv failed: %ld\n", r);
+            return 2;
+        }
+        if (KX_MSG_LABEL(m.label) == LABEL_EXIT) {
+            m.w[0] = wrong;
+            kx_reply(0, &m, NULL);
+            return wrong ? 1 : 0;
+        }
+        if (random_recv) {
+            const char *why = m.w[2] ? check_received(&x, m.label, 0, m.w[0], m.w[1]) : NULL;
+            if (why && wrong++ < 5)
+                printf("FAIL fuzz partner: %s (sent %llu from +%llu, room %llu, got %llu)\n", why,
+                       (unsigned long long)m.w[1], (unsigned long long)m.w[0], (unsigned long long)x.recv_cap,
+                       (unsigned long long)x.recv_len);
+            close_received(&x);
+        }
+        /* Answer: random descriptor first; if refused, the caller is still waiting. */
+        uint64_t label = KX_MSG_LABEL(m.label) | (rnd() % 2 ? KX_MSG_XFER : 0) | (rnd() % 4 ? 0 : KX_MSG_MOVE_HANDLES);
+        random_xfer(&x, &off, &len);
+        m.label = label;
+        m.w[0] = off;
+        m.w[1] = len;
+        m.w[2] = 1;
+        if (kx_reply(0, &m, &x) < 0) {
+            m.label = KX_MSG_LABEL(label);
+            m.w[2] = 0;
+            if ((r = kx_reply(0, &m, NULL)) < 0 && r != -EPIPE) {
+                printf("FAIL fuzz partner: a plain kx_reply failed: %ld\n", r);
+                return 3;
+            }
+        }
+    }
+}
+
+/* Calls the partner `rounds` times with random descriptors; returns the number of wrong deliveries. */
+static unsigned ipc_rounds(kx_handle_t ep, unsigned rounds, unsigned *delivered)
+{
+    unsigned wrong = 0;
+    fill_sent(0);
+    for (unsigned i = 0; i < rounds; i++) {
+        if (i % 100 == 0)
+            refresh_handles();
+        struct kx_msg m = { .label = 0x100 + (rnd() % 0xff) };
+        struct kx_xfer x;
+        uint64_t off, len;
+        random_xfer(&x, &off, &len);
+        bool with_xfer = rnd() % 8 != 0;
+        m.label |= (with_xfer ? KX_MSG_XFER : 0) | (rnd() % 4 ? 0 : KX_MSG_MOVE_HANDLES);
+        m.w[0] = off;
+        m.w[1] = len;
+        m.w[2] = with_xfer;
+        uint32_t sent_label = KX_MSG_LABEL(m.label);
+        long r = kx_call(ep, &m, with_xfer ? &x : NULL);
+        if (r > 0 || r < -4095) {
+            if (wrong++ < 5)
+                printf("FAIL kx_call returned %ld\n", r);
+            continue;
+        }
+        if (r < 0)
+            continue;
+        (*delivered)++;
+        const char *why = NULL;
+        if (KX_MSG_LABEL(m.label) != sent_label)
+            why = "the answer has another label";
+        else if (with_xfer && m.w[2])
+            why = check_received(&x, m.label, 1, m.w[0], m.w[1]);
+        if (why && wrong++ < 5)
+            printf("FAIL kx_call: %s (sent %llu from +%llu, room %llu, got %llu)\n", why, (unsigned long long)m.w[1],
+                   (unsigned long long)m.w[0], (unsigned long long)x.recv_cap, (unsigned long long)x.recv_len);
+        if (with_xfer)
+            close_received(&x);
+    }
+    return wrong;
+}
+
+static void fuzz_ipc(unsigned rounds)
+{
+    long ep = kx_endpoint_create();
+    char seed[24];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rnd());
+    char *argv[] = { "/bin/fuzz_syscalls", "--partner", seed, NULL };
+    struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_FUZZ_EP };
+    long partner = ep > 0 && initrd.base ? kx_spawn_with(&initrd, "/bin/fuzz_syscalls", argv, NULL, &give, 1) : -1;
+    if (!check(partner > 0, "a partner process to call")) {
+        kx_handle_close((kx_handle_t)ep);
+        return;
+    }
+    keep[0] = (kx_handle_t)ep;
+    keep[1] = (kx_handle_t)partner;
+    unsigned delivered = 0;
+    unsigned wrong = ipc_rounds((kx_handle_t)ep, rounds, &delivered);
+    struct kx_msg m = { .label = LABEL_EXIT };
+    long r = kx_call((kx_handle_t)ep, &m, NULL);
+    long status = kx_process_wait((kx_handle_t)partner);
+    checkf(wrong == 0 && r == 0 && m.w[0] == 0 && status == 0,
+           "%u calls with random descriptors both ways, %u delivered: bytes, lengths, truncation and handles "
+           "right on both sides (partner exit status %ld)",
+           rounds, delivered, status);
+    kx_handle_close((kx_handle_t)partner);
+    kx_handle_close((kx_handle_t)ep);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--partner")) {
+        rng_state = strtoull(argv[2], NULL, 0) | 1;
+        handles[H_INITRD] = kx_initrd_handle();
+        keep[0] = SLOT_FUZZ_EP;
+        return serve();
+    }
     unsigned iterations = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 20000;
     rng_state = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
     if (!rng_state)
@@ -495,6 +709,8 @@ int main(int argc, char **argv)
     }
     check(never_ran == 0, "every call was tried");
     check(never_succeeded == 0, "calls that can succeed did so at least once");
+
+    fuzz_ipc(iterations / 4);
 
     /* Still whole: the same process, and the basics still work. */
     struct kx_handle_info info;
