@@ -1,15 +1,16 @@
 /*
  * Exception vector table. Every entry saves the full register state into a
  * struct trap_frame (trap.h) on the current kernel stack and calls
- * trap_dispatch(slot, frame); returning from it restores that state.
+ * trap_dispatch(slot, frame); returning from it restores that state. An
+ * exception from EL1 that finds the stack exhausted is reported from an
+ * overflow stack instead (kernel_stack_overflow_entry).
  */
+#include "kenix/memlayout.h"
 #include "kenix/syscall.h"
 
 #define FRAME_SIZE 304
 
 KENIX_NATIVE_SYSCALL_SYMBOLS
-
-#include "kenix/memlayout.h"
 
 .macro vector slot
     .balign 0x80
