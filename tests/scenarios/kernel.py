@@ -2,6 +2,15 @@
 from scenario import check, scenario
 
 
+def expect_all_passed(s, what, timeout=60):
+    """Waits for an in-guest program's "N passed, N failed" line (check.h) and
+    checks that nothing failed, naming the FAIL lines if something did."""
+    m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=timeout)
+    failures = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
+    check(m.group(2) == "0" and int(m.group(1)) > 0,
+          f"{what}: {m.group(1)} in-guest checks passed; failures: {failures}")
+
+
 def run_init(ctx, program, **options):
     """Boots with `program` as init and returns (session, wait status) once it has exited."""
     s = ctx.boot(f"kenix.init=/bin/{program} kenix.poweroff", **options)
@@ -23,9 +32,7 @@ def hello(ctx):
 def basics(ctx):
     with run_init(ctx, "kernel_basics") as s:
         s.expect(r"^kernel_basics: start$")
-        m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=30)
-        failed_lines = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
-        check(m.group(2) == "0", f"{m.group(1)} in-guest system-call checks passed; failures: {failed_lines}")
+        expect_all_passed(s, "system-call semantics", timeout=30)
         s.expect(r"^process 1 \(/bin/kernel_basics\) exited with status 0$")
         s.find(r"^syscall: linux 1000 \(0x3e8\) not implemented: -ENOSYS \(pid 1 /bin/kernel_basics")
         s.find(r"^syscall: linux acct 89 \(0x59\) not implemented: -ENOSYS \(pid 1 /bin/kernel_basics")
@@ -72,10 +79,7 @@ def run_under_init(ctx, program, times=1, timeout=60, **options):
         s.expect(r"^init: Kenix init, pid 1$")
         for run in range(times):
             s.expect(rf"^init: running /bin/{program}$")
-            m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=timeout)
-            failures = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
-            check(m.group(2) == "0" and int(m.group(1)) > 0,
-                  f"{program} (run {run + 1}): {m.group(1)} in-guest checks passed; failures: {failures}")
+            expect_all_passed(s, f"{program} (run {run + 1})", timeout=timeout)
             s.expect(rf"^init: /bin/{program} exited with status 0$")
         s.expect(rf"^init: {times} programs run, {times} passed, 0 failed$")
         s.expect(ctx.success_marker())
@@ -139,9 +143,7 @@ def fuzz(ctx):
     for seed in (1, 2, 3):
         with ctx.boot(f"kenix.init=/bin/fuzz_syscalls kenix.poweroff -- 20000 {seed}", disk=False) as s:
             s.expect(rf"^fuzz_syscalls: 20000 calls, seed {seed}$")
-            m = s.expect(r"^(\d+) passed, (\d+) failed$", timeout=60)
-            failures = [l for l in s.transcript().splitlines() if l.startswith("FAIL")]
-            check(m.group(2) == "0", f"seed {seed}: {m.group(1)} checks passed; failures: {failures}")
+            expect_all_passed(s, f"seed {seed}")
             s.expect(r"^process 1 \(/bin/fuzz_syscalls\) exited with status 0$")
             s.expect(ctx.success_marker())
             check(s.wait_exit() == 0, f"seed {seed}: 20000 hostile calls, then a clean power-off")
