@@ -9,6 +9,7 @@
 #include "process_obj.h"
 #include "sched.h"
 #include "../arch/aarch64/mmu.h"
+#include "../arch/aarch64/sysreg.h"
 #include "../mm/heap.h"
 #include "../mm/vmspace.h"
 
@@ -76,7 +77,12 @@ void process_exit(int status)
 void process_fault(const char *what, const struct trap_frame *f, int signal)
 {
     struct process *p = current_process();
-    kprintf("process %u (%s): %s at 0x%lx, pc 0x%lx: killed by signal %d\n", p->pid, p->name, what, f->far,
-            f->elr, signal);
+    /* FAR holds the faulting address only for aborts and PC alignment faults. */
+    unsigned ec = (unsigned)(f->esr >> 26) & 0x3f;
+    if (ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN)
+        kprintf("process %u (%s): %s at 0x%lx, pc 0x%lx: killed by signal %d\n", p->pid, p->name, what, f->far,
+                f->elr, signal);
+    else
+        kprintf("process %u (%s): %s, pc 0x%lx: killed by signal %d\n", p->pid, p->name, what, f->elr, signal);
     process_exit(signal); /* the status wait() will report: terminated by `signal` */
 }

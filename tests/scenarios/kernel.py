@@ -98,6 +98,17 @@ def sched(ctx):
     run_under_init(ctx, "test_sched")
 
 
+@scenario("kernel.el0")
+def el0(ctx):
+    """What user mode may do (cache registers, DC ZVA, code written at run
+    time, WFI/WFE) and the signal each forbidden act ends a process with."""
+    s = run_under_init(ctx, "test_el0")
+    for what, signal in (("unknown/undefined instruction, pc", 4), ("breakpoint, pc", 5),
+                         ("PC alignment fault at", 7), ("alignment fault at", 7), ("write fault at", 11)):
+        s.find(rf"^process \d+ \(/bin/test_el0\): {what} 0x[0-9a-f]+.*: killed by signal {signal}$")
+    check(True, "the kernel reported each fault by kind, with the faulting address only where there is one")
+
+
 @scenario("kernel.irq")
 def irq(ctx):
     """A user-space virtio-rng driver; run twice, since a driver that exits
@@ -121,13 +132,13 @@ def init_runs_tests(ctx):
         s.expect(r"^init: started /init as process 1$")
         s.expect(r"^init: Kenix init, pid 1$")
         ran = []
-        for _ in range(3):
+        for _ in range(4):
             m = s.expect(r"^init: running (/bin/test_\w+)$", timeout=60)
             ran.append(m.group(1))
             s.expect(rf"^init: {m.group(1)} exited with status 0$", timeout=60)
-        check(sorted(ran) == ["/bin/test_ipc", "/bin/test_irq", "/bin/test_sched"],
+        check(sorted(ran) == ["/bin/test_el0", "/bin/test_ipc", "/bin/test_irq", "/bin/test_sched"],
               f"init ran every test program in the initrd: {ran}")
-        s.expect(r"^init: 3 programs run, 3 passed, 0 failed$")
+        s.expect(r"^init: 4 programs run, 4 passed, 0 failed$")
         s.expect(r"^process 1 \(/init\) exited with status 0$")
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "powered off after init exited")

@@ -12,6 +12,14 @@
 #define SCTLR_C          (1 << 2)     /* data cache */
 #define SCTLR_SA         (1 << 3)     /* SP alignment check at EL1 */
 #define SCTLR_I          (1 << 12)    /* instruction cache */
+/* What user mode may do: the same as Linux allows its processes. */
+#define SCTLR_SA0        (1 << 4)     /* SP alignment check at EL0 (SIGBUS, as on Linux) */
+#define SCTLR_DZE        (1 << 14)    /* EL0 DC ZVA (musl's memset zeroes with it) */
+#define SCTLR_UCT        (1 << 15)    /* EL0 reads CTR_EL0 (cache line sizes, __clear_cache) */
+#define SCTLR_NTWI       (1 << 16)    /* EL0 WFI does not trap */
+#define SCTLR_NTWE       (1 << 18)    /* EL0 WFE does not trap (spin-wait loops) */
+#define SCTLR_UCI        (1 << 26)    /* EL0 DC CVAU/CIVAC, IC IVAU (code written at run time) */
+#define SCTLR_EL0_ALLOWED (SCTLR_SA0 | SCTLR_DZE | SCTLR_UCT | SCTLR_NTWI | SCTLR_NTWE | SCTLR_UCI)
 #define SPSR_EL1H_MASKED 0x3c5        /* EL1h with D, A, I, F masked */
 #define HCR_RW           (1 << 31)    /* EL1 is AArch64 */
 
@@ -136,7 +144,7 @@ mmu_enable_at_pa:
     tlbi    vmalle1
     dsb     nsh
     isb
-    ldr     x0, =(SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I)
+    ldr     x0, =(SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I | SCTLR_EL0_ALLOWED)
     msr     sctlr_el1, x0
     isb
     ic      iallu
