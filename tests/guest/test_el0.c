@@ -2,7 +2,7 @@
  * What user mode may and may not do, as on Linux:
  *   - may: read CTR_EL0 and DCZID_EL0, zero with DC ZVA, clean and
  *     invalidate caches for code it wrote (DC CVAU, IC IVAU) and run that
- *     code after mprotect, wait with WFI and WFE;
+ *     code after mprotect, read the virtual counter, wait with WFI and WFE;
  *   - may not: each forbidden act ends a child process (this program with
  *     the act's name in argv[1]) with the signal Linux sends for it --
  *     undefined and privileged instructions SIGILL, BRK SIGTRAP, a misaligned
@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
@@ -171,6 +172,25 @@ static void generated_code(void)
     munmap(page, 4096);
 }
 
+/* The virtual counter, readable without a system call (Linux's vDSO clock relies on it). */
+static void counter(void)
+{
+    uint64_t freq, t0, t1;
+    struct timespec a, b;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(t0)::"memory");
+    for (volatile int i = 0; i < 100000; i++)
+        ;
+    __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(t1)::"memory");
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    uint64_t counted_ns = freq ? (t1 - t0) * 1000000000 / freq : 0;
+    uint64_t clock_ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (uint64_t)(b.tv_nsec - a.tv_nsec);
+    checkf(freq >= 1000000 && t1 > t0 && counted_ns <= clock_ns,
+           "CNTVCT_EL0 and CNTFRQ_EL0 readable: %llu Hz, %llu ns counted inside %llu ns of CLOCK_MONOTONIC",
+           (unsigned long long)freq, (unsigned long long)counted_ns, (unsigned long long)clock_ns);
+}
+
 static void waits(void)
 {
     __asm__ volatile("wfi");
@@ -187,6 +207,7 @@ int main(int argc, char **argv)
         return check_summary();
     cache_registers();
     generated_code();
+    counter();
     waits();
     forbidden_acts();
     return check_summary();

@@ -12,6 +12,7 @@
 #include "sysreg.h"
 
 #define CNTV_CTL_ENABLE (1u << 0)
+#define CNTKCTL_EL0VCTEN (1u << 1) /* EL0 reads CNTVCT_EL0 and CNTFRQ_EL0 */
 #define TIMER_VIRT_INDEX 2 /* the binding lists secure phys, phys, virt, hyp */
 
 static uint64_t frequency;
@@ -103,6 +104,9 @@ int timer_init(const struct fdt *fdt)
     if (irq_register((unsigned)intid, timer_tick, 0, false) != 0)
         return -1;
     write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+    /* User mode may read the virtual counter and its frequency, as on Linux
+     * (cheap time stamps without a system call); the physical one stays ours. */
+    write_sysreg(cntkctl_el1, CNTKCTL_EL0VCTEN);
     isb();
     kprintf("timer: virtual timer irq %d, %lu Hz, tick %u ms\n", intid, frequency, 1000 / TIMER_HZ);
     return 0;
