@@ -1,4 +1,6 @@
 """Kernel-core scenarios: user processes loaded from the initrd, system calls, faults."""
+from pathlib import Path
+
 from scenario import check, scenario
 
 
@@ -109,6 +111,15 @@ def el0(ctx):
     check(True, "the kernel reported each fault by kind, with the faulting address only where there is one")
 
 
+@scenario("kernel.memory")
+def memory(ctx):
+    """Memory and handle slots exhausted on purpose: refused, never a panic,
+    all of it back once released; a process starving for pages gets SIGKILL."""
+    s = run_under_init(ctx, "test_memory")
+    s.find(r"^process \d+ \(/bin/test_memory\): out of memory at 0x[0-9a-f]+, pc 0x[0-9a-f]+: killed by signal 9$")
+    check(True, "the starving process was reported as out of memory")
+
+
 @scenario("kernel.irq")
 def irq(ctx):
     """A user-space virtio-rng driver; run twice, since a driver that exits
@@ -125,6 +136,10 @@ def irq_modern(ctx):
     check(True, "the kernel saw the modern transport")
 
 
+# The in-guest test programs init must find: every tests/guest/test_*.c.
+GUEST_TESTS = sorted("/bin/" + p.stem for p in (Path(__file__).resolve().parents[1] / "guest").glob("test_*.c"))
+
+
 @scenario("kernel.init")
 def init_runs_tests(ctx):
     """With no arguments, /init finds every /bin/test_* in the initrd and runs it."""
@@ -132,13 +147,13 @@ def init_runs_tests(ctx):
         s.expect(r"^init: started /init as process 1$")
         s.expect(r"^init: Kenix init, pid 1$")
         ran = []
-        for _ in range(4):
+        for _ in GUEST_TESTS:
             m = s.expect(r"^init: running (/bin/test_\w+)$", timeout=60)
             ran.append(m.group(1))
             s.expect(rf"^init: {m.group(1)} exited with status 0$", timeout=60)
-        check(sorted(ran) == ["/bin/test_el0", "/bin/test_ipc", "/bin/test_irq", "/bin/test_sched"],
-              f"init ran every test program in the initrd: {ran}")
-        s.expect(r"^init: 4 programs run, 4 passed, 0 failed$")
+        check(sorted(ran) == GUEST_TESTS, f"init ran every test program in the initrd: {ran}")
+        n = len(GUEST_TESTS)
+        s.expect(rf"^init: {n} programs run, {n} passed, 0 failed$")
         s.expect(r"^process 1 \(/init\) exited with status 0$")
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "powered off after init exited")

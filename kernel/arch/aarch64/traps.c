@@ -5,6 +5,7 @@
  */
 #include "trap.h"
 
+#include "kenix/errno.h"
 #include "kenix/irq.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
@@ -100,6 +101,7 @@ void __attribute__((noreturn)) kernel_stack_overflow(const struct trap_frame *f)
 #define SIGTRAP 5
 #define SIGBUS 7
 #define SIGFPE 8
+#define SIGKILL 9
 #define SIGSEGV 11
 
 /* A synchronous exception from user mode: a system call, a page to fault in,
@@ -119,8 +121,11 @@ static void user_sync(struct trap_frame *f)
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
         unsigned fsc = f->esr & 0x3c;
         bool translation = fsc == 0x04; /* not mapped yet: maybe demand-zero */
-        if (translation && vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER) == 0)
+        int err = translation ? vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER) : -EFAULT;
+        if (err == 0)
             return;
+        if (err == -ENOMEM)
+            process_fault("out of memory", f, SIGKILL); /* what Linux's OOM killer sends */
         if ((f->esr & 0x3f) == 0x21)
             process_fault("alignment fault", f, SIGBUS);
         process_fault(ec == EC_IABT_LOWER ? "instruction fetch fault" : write ? "write fault" : "read fault",
