@@ -2,7 +2,8 @@
  * Running out: memory and handle slots exhausted on purpose. The kernel must
  * refuse what it cannot give (-ENOMEM / -ENOSPC, a faulting process killed),
  * never panic, and get everything back when the holder lets go or dies: the
- * second round of each exhaustion must reach as far as the first.
+ * second round of each exhaustion must reach as far as the first, and 200
+ * processes started and reaped must leave free memory as it was.
  * Run by /init, which gives it the initrd to start its child from.
  */
 #define _GNU_SOURCE
@@ -21,6 +22,7 @@
 #define SELF "/bin/test_memory"
 #define CHUNK (1u << 20)
 #define MAX_HANDLES 8192
+#define PROCESSES 200 /* a page leaked per process would show as about 12 pieces of 64 KiB */
 
 static kx_handle_t held[MAX_HANDLES];
 
@@ -39,12 +41,18 @@ static int eat_memory(void)
     return 101;
 }
 
-/* Memory objects of CHUNK bytes until the kernel refuses; returns how many. */
-static unsigned fill_with_memory(long *last_error)
+static void release(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        kx_handle_close(held[i]);
+}
+
+/* Memory objects of `chunk` bytes until the kernel refuses; returns how many. */
+static unsigned fill_with(uint64_t chunk, long *last_error)
 {
     unsigned n = 0;
     for (; n < MAX_HANDLES; n++) {
-        long h = kx_mem_create(CHUNK, KX_MEM_CONTIGUOUS); /* contiguous: backed at once */
+        long h = kx_mem_create(chunk, KX_MEM_CONTIGUOUS); /* contiguous: backed at once */
         if (h < 0) {
             *last_error = h;
             break;
@@ -54,10 +62,18 @@ static unsigned fill_with_memory(long *last_error)
     return n;
 }
 
-static void release(unsigned n)
+static unsigned fill_with_memory(long *last_error)
 {
-    for (unsigned i = 0; i < n; i++)
-        kx_handle_close(held[i]);
+    return fill_with(CHUNK, last_error);
+}
+
+/* How much memory could be had now, in 64 KiB pieces (given back at once). */
+static unsigned free_memory_64k(void)
+{
+    long err;
+    unsigned n = fill_with(64 << 10, &err);
+    release(n);
+    return n;
 }
 
 static void memory_objects(void)
@@ -114,13 +130,38 @@ static void starving_process(void)
     checkf(after > 8, "and this process can still allocate: %u MiB", after);
 }
 
+/* Processes come and go without leaving anything behind. */
+static void process_churn(void)
+{
+    struct kx_initrd rd;
+    if (!check(kx_initrd_open(KX_SLOT_INITRD, &rd) == 0, "initrd mapped"))
+        return;
+    char *argv[] = { SELF, "exit", NULL };
+    unsigned before = free_memory_64k(), done = 0;
+    for (; done < PROCESSES; done++) {
+        long child = kx_spawn_with(&rd, SELF, argv, NULL, NULL, 0);
+        long status = child > 0 ? kx_process_wait((kx_handle_t)child) : child;
+        if (child > 0)
+            kx_handle_close((kx_handle_t)child);
+        if (status != 0)
+            break;
+    }
+    unsigned after = free_memory_64k();
+    checkf(done == PROCESSES && after >= before,
+           "%u processes started and reaped: free memory %u x 64 KiB before, %u after (nothing leaked)", done,
+           before, after);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "eat"))
         return eat_memory();
+    if (argc == 2 && !strcmp(argv[1], "exit"))
+        return 0;
     printf("test_memory: start\n");
     memory_objects();
     handle_slots();
     starving_process();
+    process_churn();
     return check_summary();
 }
