@@ -104,8 +104,9 @@ static int load_xfer(struct thread *self, const struct trap_frame *f)
     if (!(f->x[1] & KX_MSG_XFER))
         return 0;
     struct kx_xfer *x = &self->ipc.xfer;
-    if (copy_from_user(self->proc->vm, x, f->x[11], sizeof(*x)))
-        return -EFAULT;
+    int err = copy_from_user(self->proc->vm, x, f->x[11], sizeof(*x));
+    if (err)
+        return err;
     if (x->send_handles_n > KX_XFER_MAX_HANDLES || x->send_len > KX_BULK_MAX)
         return -EINVAL;
     if (x->recv_handles_cap > KX_XFER_MAX_HANDLES)
@@ -122,11 +123,12 @@ static int write_xfer_results(struct thread *dst, uint64_t len, const kx_handle_
         return 0;
     struct vmspace *vs = dst->proc->vm;
     uint64_t base = dst->ipc.xfer_uptr;
-    if (copy_to_user(vs, base + offsetof(struct kx_xfer, recv_len), &len, sizeof(len)) ||
-        copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n)) ||
-        copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles)))
-        return -EFAULT;
-    return 0;
+    int err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_len), &len, sizeof(len));
+    if (!err)
+        err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n));
+    if (!err)
+        err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles));
+    return err;
 }
 
 /* Bulk bytes and handles from src to dst; adds KX_MSG_* flags to *flags. */
@@ -169,11 +171,12 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
         got[ngot++] = h;
         moved[i] = true;
     }
-    if (write_xfer_results(dst, len, got, ngot)) {
+    int err = write_xfer_results(dst, len, got, ngot);
+    if (err) {
         for (uint32_t i = 0; i < ngot; i++)
             handle_close(&dst->proc->handles, got[i]);
         *dst_fault = true;
-        return -EFAULT;
+        return err;
     }
     if (src->ipc.move_handles)
         for (uint32_t i = 0; i < sx->send_handles_n; i++)
@@ -192,9 +195,12 @@ static __attribute__((noinline)) int transfer_descriptors(struct thread *src, st
         int err = transfer_extra(src, dst, &flags, dst_fault);
         if (err)
             return err;
-    } else if (write_xfer_results(dst, 0, 0, 0)) {
-        *dst_fault = true;
-        return -EFAULT;
+    } else {
+        int err = write_xfer_results(dst, 0, 0, 0);
+        if (err) {
+            *dst_fault = true;
+            return err;
+        }
     }
     copy_message(df, sf, flags);
     df->x[11] = badge;

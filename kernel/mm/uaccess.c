@@ -6,17 +6,22 @@
 #include "vmspace.h"
 #include "../arch/aarch64/mmu.h"
 
-/* Kernel address of user address va, faulting the page in as a user access would. */
-static uint8_t *user_byte(struct vmspace *vs, uint64_t va, unsigned need)
+/* Kernel address of user address va in *out, faulting the page in as a user
+ * access would: 0, -EFAULT (no such access allowed) or -ENOMEM (allowed, but
+ * no memory to back the page: a valid pointer is not reported as a bad one). */
+static int user_byte(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **out)
 {
     if (va >= USER_TOP)
-        return 0;
+        return -EFAULT;
     struct vm_area *a = vmspace_find(vs, va);
     if (!a || (a->prot & need) != need || a->device)
-        return 0; /* device registers are not in the linear map: never copied */
+        return -EFAULT; /* device registers are not in the linear map: never copied */
     pte_t *pte = pt_lookup(vs->root_pa, va & ~(uint64_t)(PAGE_SIZE - 1), 0);
     uint8_t *page = pte ? phys_to_virt(*pte & PTE_ADDR_MASK) : vmspace_populate(vs, va);
-    return page ? page + (va & (PAGE_SIZE - 1)) : 0;
+    if (!page)
+        return -ENOMEM;
+    *out = page + (va & (PAGE_SIZE - 1));
+    return 0;
 }
 
 static int copy_user(struct vmspace *vs, uint64_t uaddr, void *kbuf, size_t n, bool to_user)
@@ -28,9 +33,10 @@ static int copy_user(struct vmspace *vs, uint64_t uaddr, void *kbuf, size_t n, b
         size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
         if (chunk > n)
             chunk = n;
-        uint8_t *u = user_byte(vs, uaddr, to_user ? VM_WRITE : VM_READ);
-        if (!u)
-            return -EFAULT;
+        uint8_t *u;
+        int err = user_byte(vs, uaddr, to_user ? VM_WRITE : VM_READ, &u);
+        if (err)
+            return err;
         if (to_user)
             memcpy(u, k, chunk);
         else
@@ -55,9 +61,10 @@ int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n)
 long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
 {
     for (size_t i = 0; i < max; i++) {
-        const uint8_t *u = user_byte(vs, usrc + i, VM_READ);
-        if (!u)
-            return -EFAULT;
+        uint8_t *u;
+        int err = user_byte(vs, usrc + i, VM_READ, &u);
+        if (err)
+            return err;
         dst[i] = (char)*u;
         if (!*u)
             return (long)i;
@@ -83,13 +90,14 @@ int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, ui
             chunk = dchunk;
         if (chunk > n)
             chunk = n;
-        const uint8_t *s = user_byte(svs, src, VM_READ);
-        if (!s)
-            return -EFAULT;
-        uint8_t *d = user_byte(dvs, dst, VM_WRITE);
-        if (!d) {
+        uint8_t *s, *d;
+        int err = user_byte(svs, src, VM_READ, &s);
+        if (err)
+            return err;
+        err = user_byte(dvs, dst, VM_WRITE, &d);
+        if (err) {
             *dst_faulted = true;
-            return -EFAULT;
+            return err;
         }
         memcpy(d, s, chunk);
         src += chunk;
@@ -106,8 +114,9 @@ long copy_strings_from_user(struct vmspace *vs, uint64_t uvec, char **vec, size_
     if (uvec) {
         for (;; n++) {
             uint64_t uptr;
-            if (copy_from_user(vs, &uptr, uvec + n * sizeof(uptr), sizeof(uptr)))
-                return -EFAULT;
+            int err = copy_from_user(vs, &uptr, uvec + n * sizeof(uptr), sizeof(uptr));
+            if (err)
+                return err;
             if (!uptr)
                 break;
             if (n == maxn || *used >= bufsize)

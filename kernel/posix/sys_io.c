@@ -18,8 +18,9 @@ static long console_write(uint64_t ubuf, uint64_t len)
     uint64_t done = 0;
     while (done < len) {
         uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
-        if (copy_from_user(current_process()->vm, chunk, ubuf + done, n))
-            return done ? (long)done : -EFAULT; /* a partial write reports what was written */
+        int err = copy_from_user(current_process()->vm, chunk, ubuf + done, n);
+        if (err)
+            return done ? (long)done : err; /* a partial write reports what was written */
         console_write_user(chunk, n);
         done += n;
     }
@@ -50,8 +51,9 @@ long sys_writev(const struct syscall_args *args)
     long total = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t vec[2]; /* struct iovec: base, length */
-        if (copy_from_user(current_process()->vm, vec, iov + i * sizeof(vec), sizeof(vec)))
-            return total ? total : -EFAULT;
+        int err = copy_from_user(current_process()->vm, vec, iov + i * sizeof(vec), sizeof(vec));
+        if (err)
+            return total ? total : err;
         if ((int64_t)vec[1] < 0)
             return -EINVAL;
         long n = console_write(vec[0], vec[1]);

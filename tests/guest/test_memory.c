@@ -2,8 +2,9 @@
  * Running out: memory and handle slots exhausted on purpose. The kernel must
  * refuse what it cannot give (-ENOMEM / -ENOSPC, a faulting process killed),
  * never panic, and get everything back when the holder lets go or dies: the
- * second round of each exhaustion must reach as far as the first, and 200
- * processes started and reaped must leave free memory as it was.
+ * second round of each exhaustion must reach as far as the first, 200
+ * processes started and reaped must leave free memory as it was, and so
+ * must process creations failing for lack of memory at every depth.
  * Run by /init, which gives it the initrd to start its child from.
  */
 #define _GNU_SOURCE
@@ -89,6 +90,135 @@ static void memory_objects(void)
            "after closing them, as many again: %u MiB (nothing leaked)", second);
 }
 
+/* Touches `bytes` of stack now, so later calls need no new stack page. */
+__attribute__((noinline)) static void prefault_stack(size_t bytes)
+{
+    volatile uint8_t area[bytes];
+    for (size_t i = 0; i < bytes; i += 4096)
+        area[i] = 0;
+}
+
+static unsigned refused_badly;
+
+static long allowed_or(long r, long also, const char *what)
+{
+    if (!(r >= 0 || r == -ENOMEM || r == -ENOSPC || r == also) && refused_badly++ < 5)
+        printf("FAIL %s with no memory left returned %ld, not a result, -ENOMEM or -ENOSPC\n", what, r);
+    return r;
+}
+
+static long allowed(long r, const char *what)
+{
+    return allowed_or(r, -ENOMEM, what);
+}
+
+/* With every page taken, each kind of request fails cleanly or succeeds,
+ * and releasing everything afterwards gives back exactly what there was:
+ * the kernel's failure paths undo what they had done. */
+static void everything_taken(struct kx_initrd *rd)
+{
+    unsigned before = free_memory_64k();
+    prefault_stack(64 << 10);
+    static kx_handle_t made[512];
+    unsigned nmade = 0, n = 0;
+    long err = 0;
+    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
+    for (int k = 0; k < 3; k++) { /* big pieces, then smaller, down to the last page */
+        for (; n < MAX_HANDLES; n++) {
+            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
+            if (h < 0) {
+                err = h;
+                break;
+            }
+            held[n] = (kx_handle_t)h;
+        }
+    }
+    long small = kx_mem_create(4096, 0);
+    char *argv[] = { SELF, "exit", NULL };
+    unsigned refused = 0;
+    for (int i = 0; i < 40; i++) {
+        long r[6];
+        r[0] = allowed(kx_endpoint_create(), "kx_endpoint_create");
+        r[1] = allowed(kx_notify_create(), "kx_notify_create");
+        r[2] = allowed(small > 0 ? kx_handle_dup((kx_handle_t)small, KX_RIGHTS_ALL) : -ENOMEM, "kx_handle_dup");
+        r[3] = allowed(kx_spawn(rd, SELF, argv, NULL), "kx_spawn");
+        long m = allowed(small > 0 ? kx_mem_map((kx_handle_t)small, 0, 4096, KX_PROT_READ) : -ENOMEM, "kx_mem_map");
+        void *a = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        r[4] = allowed(a == MAP_FAILED ? -errno : 0, "mmap");
+        r[5] = allowed_or(kx_process_create("x", rd->base, 64, argv, NULL), -ENOEXEC, "kx_process_create of a bad image");
+        for (int j = 0; j < 6; j++) {
+            if (r[j] > 0 && j != 4 && nmade < sizeof(made) / sizeof(made[0]))
+                made[nmade++] = (kx_handle_t)r[j];
+            refused += r[j] == -ENOMEM;
+        }
+        if (m > 0)
+            munmap((void *)m, 4096);
+        if (a != MAP_FAILED)
+            munmap(a, 1 << 20);
+    }
+    for (unsigned i = 0; i < nmade; i++)
+        kx_handle_close(made[i]);
+    if (small > 0)
+        kx_handle_close((kx_handle_t)small);
+    release(n);
+    unsigned after = free_memory_64k();
+    checkf(err == -ENOMEM && refused > 0 && refused_badly == 0,
+           "all memory taken (%u objects): 240 requests of 6 kinds answered, %u with -ENOMEM, none otherwise", n,
+           refused);
+    checkf(after == before, "everything released: free memory %u x 64 KiB, as before (%u)", after, before);
+}
+
+/* Process creation failing at every depth: all memory taken, the last MiB
+ * held page by page, then given back one page at a time with a kx_spawn
+ * tried after each, so the attempts run out at each allocation along the
+ * way in turn. Each failure must undo its partial work: in the end free
+ * memory is what it was. */
+static void spawn_failing_at_every_depth(struct kx_initrd *rd)
+{
+    unsigned before = free_memory_64k();
+    prefault_stack(64 << 10);
+    unsigned n = 0;
+    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
+    unsigned last_mib = 0;
+    for (int k = 0; k < 3; k++) {
+        for (; n < MAX_HANDLES; n++) {
+            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
+            if (h < 0)
+                break;
+            held[n] = (kx_handle_t)h;
+            if (k == 0)
+                last_mib = n;
+        }
+    }
+    /* The last MiB object becomes 256 page objects. */
+    kx_handle_close(held[last_mib]);
+    held[last_mib] = held[--n];
+    for (; n < MAX_HANDLES; n++) {
+        long h = kx_mem_create(4096, KX_MEM_CONTIGUOUS);
+        if (h < 0)
+            break;
+        held[n] = (kx_handle_t)h;
+    }
+    char *argv[] = { SELF, "exit", NULL };
+    unsigned failures = 0;
+    long r = -ENOMEM;
+    while (n > 0) {
+        r = allowed(kx_spawn(rd, SELF, argv, NULL), "kx_spawn");
+        if (r >= 0)
+            break;
+        failures++;
+        kx_handle_close(held[--n]);
+    }
+    if (r > 0)
+        kx_handle_close((kx_handle_t)r); /* never started: discarded */
+    release(n);
+    unsigned after = free_memory_64k();
+    checkf(r > 0 && failures > 32 && refused_badly == 0,
+           "kx_spawn retried while memory came back a page at a time: %u clean failures, then it worked", failures);
+    checkf(after == before, "every failed attempt undid its work: free memory %u x 64 KiB, as before (%u)", after,
+           before);
+}
+
 static void handle_slots(void)
 {
     unsigned n[2];
@@ -163,5 +293,10 @@ int main(int argc, char **argv)
     handle_slots();
     starving_process();
     process_churn();
+    struct kx_initrd rd;
+    if (kx_initrd_open(KX_SLOT_INITRD, &rd) == 0) {
+        everything_taken(&rd);
+        spawn_failing_at_every_depth(&rd);
+    }
     return check_summary();
 }
