@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -172,8 +173,10 @@ static void everything_taken(struct kx_initrd *rd)
  * held page by page, then given back one page at a time with a kx_spawn
  * tried after each, so the attempts run out at each allocation along the
  * way in turn. Each failure must undo its partial work: in the end free
- * memory is what it was. */
-static void spawn_failing_at_every_depth(struct kx_initrd *rd)
+ * memory is what it was. With `start`, the process is also started (its
+ * thread and kernel stack) and waited for: it exits 0 or, if memory is
+ * still too short for its pages, is killed with SIGKILL. */
+static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
 {
     unsigned before = free_memory_64k();
     prefault_stack(64 << 10);
@@ -202,19 +205,24 @@ static void spawn_failing_at_every_depth(struct kx_initrd *rd)
     char *argv[] = { SELF, "exit", NULL };
     unsigned failures = 0;
     long r = -ENOMEM;
+    const char *what = start ? "kx_spawn_with (create, start)" : "kx_spawn (create)";
+    long status = 0;
     while (n > 0) {
-        r = allowed(kx_spawn(rd, SELF, argv, NULL), "kx_spawn");
+        r = allowed(start ? kx_spawn_with(rd, SELF, argv, NULL, NULL, 0) : kx_spawn(rd, SELF, argv, NULL), what);
         if (r >= 0)
             break;
         failures++;
         kx_handle_close(held[--n]);
     }
+    if (r > 0 && start)
+        status = kx_process_wait((kx_handle_t)r);
     if (r > 0)
-        kx_handle_close((kx_handle_t)r); /* never started: discarded */
+        kx_handle_close((kx_handle_t)r); /* if never started, discarded */
     release(n);
     unsigned after = free_memory_64k();
-    checkf(r > 0 && failures > 32 && refused_badly == 0,
-           "kx_spawn retried while memory came back a page at a time: %u clean failures, then it worked", failures);
+    checkf(r > 0 && failures > 32 && refused_badly == 0 && (status == 0 || status == SIGKILL),
+           "%s retried while memory came back a page at a time: %u clean failures, then it worked (status %ld)", what,
+           failures, status);
     checkf(after == before, "every failed attempt undid its work: free memory %u x 64 KiB, as before (%u)", after,
            before);
 }
@@ -296,7 +304,8 @@ int main(int argc, char **argv)
     struct kx_initrd rd;
     if (kx_initrd_open(KX_SLOT_INITRD, &rd) == 0) {
         everything_taken(&rd);
-        spawn_failing_at_every_depth(&rd);
+        spawn_failing_at_every_depth(&rd, false);
+        spawn_failing_at_every_depth(&rd, true);
     }
     return check_summary();
 }
