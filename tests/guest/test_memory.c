@@ -227,6 +227,87 @@ static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
            before);
 }
 
+#define SLOT_EP 4 /* the handle-keeper finds its endpoint here */
+#define LABEL_KEEP 0x4b
+#define LABEL_EXIT 0x45
+
+/* Child: receives handles and keeps them all (its table must grow), answers
+ * how many arrived; exits, dropping them all, when told to. */
+static int keep_handles(void)
+{
+    static _Alignas(4096) uint8_t bulk[4096];
+    memset(bulk, 1, sizeof(bulk)); /* backed now: later only the handle table needs memory */
+    for (;;) {
+        struct kx_msg m;
+        struct kx_xfer x = { .recv = bulk, .recv_cap = sizeof(bulk), .recv_handles_cap = KX_XFER_MAX_HANDLES };
+        if (kx_recv(SLOT_EP, &m, &x, NULL) < 0)
+            return 2;
+        uint32_t label = KX_MSG_LABEL(m.label);
+        m.w[2] = (m.label & KX_MSG_HANDLES_DROPPED) != 0; /* the receiver is told; tell the caller */
+        m.label = label;
+        m.w[0] = x.recv_handles_n;
+        m.w[1] = x.recv_len;
+        if (kx_reply(0, &m, NULL) < 0)
+            return 3;
+        if (label == LABEL_EXIT)
+            return 0;
+    }
+}
+
+/* Handles sent to a process whose handle table must grow while no memory is
+ * left: each call completes, the receiver is told of handles that found no
+ * room (KX_MSG_HANDLES_DROPPED; they stay with the sender), and everything
+ * comes back once the receiver exits. */
+static void handles_into_a_full_machine(struct kx_initrd *rd)
+{
+    unsigned before = free_memory_64k();
+    long ep = kx_endpoint_create(), obj = kx_mem_create(4096, 0);
+    char *argv[] = { SELF, "keep", NULL };
+    struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_EP };
+    long keeper = ep > 0 ? kx_spawn_with(rd, SELF, argv, NULL, &give, 1) : -1;
+    if (!check(keeper > 0 && obj > 0, "a process to send handles to"))
+        return;
+    prefault_stack(64 << 10);
+    static _Alignas(4096) uint8_t bulk[4096];
+    memset(bulk, 2, sizeof(bulk));
+    unsigned n = 0;
+    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
+    for (int k = 0; k < 3; k++)
+        for (; n < MAX_HANDLES; n++) {
+            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
+            if (h < 0)
+                break;
+            held[n] = (kx_handle_t)h;
+        }
+    unsigned calls = 0, arrived = 0, dropped_calls = 0, wrong = 0;
+    for (; calls < 600; calls++) {
+        struct kx_msg m = { .label = LABEL_KEEP | KX_MSG_XFER };
+        struct kx_xfer x = { .send = bulk, .send_len = sizeof(bulk), .send_handles_n = KX_XFER_MAX_HANDLES };
+        for (int i = 0; i < KX_XFER_MAX_HANDLES; i++)
+            x.send_handles[i] = (kx_handle_t)obj;
+        long r = kx_call((kx_handle_t)ep, &m, &x);
+        bool dropped = m.w[2] != 0;
+        if (r != 0 || m.w[1] != sizeof(bulk) || (dropped ? m.w[0] >= KX_XFER_MAX_HANDLES : m.w[0] != KX_XFER_MAX_HANDLES))
+            if (wrong++ < 3)
+                printf("FAIL call %u: result %ld, label %#llx, %llu handles, %llu bytes\n", calls, r,
+                       (unsigned long long)m.label, (unsigned long long)m.w[0], (unsigned long long)m.w[1]);
+        arrived += (unsigned)m.w[0];
+        dropped_calls += dropped;
+    }
+    release(n);
+    struct kx_msg m = { .label = LABEL_EXIT };
+    long r = kx_call((kx_handle_t)ep, &m, NULL);
+    long status = kx_process_wait((kx_handle_t)keeper);
+    kx_handle_close((kx_handle_t)keeper);
+    kx_handle_close((kx_handle_t)ep);
+    kx_handle_close((kx_handle_t)obj);
+    unsigned after = free_memory_64k();
+    checkf(wrong == 0 && r == 0 && status == 0 && dropped_calls > 0,
+           "%u calls carrying 4 handles each into a full machine: all completed, %u handles kept, %u calls "
+           "reported handles dropped", calls, arrived, dropped_calls);
+    checkf(after == before, "the receiver gone, free memory is as before: %u x 64 KiB (%u)", after, before);
+}
+
 static void handle_slots(void)
 {
     unsigned n[2];
@@ -296,6 +377,8 @@ int main(int argc, char **argv)
         return eat_memory();
     if (argc == 2 && !strcmp(argv[1], "exit"))
         return 0;
+    if (argc == 2 && !strcmp(argv[1], "keep"))
+        return keep_handles();
     printf("test_memory: start\n");
     memory_objects();
     handle_slots();
@@ -306,6 +389,7 @@ int main(int argc, char **argv)
         everything_taken(&rd);
         spawn_failing_at_every_depth(&rd, false);
         spawn_failing_at_every_depth(&rd, true);
+        handles_into_a_full_machine(&rd);
     }
     return check_summary();
 }
