@@ -6,7 +6,8 @@
  *     the message in registers only, and with 4 KiB of bulk bytes (from a
  *     page-aligned buffer, and from one misaligned by a byte);
  *   - notification signal-to-wake (half a ping-pong between two processes);
- *   - a context switch (two processes ping-ponging with sched_yield).
+ *   - a context switch (two processes ping-ponging with sched_yield);
+ *   - a process's whole life: create, start, exit, wait.
  * The servers and partners are copies of this program, spawned from the
  * initrd with a role in argv[1] and their handles at fixed slots.
  * Under QEMU's -icount shift=0 one nanosecond of guest time is one guest
@@ -35,6 +36,8 @@
 #define IPC_CALLS 5000
 #define NOTIFY_ROUNDS 5000
 #define YIELDS 5000
+#define WARMUP_PROCESSES 3
+#define PROCESSES 50
 #define BULK_SIZE 4096
 
 /* Message labels the server understands. */
@@ -440,8 +443,33 @@ static void bench_yield(void)
         kx_handle_close((kx_handle_t)ready);
 }
 
+/* A whole process life from the parent's side: create from the initrd
+ * image (the kernel copies and loads the ELF), start, the child's musl
+ * start-up and exit, and the wait. The baseline later fork/exec compares with. */
+static void bench_process(void)
+{
+    char *argv[] = { SELF_PATH, "exit", NULL };
+    long bad = 0;
+    uint64_t t0 = 0;
+    for (int i = 0; i < WARMUP_PROCESSES + PROCESSES && !bad; i++) {
+        if (i == WARMUP_PROCESSES)
+            t0 = now_ns();
+        long child = kx_spawn_with(&initrd, SELF_PATH, argv, NULL, NULL, 0);
+        bad = child < 0 ? child : kx_process_wait((kx_handle_t)child);
+        if (child > 0)
+            kx_handle_close((kx_handle_t)child);
+    }
+    uint64_t t1 = now_ns();
+    if (bad)
+        fail("spawning and waiting for a process", bad);
+    else
+        report("process create, start, exit and wait", t1 - t0, PROCESSES);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "exit"))
+        return 0;
     if (argc >= 2 && !strcmp(argv[1], "server"))
         return server_main();
     if (argc >= 2 && !strcmp(argv[1], "notify"))
@@ -458,6 +486,7 @@ int main(int argc, char **argv)
         bench_ipc();
         bench_notify();
         bench_yield();
+        bench_process();
     }
     printf("bench: done\n");
     return errors ? 1 : 0;

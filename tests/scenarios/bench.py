@@ -59,6 +59,7 @@ IPC_FIGURES = [
     ("IPC round trip, 4 KiB bulk, sender misaligned by 1", "IPC round trip, 4 KiB bulk misaligned"),
     ("notification signal-to-wake", "notification signal-to-wake"),
     ("context switch (sched_yield ping-pong)", "context switch"),
+    ("process create, start, exit and wait", "process life"),
 ]
 
 
