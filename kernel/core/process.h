@@ -30,10 +30,21 @@ struct process {
 
 /* Finds an executable regular file in the initrd. */
 int initrd_find_program(const char *path, const void **data, size_t *size);
-/* Loads the static ELF program in data into p (a fresh process): segments,
+/* Where a program's bytes are: in kernel memory (`kernel`, e.g. the initrd)
+ * or in a process's memory (`vm` at `uaddr`, for kx_process_create). The
+ * loader reads the headers and then each segment straight into the new
+ * process's pages: the file is never copied whole. */
+struct program_source {
+    const void *kernel;
+    struct vmspace *vm;
+    uint64_t uaddr;
+    uint64_t size;
+};
+/* Loads the static ELF program from src into p (a fresh process): segments,
  * stack with argv/envp/auxv (plus `extra` auxv entries), first thread --
- * not yet runnable. */
-int process_load(struct process *p, const char *path, const void *data, size_t size, const char *const argv[],
+ * not yet runnable. -ENOEXEC for a file that is not a loadable program;
+ * -EFAULT/-ENOMEM when its bytes cannot be read from a process. */
+int process_load(struct process *p, const char *path, const struct program_source *src, const char *const argv[],
                  const char *const envp[], const struct ustack_aux *extra, unsigned nextra);
 /* Makes a loaded process's first thread runnable. */
 void process_start(struct process *p);

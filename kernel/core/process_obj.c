@@ -85,12 +85,11 @@ long sys_kx_process_create(struct trap_frame *f)
     uint64_t len = f->x[2];
     if (len == 0 || len > PROGRAM_MAX)
         return len ? -E2BIG : -ENOEXEC;
-    void *image = kmalloc(len);
+    /* The image stays in the caller's memory: the loader reads it from there. */
+    const struct program_source src = { .vm = self->vm, .uaddr = f->x[1], .size = len };
     char *strings = kmalloc(ARGS_MAX);
     char **vec = kmalloc(2 * (ARGV_MAX + 1) * sizeof(char *));
-    long err = image && strings && vec ? 0 : -ENOMEM;
-    if (!err)
-        err = copy_from_user(self->vm, image, f->x[1], len);
+    long err = strings && vec ? 0 : -ENOMEM;
     char **argv = vec, **envp = vec + ARGV_MAX + 1;
     size_t used = 0;
     if (!err)
@@ -106,9 +105,8 @@ long sys_kx_process_create(struct trap_frame *f)
     }
     if (!err) {
         p->parent = self;
-        err = process_load(p, name, image, len, (const char *const *)argv, (const char *const *)envp, 0, 0);
+        err = process_load(p, name, &src, (const char *const *)argv, (const char *const *)envp, 0, 0);
     }
-    kfree(image);
     kfree(strings);
     kfree(vec);
     if (err) {

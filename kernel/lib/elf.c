@@ -196,9 +196,12 @@ static const struct elf_segment *file_backed(const struct elf_image *img, uint64
     return NULL;
 }
 
-static int parse(const uint8_t *f, size_t size, uint64_t user_limit, struct elf_image *img)
+/* f holds the first head_len bytes of a file of file_size bytes: the headers
+ * are read from f, segment extents are checked against the whole file. */
+static int parse(const uint8_t *f, size_t head_len, uint64_t file_size, uint64_t user_limit, struct elf_image *img)
 {
-    int err = check_header(f, size);
+    size_t size = file_size > SIZE_MAX ? SIZE_MAX : (size_t)file_size;
+    int err = check_header(f, head_len);
     if (err != 0)
         return err;
 
@@ -279,17 +282,35 @@ static int parse(const uint8_t *f, size_t size, uint64_t user_limit, struct elf_
     return 0;
 }
 
-int elf_parse(const void *file, size_t size, uint64_t user_limit, struct elf_image *out)
+int elf_parse_headers(const void *head, size_t head_len, uint64_t file_size, uint64_t user_limit,
+                      struct elf_image *out)
 {
     if (out == NULL)
         return ELF_ERR_INVAL;
     clear(out);
-    if (file == NULL)
+    if (head == NULL || head_len > file_size)
         return ELF_ERR_INVAL;
-    int err = parse(file, size, user_limit, out);
+    int err = parse(head, head_len, file_size, user_limit, out);
     if (err != 0)
         clear(out);
     return err;
+}
+
+int elf_parse(const void *file, size_t size, uint64_t user_limit, struct elf_image *out)
+{
+    return elf_parse_headers(file, size, size, user_limit, out);
+}
+
+uint64_t elf_headers_end(const void *head, size_t head_len)
+{
+    const uint8_t *f = head;
+    if (head == NULL || head_len < ELF64_EHDR_SIZE)
+        return ELF64_EHDR_SIZE;
+    uint64_t phoff = le64(f + EH_PHOFF), tabsize = (uint64_t)le16(f + EH_PHNUM) * ELF64_PHDR_SIZE;
+    if (phoff > UINT64_MAX - tabsize)
+        return UINT64_MAX;
+    uint64_t end = phoff + tabsize;
+    return end > ELF64_EHDR_SIZE ? end : ELF64_EHDR_SIZE;
 }
 
 int elf_relocate(struct elf_image *img, uint64_t bias, uint64_t user_limit)

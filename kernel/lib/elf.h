@@ -124,6 +124,19 @@ struct elf_image {
 int elf_parse(const void *file, size_t size, uint64_t user_limit, struct elf_image *out);
 
 /*
+ * elf_parse for a loader that does not hold the whole file: `head` holds its
+ * first head_len bytes (at least up to elf_headers_end), file_size is the
+ * whole file's length, which segment extents are checked against. Only the
+ * ELF header and the program header table are ever read.
+ */
+int elf_parse_headers(const void *head, size_t head_len, uint64_t file_size, uint64_t user_limit,
+                      struct elf_image *out);
+/* How many bytes from the start of the file elf_parse_headers needs, judged
+ * from the ELF header in head (ELF64_EHDR_SIZE if head is shorter than that;
+ * UINT64_MAX when the numbers overflow). */
+uint64_t elf_headers_end(const void *head, size_t head_len);
+
+/*
  * Adds `bias` (a multiple of ELF_PAGE_SIZE; a multiple of max_align keeps
  * the linker's alignment) to every address of a PIE image, modulo 2^64 so
  * that an image linked high can move down, checking that the whole span lands

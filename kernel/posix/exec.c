@@ -2,7 +2,8 @@
  * Starting a program from the initrd: find it (cpio), check it (elf_parse),
  * build a fresh address space with its segments, a demand-zero stack holding
  * argv/envp/auxv as Linux lays them out, and a first thread at the entry point.
- * execve from the VFS will reuse the same steps with another source of bytes.
+ * The bytes come from a struct program_source (kernel memory or a process's
+ * memory), read piecewise; execve from the VFS will add a file as a source.
  */
 #include "kenix/bootinfo.h"
 #include "kenix/errno.h"
@@ -54,8 +55,22 @@ static unsigned vm_prot(uint32_t pf)
     return (pf & ELF_PF_R ? VM_READ : 0) | (pf & ELF_PF_W ? VM_WRITE : 0) | (pf & ELF_PF_X ? VM_EXEC : 0);
 }
 
+#define HEADERS_MAX (64u << 10) /* the program headers must end within this much of the file */
+
+/* n bytes at offset off of the program into dst (kernel memory). */
+static int source_read(const struct program_source *src, void *dst, uint64_t off, uint64_t n)
+{
+    if (off > src->size || n > src->size - off)
+        return -ENOEXEC;
+    if (src->kernel) {
+        memcpy(dst, (const uint8_t *)src->kernel + off, n);
+        return 0;
+    }
+    return copy_from_user(src->vm, dst, src->uaddr + off, n);
+}
+
 /* Maps every segment and copies its file bytes; [filesz, memsz) stays zero. */
-static int load_segments(struct vmspace *vs, const struct elf_image *img, const uint8_t *file)
+static int load_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src)
 {
     for (uint32_t i = 0; i < img->nsegs; i++) {
         const struct elf_segment *seg = &img->segs[i];
@@ -84,7 +99,9 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
                 return -ENOMEM;
             uint64_t off = va & (PAGE_SIZE - 1);
             uint64_t n = PAGE_SIZE - off < seg->filesz - done ? PAGE_SIZE - off : seg->filesz - done;
-            memcpy(page + off, file + seg->offset + done, n);
+            int err = source_read(src, page + off, seg->offset + done, n);
+            if (err)
+                return err;
             done += n;
         }
     }
@@ -144,13 +161,52 @@ static int build_stack(struct process *p, const struct elf_image *img, const cha
     return err;
 }
 
-int process_load(struct process *p, const char *path, const void *data, size_t size, const char *const argv[],
+/* The first bytes of the program, up to the end of its program headers, in
+ * kernel memory: the source itself, or a copy in *copy (to kfree). */
+static int read_headers(const struct program_source *src, const void **head, size_t *len, void **copy)
+{
+    *copy = 0;
+    uint8_t ehdr[ELF64_EHDR_SIZE];
+    size_t first = src->size < sizeof(ehdr) ? (size_t)src->size : sizeof(ehdr);
+    int err = source_read(src, ehdr, 0, first);
+    if (err)
+        return err;
+    uint64_t end = elf_headers_end(ehdr, first);
+    if (end > src->size)
+        end = src->size; /* elf_parse_headers reports what is missing */
+    if (end > HEADERS_MAX)
+        return -ENOEXEC;
+    *len = (size_t)end;
+    if (src->kernel) {
+        *head = src->kernel;
+        return 0;
+    }
+    *copy = kmalloc(end ? end : 1);
+    if (!*copy)
+        return -ENOMEM;
+    *head = *copy;
+    return source_read(src, *copy, 0, end);
+}
+
+int process_load(struct process *p, const char *path, const struct program_source *src, const char *const argv[],
                  const char *const envp[], const struct ustack_aux *extra, unsigned nextra)
 {
     struct elf_image *img = kmalloc(sizeof(*img));
     if (!img)
         return -ENOMEM;
-    int err = elf_parse(data, size, USER_STACK_TOP - USER_STACK_SIZE, img);
+    const void *head;
+    size_t head_len;
+    void *copy;
+    int err = read_headers(src, &head, &head_len, &copy);
+    if (err) {
+        kfree(copy);
+        kfree(img);
+        if (err == -ENOEXEC)
+            kprintf("exec: %s: program headers not within the first %u KiB\n", path, HEADERS_MAX >> 10);
+        return err;
+    }
+    err = elf_parse_headers(head, head_len, src->size, USER_STACK_TOP - USER_STACK_SIZE, img);
+    kfree(copy);
     if (!err && img->pie)
         err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
     if (!err && !img->phdr_loaded) {
@@ -164,7 +220,7 @@ int process_load(struct process *p, const char *path, const void *data, size_t s
         return -ENOEXEC;
     }
     uint64_t sp = 0;
-    err = load_segments(p->vm, img, data);
+    err = load_segments(p->vm, img, src);
     if (!err)
         err = build_stack(p, img, path, argv, envp, extra, nextra, &sp);
     if (!err) {

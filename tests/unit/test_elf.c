@@ -569,6 +569,36 @@ static void test_every_truncation(void)
     free(full);
 }
 
+/* A loader holding only the headers (elf_parse_headers, as kx_process_create
+ * uses it) gets exactly what elf_parse gets from the whole file; ASan checks
+ * that nothing past the headers is read (the head sits at the end of its block). */
+static void test_headers_only(void)
+{
+    struct spec s = base_spec();
+    uint8_t *full = build(&s);
+    uint64_t end = elf_headers_end(full, s.size);
+    CHECK_EQ(end, 64 + 6 * 56);
+    CHECK_EQ(elf_headers_end(full, 63), 64); /* not even the ELF header yet: ask for it */
+    struct elf_image whole;
+    CHECK_EQ(elf_parse(full, s.size, LIMIT, &whole), 0);
+    uint8_t *buf = malloc(end);
+    const uint8_t *head = tail_copy(buf, end, full, end);
+    CHECK_EQ(elf_parse_headers(head, end, s.size, LIMIT, &img), 0);
+    CHECK(memcmp(&img, &whole, sizeof(img)) == 0);
+    /* One byte of the table missing; the file shorter than its last segment;
+     * a head longer than the file it claims to start. */
+    CHECK_EQ(elf_parse_headers(head, end, 0xc688 + 0xf8 - 1, LIMIT, &img), ELF_ERR_FILERANGE);
+    CHECK_EQ(elf_parse_headers(head, end, end - 1, LIMIT, &img), ELF_ERR_INVAL);
+    CHECK_EQ(elf_parse_headers(tail_copy(buf, end, full, end - 1), end - 1, s.size, LIMIT, &img), ELF_ERR_PHOFF);
+    /* Program headers placed absurdly far: the end overflows, reported as such. */
+    s.phoff = UINT64_MAX - 10;
+    uint8_t *far = build(&s);
+    CHECK_EQ(elf_headers_end(far, 64), UINT64_MAX);
+    free(far);
+    free(buf);
+    free(full);
+}
+
 static void test_strerror(void)
 {
     const char *unknown = elf_strerror(-1000);
@@ -799,6 +829,7 @@ int main(int argc, char **argv)
     RUN(test_too_many_segments);
     RUN(test_short_files);
     RUN(test_every_truncation);
+    RUN(test_headers_only);
     RUN(test_strerror);
     RUN(test_mutation_fuzz);
     return test_finish();
