@@ -8,6 +8,7 @@ kenix_qemu: the argv that `./kenix run` and the scenarios rely on.
 run_scenario: end to end against fake_qemu.py: the nonce travels through
 -append, pass/fail exit codes, the transcript on failure, the log file, the
 scenario deadline, and SIGTERM killing the emulator.
+tools/guest_profile.py: blocks weighted by size and attributed to symbols.
 """
 import atexit
 import os
@@ -141,6 +142,31 @@ def line_end_waits_for_the_whole_line():
         assert s.expect(r"^FAR (0x[0-9a-f]+)$", timeout=3).group(1) == "0xffff7ffff000"
         s.expect(r"^/ # ", timeout=3)
         assert s.elapsed() < 3  # the prompt did not wait for a newline
+
+
+@case
+def profile_weights_blocks_by_size():
+    # tools/guest_profile.py on a hand-made QEMU log: a 3-instruction block run twice
+    # and a 2-instruction one run once; a pc in no symbol is "?".
+    sys.path.insert(0, str(HERE.parent.parent / "tools"))
+    import guest_profile
+    log = ("IN: \n0xffffffff80001000:  d503201f  nop\n0xffffffff80001004:  d503201f  nop\n"
+           "0xffffffff80001008:  d65f03c0  ret\n\n"
+           "Trace 0: 0x7f00 [00000000/ffffffff80001000/00000000/ff000000] \n"
+           "IN: \n0x0000000000400000:  d503201f  nop\n0x0000000000400004:  d65f03c0  ret\n\n"
+           "Trace 0: 0x7f10 [00000000/0000000000400000/00000000/ff000000] \n"
+           "Trace 0: 0x7f00 [00000000/ffffffff80001000/00000000/ff000000] \n"
+           "Trace 0: 0x7f20 [00000000/ffffffff90000000/00000000/ff000000] \n")
+    kernel = [(0xffffffff80001000, 0xffffffff80001010, "kfunc")]
+    user = [(0x400000, 0x400008, "ufunc")]
+    tables = [([a for a, _, _ in kernel], kernel, ""), ([a for a, _, _ in user], user, "prog:")]
+    with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
+        f.write(log)
+    try:
+        counts = guest_profile.profile(f.name, tables)
+    finally:
+        os.unlink(f.name)
+    assert counts == {"kfunc": 6, "prog:ufunc": 2, "kernel ?": 1}, counts
 
 
 @case

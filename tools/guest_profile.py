@@ -4,7 +4,7 @@ with its execution trace on, weights every executed translation block by its
 instruction count and attributes it to the kernel or user symbol containing
 its first instruction.
 
-    tools/profile.py [--build-dir build] [--program build/guest/hello ...]
+    tools/guest_profile.py [--build-dir build] [--program build/guest/hello ...]
                      [--top 30] --append "kenix.poweroff -- /bin/hello"
 
 User programs are static and all linked at the same address, so name the
