@@ -12,6 +12,14 @@
 
 static int checks_passed, checks_failed;
 
+/* Whole lines, written as they are finished: the console is not a terminal,
+ * so stdout would otherwise be flushed in 1 KiB pieces, splitting lines
+ * around the kernel's own messages (a child's exit, a fault report). */
+__attribute__((constructor)) static void check_line_buffered(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 /* One case described with a printf format (figures in the line). Returns ok. */
 static inline __attribute__((format(printf, 2, 3))) bool checkf(bool ok, const char *fmt, ...)
 {

@@ -49,18 +49,29 @@ static void release(unsigned n)
         kx_handle_close(held[i]);
 }
 
-/* Memory objects of `chunk` bytes until the kernel refuses; returns how many. */
-static unsigned fill_with(uint64_t chunk, long *last_error)
+static long last_refusal;
+
+/* Memory objects of `chunk` bytes into held[from...] until the kernel
+ * refuses (why: last_refusal); returns how many were made. */
+static unsigned fill_with_at(unsigned from, uint64_t chunk)
 {
-    unsigned n = 0;
+    unsigned n = from;
     for (; n < MAX_HANDLES; n++) {
         long h = kx_mem_create(chunk, KX_MEM_CONTIGUOUS); /* contiguous: backed at once */
         if (h < 0) {
-            *last_error = h;
+            last_refusal = h;
             break;
         }
         held[n] = (kx_handle_t)h;
     }
+    return n - from;
+}
+
+/* Memory objects of `chunk` bytes until the kernel refuses; returns how many. */
+static unsigned fill_with(uint64_t chunk, long *last_error)
+{
+    unsigned n = fill_with_at(0, chunk);
+    *last_error = last_refusal;
     return n;
 }
 
@@ -89,6 +100,20 @@ static void memory_objects(void)
            first);
     checkf(err2 == -ENOMEM && second + 1 >= first,
            "after closing them, as many again: %u MiB (nothing leaked)", second);
+}
+
+/* Takes every page there is into held[]: 1 MiB objects first (their number
+ * in *mibs), then 64 KiB, then single pages. Returns how many objects. */
+static unsigned take_all_memory(unsigned *mibs)
+{
+    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
+    unsigned n = 0;
+    for (int k = 0; k < 3; k++) {
+        n += fill_with_at(n, sizes[k]);
+        if (k == 0 && mibs)
+            *mibs = n;
+    }
+    return n;
 }
 
 /* Touches `bytes` of stack now, so later calls need no new stack page. */
@@ -121,19 +146,8 @@ static void everything_taken(struct kx_initrd *rd)
     unsigned before = free_memory_64k();
     prefault_stack(64 << 10);
     static kx_handle_t made[512];
-    unsigned nmade = 0, n = 0;
-    long err = 0;
-    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
-    for (int k = 0; k < 3; k++) { /* big pieces, then smaller, down to the last page */
-        for (; n < MAX_HANDLES; n++) {
-            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
-            if (h < 0) {
-                err = h;
-                break;
-            }
-            held[n] = (kx_handle_t)h;
-        }
-    }
+    unsigned nmade = 0, n = take_all_memory(NULL);
+    long err = last_refusal;
     long small = kx_mem_create(4096, 0);
     char *argv[] = { SELF, "exit", NULL };
     unsigned refused = 0;
@@ -180,28 +194,15 @@ static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
 {
     unsigned before = free_memory_64k();
     prefault_stack(64 << 10);
-    unsigned n = 0;
-    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
-    unsigned last_mib = 0;
-    for (int k = 0; k < 3; k++) {
-        for (; n < MAX_HANDLES; n++) {
-            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
-            if (h < 0)
-                break;
-            held[n] = (kx_handle_t)h;
-            if (k == 0)
-                last_mib = n;
-        }
+    unsigned mibs = 0, n = take_all_memory(&mibs);
+    if (mibs == 0) {
+        check(false, "no 1 MiB piece of memory to be had at all");
+        return;
     }
     /* The last MiB object becomes 256 page objects. */
-    kx_handle_close(held[last_mib]);
-    held[last_mib] = held[--n];
-    for (; n < MAX_HANDLES; n++) {
-        long h = kx_mem_create(4096, KX_MEM_CONTIGUOUS);
-        if (h < 0)
-            break;
-        held[n] = (kx_handle_t)h;
-    }
+    kx_handle_close(held[mibs - 1]);
+    held[mibs - 1] = held[--n];
+    n += fill_with_at(n, 4096);
     char *argv[] = { SELF, "exit", NULL };
     unsigned failures = 0;
     long r = -ENOMEM;
@@ -270,15 +271,7 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
     prefault_stack(64 << 10);
     static _Alignas(4096) uint8_t bulk[4096];
     memset(bulk, 2, sizeof(bulk));
-    unsigned n = 0;
-    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
-    for (int k = 0; k < 3; k++)
-        for (; n < MAX_HANDLES; n++) {
-            long h = kx_mem_create(sizes[k], KX_MEM_CONTIGUOUS);
-            if (h < 0)
-                break;
-            held[n] = (kx_handle_t)h;
-        }
+    unsigned n = take_all_memory(NULL);
     unsigned calls = 0, arrived = 0, dropped_calls = 0, wrong = 0;
     for (; calls < 600; calls++) {
         struct kx_msg m = { .label = LABEL_KEEP | KX_MSG_XFER };

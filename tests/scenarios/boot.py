@@ -19,14 +19,15 @@ def powered_off(s, how="powered off cleanly"):
 
 @scenario("boot.banner")
 def banner(ctx):
-    with ctx.boot("kenix.poweroff") as s:
+    # init runs just /bin/hello: every test program is kernel.init's business.
+    with ctx.boot("kenix.poweroff -- /bin/hello") as s:
         s.expect(r"^Kenix \d+\.\d+\.\d+ \(aarch64\)$")
         check(True, "banner")
         s.expect(DONE)  # the device lines come before it, in no promised order
         s.find(r"^boot: entered at EL1, running at EL1\b")
         check(True, "entered and running at EL1")
         s.find(rf'^dtb: {HEX} \(\d+ bytes\) model "linux,dummy-virt"$')
-        s.find(rf'^cmdline: "kenix.nonce={ctx.nonce} kenix.poweroff"$')
+        s.find(rf'^cmdline: "kenix.nonce={ctx.nonce} kenix.poweroff -- /bin/hello"$')
         check(True, "device tree found; command line read from /chosen/bootargs")
         s.find(r"^memory: 0x40000000-0x48000000 \(128 MiB\)$")
         s.find(r"^memory: total 128 MiB$")
