@@ -138,6 +138,12 @@ long sys_kx_process_give(struct trap_frame *f)
         return -ESRCH;
     if ((int64_t)f->x[3] < 0 || f->x[3] > HANDLE_TABLE_MAX)
         return -EINVAL;
+    /* Only exit empties a handle table, and a process never started never
+     * exits: one holding a process handle -- to itself, or to another such
+     * process holding one back -- would keep itself alive after every
+     * outside handle is gone. So it may hold none. */
+    if (!o->started && h->obj->type == KX_OBJ_PROCESS)
+        return -EINVAL;
     return handle_install(&o->proc->handles, h->obj, h->rights & (uint32_t)f->x[2], h->badge, (int)f->x[3]);
 }
 

@@ -17,9 +17,10 @@
  * argument is always `buf` or invalid, and address-space calls only touch
  * `arena`, so the program's own state stays intact.
  *
- * usage: fuzz_syscalls [iterations [seed [trace]]]   (default 20000, seed 1)
- * With a third argument every call is printed before it is made, to find
- * the one that misbehaves.
+ * usage: fuzz_syscalls [iterations [seed [trace|quiet]]]   (default 20000, seed 1)
+ * With `trace` every call is printed before it is made, to find the one that
+ * misbehaves; with `quiet` nothing is printed and only the exit status tells
+ * (test_memory runs it that way, to look for memory its failures leak).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +37,13 @@
 #include <kenix/spawn.h>
 
 #include "check.h"
+
+/* Output that quiet mode suppresses. */
+#define note(...)                     \
+    do {                              \
+        if (!checks_quiet)            \
+            printf(__VA_ARGS__);      \
+    } while (0)
 
 #define ARENA_PAGES 16
 #define KERNEL_TEXT 0xffffffff80080000ull
@@ -250,9 +258,9 @@ static void mem_create_args(uint64_t a[NREGS])
 static void mem_map_args(uint64_t a[NREGS])
 {
     generic(a);
-    a[0] = rnd() % 3 ? (uint64_t)handles[ONE_OF(H_MEM, H_MEM_DMA, H_INITRD)] : any();
-    a[1] = ONE_OF(0, 1, 4096, 65536, (uint64_t)-4096);
-    a[2] = ONE_OF(0, 1, 4096, 8192, 65536, (uint64_t)-1);
+    a[0] = rnd() % 3 ? (uint64_t)handles[ONE_OF(H_MEM, H_MEM, H_MEM_DMA, H_INITRD)] : any();
+    a[1] = ONE_OF(0, 0, 0, 1, 4096, 65536, (uint64_t)-4096);
+    a[2] = ONE_OF(4096, 4096, 8192, 0, 1, 65536, (uint64_t)-1);
     a[3] = ONE_OF(KX_PROT_READ, KX_PROT_READ | KX_PROT_WRITE, KX_PROT_EXEC, 0, 0xff);
 }
 
@@ -321,9 +329,9 @@ static void give_args(uint64_t a[NREGS])
 {
     generic(a);
     a[0] = live(H_PROCESS);
-    a[1] = live((int)(rnd() % H_COUNT));
+    a[1] = live((int)ONE_OF(H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_INITRD, H_PROCESS));
     a[2] = rights();
-    a[3] = ONE_OF(0, 1, 2, 3, 7, 15, 16, 63, 64, (uint64_t)-1, 1000);
+    a[3] = ONE_OF(0, 0, 1, 2, 3, 7, 15, 16, 63, 64, (uint64_t)-1, 1000);
 }
 
 static void create_process_args(uint64_t a[NREGS])
@@ -541,7 +549,7 @@ static int serve(void)
             r = kx_recv(SLOT_FUZZ_EP, &m, NULL, &badge);
         }
         if (r < 0) {
-            printf("FAIL fuzz partner: a plain kx_recv failed: %ld\n", r);
+            note("FAIL fuzz partner: a plain kx_recv failed: %ld\n", r);
             return 2;
         }
         if (KX_MSG_LABEL(m.label) == LABEL_EXIT) {
@@ -552,7 +560,7 @@ static int serve(void)
         if (random_recv) {
             const char *why = m.w[2] ? check_received(&x, m.label, 0, m.w[0], m.w[1]) : NULL;
             if (why && wrong++ < 5)
-                printf("FAIL fuzz partner: %s (sent %llu from +%llu, room %llu, got %llu)\n", why,
+                note("FAIL fuzz partner: %s (sent %llu from +%llu, room %llu, got %llu)\n", why,
                        (unsigned long long)m.w[1], (unsigned long long)m.w[0], (unsigned long long)x.recv_cap,
                        (unsigned long long)x.recv_len);
             close_received(&x);
@@ -568,7 +576,7 @@ static int serve(void)
             m.label = KX_MSG_LABEL(label);
             m.w[2] = 0;
             if ((r = kx_reply(0, &m, NULL)) < 0 && r != -EPIPE) {
-                printf("FAIL fuzz partner: a plain kx_reply failed: %ld\n", r);
+                note("FAIL fuzz partner: a plain kx_reply failed: %ld\n", r);
                 return 3;
             }
         }
@@ -596,7 +604,7 @@ static unsigned ipc_rounds(kx_handle_t ep, unsigned rounds, unsigned *delivered)
         long r = kx_call(ep, &m, with_xfer ? &x : NULL);
         if (r > 0 || r < -4095) {
             if (wrong++ < 5)
-                printf("FAIL kx_call returned %ld\n", r);
+                note("FAIL kx_call returned %ld\n", r);
             continue;
         }
         if (r < 0)
@@ -608,7 +616,7 @@ static unsigned ipc_rounds(kx_handle_t ep, unsigned rounds, unsigned *delivered)
         else if (with_xfer && m.w[2])
             why = check_received(&x, m.label, 1, m.w[0], m.w[1]);
         if (why && wrong++ < 5)
-            printf("FAIL kx_call: %s (sent %llu from +%llu, room %llu, got %llu)\n", why, (unsigned long long)m.w[1],
+            note("FAIL kx_call: %s (sent %llu from +%llu, room %llu, got %llu)\n", why, (unsigned long long)m.w[1],
                    (unsigned long long)m.w[0], (unsigned long long)x.recv_cap, (unsigned long long)x.recv_len);
         if (with_xfer)
             close_received(&x);
@@ -621,7 +629,7 @@ static void fuzz_ipc(unsigned rounds)
     long ep = kx_endpoint_create();
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rnd());
-    char *argv[] = { "/bin/fuzz_syscalls", "--partner", seed, NULL };
+    char *argv[] = { "/bin/fuzz_syscalls", "--partner", seed, checks_quiet ? "quiet" : NULL, NULL };
     struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_FUZZ_EP };
     long partner = ep > 0 && initrd.base ? kx_spawn_with(&initrd, "/bin/fuzz_syscalls", argv, NULL, &give, 1) : -1;
     if (!check(partner > 0, "a partner process to call")) {
@@ -645,7 +653,8 @@ static void fuzz_ipc(unsigned rounds)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && !strcmp(argv[1], "--partner")) {
+    if (argc >= 3 && !strcmp(argv[1], "--partner")) {
+        checks_quiet = argc > 3;
         rng_state = strtoull(argv[2], NULL, 0) | 1;
         handles[H_INITRD] = kx_initrd_handle();
         keep[0] = SLOT_FUZZ_EP;
@@ -655,8 +664,9 @@ int main(int argc, char **argv)
     rng_state = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
     if (!rng_state)
         rng_state = 1;
-    bool trace = argc > 3;
-    printf("fuzz_syscalls: %u calls, seed %llu\n", iterations, (unsigned long long)rng_state);
+    bool trace = argc > 3 && !strcmp(argv[3], "trace");
+    checks_quiet = argc > 3 && !strcmp(argv[3], "quiet");
+    note("fuzz_syscalls: %u calls, seed %llu\n", iterations, (unsigned long long)rng_state);
     fflush(stdout);
     arena = mmap(NULL, ARENA_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (arena == MAP_FAILED) {
@@ -681,7 +691,7 @@ int main(int argc, char **argv)
         uint64_t a[NREGS];
         c->args(a);
         if (trace) {
-            printf("%u %s(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)\n", i, c->name, (unsigned long long)a[0],
+            note("%u %s(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)\n", i, c->name, (unsigned long long)a[0],
                    (unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
                    (unsigned long long)a[4], (unsigned long long)a[5]);
             fflush(stdout);
@@ -691,7 +701,7 @@ int main(int argc, char **argv)
         if (r >= 0)
             c->ok++;
         else if (r < -4095 && out_of_range++ < 5)
-            printf("FAIL %s returned %ld, neither a result nor an errno\n", c->name, r);
+            note("FAIL %s returned %ld, neither a result nor an errno\n", c->name, r);
         if (r > 0 && is_handle_maker(c) && ncreated < sizeof(created) / sizeof(created[0]))
             created[ncreated++] = r;
     }
@@ -700,10 +710,10 @@ int main(int argc, char **argv)
     check(out_of_range == 0, "every call returned a result or an errno in [-4095, -1]");
     unsigned never_ran = 0, never_succeeded = 0;
     for (size_t i = 0; i < NCALLS; i++) {
-        printf("  %-20s %5u calls, %5u succeeded\n", calls[i].name, calls[i].calls, calls[i].ok);
+        note("  %-20s %5u calls, %5u succeeded\n", calls[i].name, calls[i].calls, calls[i].ok);
         never_ran += calls[i].calls == 0;
         if (calls[i].must_succeed_sometimes && calls[i].ok == 0) {
-            printf("FAIL %s never succeeded: its arguments are too narrow to reach the real work\n", calls[i].name);
+            note("FAIL %s never succeeded: its arguments are too narrow to reach the real work\n", calls[i].name);
             never_succeeded++;
         }
     }

@@ -551,6 +551,11 @@ static void misuse(void)
     check(kx_process_give((kx_handle_t)p, (kx_handle_t)n, KX_RIGHTS_ALL, 7) == 7 &&
               kx_process_give((kx_handle_t)p, (kx_handle_t)n, KX_RIGHTS_ALL, 7) == -EEXIST,
           "giving at a chosen slot; the same slot twice: -EEXIST");
+    long p2 = kx_process_create(SELF, elf, size, argv, NULL);
+    check(kx_process_give((kx_handle_t)p, (kx_handle_t)p, KX_RIGHTS_ALL, 0) == -EINVAL &&
+              kx_process_give((kx_handle_t)p, (kx_handle_t)p2, KX_RIGHTS_ALL, 0) == -EINVAL,
+          "a process not started cannot hold process handles (itself or another): -EINVAL, no cycle to leak");
+    kx_handle_close((kx_handle_t)p2);
     check(kx_handle_close((kx_handle_t)p) == 0, "closing an unstarted process's handle discards it");
     kx_handle_close((kx_handle_t)quiet);
     kx_handle_close((kx_handle_t)recv_only);

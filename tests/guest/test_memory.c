@@ -301,6 +301,39 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
     checkf(after == before, "the receiver gone, free memory is as before: %u x 64 KiB (%u)", after, before);
 }
 
+/* fuzz_syscalls (quiet) in a child, with memory to spare and then with only
+ * 2 MiB left: whatever its thousands of hostile calls did, and wherever they
+ * failed for lack of memory, free memory must be back to what it was once
+ * the child is gone. Under pressure the child may fail its own checks
+ * (exit 1) or be killed for want of a page (SIGKILL); nothing else. */
+static void fuzzing_leaves_nothing(struct kx_initrd *rd)
+{
+    for (int pressure = 0; pressure < 2; pressure++) {
+        unsigned before = free_memory_64k(), mibs = 0, n = 0;
+        if (pressure) {
+            prefault_stack(64 << 10);
+            n = take_all_memory(&mibs);
+            for (int i = 0; i < 2 && mibs > 0; i++) { /* give back 2 MiB */
+                kx_handle_close(held[--mibs]);
+                held[mibs] = held[--n];
+            }
+        }
+        char *argv[] = { "/bin/fuzz_syscalls", "3000", pressure ? "8" : "7", "quiet", NULL };
+        const struct kx_give give = { KX_SLOT_INITRD, KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER,
+                                      KX_SLOT_INITRD };
+        long child = kx_spawn_with(rd, "/bin/fuzz_syscalls", argv, NULL, &give, 1);
+        long status = child > 0 ? kx_process_wait((kx_handle_t)child) : child;
+        if (child > 0)
+            kx_handle_close((kx_handle_t)child);
+        release(n);
+        unsigned after = free_memory_64k();
+        bool ended_well = status == 0 || (pressure && (status == 0x100 || status == SIGKILL));
+        checkf(ended_well && after == before,
+               "3000 fuzzed calls in a child%s (wait status %#lx): free memory %u x 64 KiB after, as before (%u)",
+               pressure ? " with 2 MiB left" : "", status, after, before);
+    }
+}
+
 static void handle_slots(void)
 {
     unsigned n[2];
@@ -383,6 +416,7 @@ int main(int argc, char **argv)
         spawn_failing_at_every_depth(&rd, false);
         spawn_failing_at_every_depth(&rd, true);
         handles_into_a_full_machine(&rd);
+        fuzzing_leaves_nothing(&rd);
     }
     return check_summary();
 }
