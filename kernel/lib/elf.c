@@ -196,11 +196,10 @@ static const struct elf_segment *file_backed(const struct elf_image *img, uint64
     return NULL;
 }
 
-/* f holds the first head_len bytes of a file of file_size bytes: the headers
+/* f holds the first head_len bytes of a file of size bytes: the headers
  * are read from f, segment extents are checked against the whole file. */
-static int parse(const uint8_t *f, size_t head_len, uint64_t file_size, uint64_t user_limit, struct elf_image *img)
+static int parse(const uint8_t *f, size_t head_len, size_t size, uint64_t user_limit, struct elf_image *img)
 {
-    size_t size = file_size > SIZE_MAX ? SIZE_MAX : (size_t)file_size;
     int err = check_header(f, head_len);
     if (err != 0)
         return err;
@@ -282,7 +281,7 @@ static int parse(const uint8_t *f, size_t head_len, uint64_t file_size, uint64_t
     return 0;
 }
 
-int elf_parse_headers(const void *head, size_t head_len, uint64_t file_size, uint64_t user_limit,
+int elf_parse_headers(const void *head, size_t head_len, size_t file_size, uint64_t user_limit,
                       struct elf_image *out)
 {
     if (out == NULL)

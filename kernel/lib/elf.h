@@ -129,7 +129,7 @@ int elf_parse(const void *file, size_t size, uint64_t user_limit, struct elf_ima
  * whole file's length, which segment extents are checked against. Only the
  * ELF header and the program header table are ever read.
  */
-int elf_parse_headers(const void *head, size_t head_len, uint64_t file_size, uint64_t user_limit,
+int elf_parse_headers(const void *head, size_t head_len, size_t file_size, uint64_t user_limit,
                       struct elf_image *out);
 /* How many bytes from the start of the file elf_parse_headers needs, judged
  * from the ELF header in head (ELF64_EHDR_SIZE if head is shorter than that;

@@ -67,53 +67,26 @@ static unsigned fill_with_at(unsigned from, uint64_t chunk)
     return n - from;
 }
 
-/* Memory objects of `chunk` bytes until the kernel refuses; returns how many. */
-static unsigned fill_with(uint64_t chunk, long *last_error)
-{
-    unsigned n = fill_with_at(0, chunk);
-    *last_error = last_refusal;
-    return n;
-}
-
-static unsigned fill_with_memory(long *last_error)
-{
-    return fill_with(CHUNK, last_error);
-}
-
 /* How much memory could be had now, in 64 KiB pieces (given back at once). */
 static unsigned free_memory_64k(void)
 {
-    long err;
-    unsigned n = fill_with(64 << 10, &err);
+    unsigned n = fill_with_at(0, 64 << 10);
     release(n);
     return n;
 }
 
 static void memory_objects(void)
 {
-    long err1 = 0, err2 = 0;
-    unsigned first = fill_with_memory(&err1);
+    unsigned first = fill_with_at(0, CHUNK);
+    long err1 = last_refusal;
     release(first);
-    unsigned second = fill_with_memory(&err2);
+    unsigned second = fill_with_at(0, CHUNK);
+    long err2 = last_refusal;
     release(second);
     checkf(first > 8 && err1 == -ENOMEM, "1 MiB contiguous memory objects until the kernel refuses: %u MiB, then -ENOMEM",
            first);
     checkf(err2 == -ENOMEM && second + 1 >= first,
            "after closing them, as many again: %u MiB (nothing leaked)", second);
-}
-
-/* Takes every page there is into held[]: 1 MiB objects first (their number
- * in *mibs), then 64 KiB, then single pages. Returns how many objects. */
-static unsigned take_all_memory(unsigned *mibs)
-{
-    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
-    unsigned n = 0;
-    for (int k = 0; k < 3; k++) {
-        n += fill_with_at(n, sizes[k]);
-        if (k == 0 && mibs)
-            *mibs = n;
-    }
-    return n;
 }
 
 /* Touches `bytes` of stack now, so later calls need no new stack page. */
@@ -122,6 +95,22 @@ __attribute__((noinline)) static void prefault_stack(size_t bytes)
     volatile uint8_t area[bytes];
     for (size_t i = 0; i < bytes; i += 4096)
         area[i] = 0;
+}
+
+/* Takes every page there is into held[]: 1 MiB objects first (their number
+ * in *mibs), then 64 KiB, then single pages. Returns how many objects. The
+ * stack is touched first: with no page left, growing it would be fatal. */
+static unsigned take_all_memory(unsigned *mibs)
+{
+    static const uint64_t sizes[] = { 1 << 20, 64 << 10, 4096 };
+    prefault_stack(64 << 10);
+    unsigned n = 0;
+    for (int k = 0; k < 3; k++) {
+        n += fill_with_at(n, sizes[k]);
+        if (k == 0 && mibs)
+            *mibs = n;
+    }
+    return n;
 }
 
 static unsigned refused_badly;
@@ -144,7 +133,6 @@ static long allowed(long r, const char *what)
 static void everything_taken(struct kx_initrd *rd)
 {
     unsigned before = free_memory_64k();
-    prefault_stack(64 << 10);
     static kx_handle_t made[512];
     unsigned nmade = 0, n = take_all_memory(NULL);
     long err = last_refusal;
@@ -193,7 +181,6 @@ static void everything_taken(struct kx_initrd *rd)
 static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
 {
     unsigned before = free_memory_64k();
-    prefault_stack(64 << 10);
     unsigned mibs = 0, n = take_all_memory(&mibs);
     if (mibs == 0) {
         check(false, "no 1 MiB piece of memory to be had at all");
@@ -268,7 +255,6 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
     long keeper = ep > 0 ? kx_spawn_with(rd, SELF, argv, NULL, &give, 1) : -1;
     if (!check(keeper > 0 && obj > 0, "a process to send handles to"))
         return;
-    prefault_stack(64 << 10);
     static _Alignas(4096) uint8_t bulk[4096];
     memset(bulk, 2, sizeof(bulk));
     unsigned n = take_all_memory(NULL);
@@ -311,7 +297,6 @@ static void fuzzing_leaves_nothing(struct kx_initrd *rd)
     for (int pressure = 0; pressure < 2; pressure++) {
         unsigned before = free_memory_64k(), mibs = 0, n = 0;
         if (pressure) {
-            prefault_stack(64 << 10);
             n = take_all_memory(&mibs);
             for (int i = 0; i < 2 && mibs > 0; i++) { /* give back 2 MiB */
                 kx_handle_close(held[--mibs]);
@@ -369,8 +354,7 @@ static void starving_process(void)
     checkf(status[0] == SIGKILL, "a process touching 4 GiB of fresh memory is killed with SIGKILL when RAM runs out "
            "(wait status %ld)", status[0]);
     checkf(status[1] == status[0], "its memory came back: a second one gets as far and ends the same way");
-    long err = 0;
-    unsigned after = fill_with_memory(&err);
+    unsigned after = fill_with_at(0, CHUNK);
     release(after);
     checkf(after > 8, "and this process can still allocate: %u MiB", after);
 }
