@@ -2,8 +2,10 @@
 """A stand-in for qemu-system-aarch64 in the harness self-test.
 
 It takes QEMU's command line, reads the kernel command line from -append the
-way Kenix reads /chosen/bootargs, and plays a console transcript chosen by
-`fake.mode=` (serial-style CRLF line ends):
+way Kenix reads /chosen/bootargs, reports the -initrd file's size and the
+-icount option after the banner (so a test sees what QEMU was given, while it
+ran), and plays a console transcript chosen by `fake.mode=` (serial-style CRLF
+line ends):
   ok         banner, cmdline, nonce marker, exit 0
   wrongnonce the marker with a different nonce, exit 0
   hang       banner, then starts a child and sleeps; fake.pidfile= gets
@@ -28,6 +30,10 @@ def main(argv):
 
     say("Kenix 0.1.0 (aarch64)")
     say(f'cmdline: "{cmdline}"')
+    if "-initrd" in argv:
+        say(f"fake: initrd {os.path.getsize(argv[argv.index('-initrd') + 1])} bytes")
+    if "-icount" in argv:
+        say(f"fake: icount {argv[argv.index('-icount') + 1]}")
     if mode == "ok":
         say(f"KENIX-BOOT-OK nonce={opts.get('kenix.nonce', '')}")
     elif mode == "wrongnonce":

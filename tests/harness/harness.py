@@ -56,13 +56,16 @@ class Session:
     deadline: absolute time.monotonic() after which every wait fails.
     log_path: the transcript is appended there as it arrives (survives a kill).
     on_match: called with the matched line of each successful expect().
+    on_exit: called once leaving the context manager has killed the emulator
+    (the Context deletes the padded initrd it made for this session).
     """
 
-    def __init__(self, argv, deadline=None, log_path=None, on_match=None):
+    def __init__(self, argv, deadline=None, log_path=None, on_match=None, on_exit=None):
         self.argv = list(argv)
         self.deadline = deadline if deadline is not None else time.monotonic() + 60.0
         self.log_path = log_path
         self.on_match = on_match
+        self.on_exit = on_exit
         self._text = ""
         self._pos = 0           # expect() consumes output up to the end of each match
         self._offsets = []      # end offset of each chunk read ...
@@ -98,8 +101,12 @@ class Session:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.kill()
-        self._close_log()
+        try:
+            self.kill()
+            self._close_log()
+        finally:
+            if self.on_exit:
+                self.on_exit()
         return False
 
     def kill(self):

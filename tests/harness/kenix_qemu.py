@@ -6,8 +6,8 @@ As a program it boots Kenix on this terminal (what `./kenix run` and
 line through qemu_argv(), so what the tests boot is what a developer boots.
 
     kenix_qemu.py [--build-dir DIR] [--mem SIZE] [--gic {2,3}] [--el2]
-                  [--append STR] [--icount] [--gdb PORT] [--no-initrd] [--no-disk]
-                  [--qemu PATH] [--dry-run] [-- RAW QEMU ARGS...]
+                  [--append STR] [--icount [SHIFT]] [--gdb PORT] [--initrd FILE]
+                  [--no-initrd] [--no-disk] [--qemu PATH] [--dry-run] [-- RAW QEMU ARGS...]
 """
 import argparse
 import os
@@ -18,6 +18,25 @@ from pathlib import Path
 # The CMake cache variable KENIX_QEMU_SYSTEM reaches the tests through this
 # variable, so a QEMU outside PATH works for `./kenix run` and ctest alike.
 QEMU_ENV = "KENIX_QEMU_SYSTEM"
+
+# QEMU refuses -icount shift above this (MAX_ICOUNT_SHIFT): 2^10 ns per instruction.
+MAX_ICOUNT_SHIFT = 10
+
+
+def icount_shift(icount):
+    """The -icount shift for qemu_argv's icount option, or None for none.
+
+    False/None: plain TCG (guest time is host time). True: shift 0, the
+    historical meaning (1 ns per instruction, what the benchmarks count in).
+    An int N: shift N, 2^N ns per instruction. bool is tested before int,
+    since True == 1 but means shift 0, and 0 is a shift while False is not."""
+    if icount is None or icount is False:
+        return None
+    if icount is True:
+        return 0
+    if isinstance(icount, int) and 0 <= icount <= MAX_ICOUNT_SHIFT:
+        return icount
+    raise ValueError(f"icount must be True, False or a shift 0..{MAX_ICOUNT_SHIFT}, not {icount!r}")
 
 
 def default_qemu():
@@ -30,8 +49,11 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
 
     interactive=True puts the serial port and the monitor on the terminal
     (Ctrl-A X quits); False gives the harness a bare serial console on stdio.
-    The initrd and disk are added when they have been built, unless disabled.
+    The initrd and disk are added when they have been built, unless disabled;
+    initrd may also be the path of another initrd file, which must exist.
+    icount: see icount_shift().
     """
+    shift = icount_shift(icount)  # a bad value fails before anything else is looked at
     build = Path(build_dir)
     kernel = build / "kernel" / "kenix.img"
     if not kernel.exists():
@@ -57,9 +79,13 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
     else:
         # No monitor: nothing the guest prints or the harness sends can reach it.
         argv += ["-serial", "stdio", "-monitor", "none"]
-    image = build / "images" / "initrd.cpio"
-    if initrd and image.exists():
-        argv += ["-initrd", str(image)]
+    if isinstance(initrd, (str, os.PathLike)):
+        # An explicit file (e.g. the harness's padded copy) is wanted, not optional.
+        if not Path(initrd).exists():
+            raise FileNotFoundError(f"no initrd at {initrd}")
+        argv += ["-initrd", str(initrd)]
+    elif initrd and (build / "images" / "initrd.cpio").exists():
+        argv += ["-initrd", str(build / "images" / "initrd.cpio")]
     image = build / "images" / "disk.img"
     if disk and image.exists():
         # snapshot=on: writes go to a temporary overlay, so the built image stays pristine.
@@ -67,8 +93,8 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
                  "-device", "virtio-blk-device,drive=hd0"]
     if append:
         argv += ["-append", append]  # QEMU puts it in /chosen/bootargs
-    if icount:
-        argv += ["-icount", "shift=0"]  # 1 ns of guest time per instruction
+    if shift is not None:
+        argv += ["-icount", f"shift={shift}"]  # 2^shift ns of guest time per instruction
     if gdb_port:
         argv += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     return argv + list(extra)
@@ -83,8 +109,11 @@ def parser():
     ap.add_argument("--gic", choices=["2", "3"], help="GIC version (not passed: QEMU's default, GICv2)")
     ap.add_argument("--el2", action="store_true", help="enter the kernel at EL2 (virtualization=on)")
     ap.add_argument("--append", default="", help="kernel command line")
-    ap.add_argument("--icount", action="store_true", help="-icount shift=0: guest time counts instructions")
+    ap.add_argument("--icount", nargs="?", const=True, default=False, type=int, metavar="SHIFT",
+                    help="-icount shift=SHIFT (default 0): guest time counts instructions, "
+                         "2^SHIFT ns each")
     ap.add_argument("--gdb", type=int, metavar="PORT", help="stop at reset and wait for gdb on 127.0.0.1:PORT")
+    ap.add_argument("--initrd", metavar="FILE", help="boot with FILE instead of images/initrd.cpio")
     ap.add_argument("--no-initrd", action="store_true", help="boot without images/initrd.cpio")
     ap.add_argument("--no-disk", action="store_true", help="boot without images/disk.img")
     ap.add_argument("--qemu", default=None, help=f"the emulator (default: ${QEMU_ENV} or qemu-system-aarch64)")
@@ -98,9 +127,10 @@ def main(args=None):
     try:
         argv = qemu_argv(args.build_dir, mem=args.mem, gic=args.gic, el2=args.el2,
                          append=args.append, icount=args.icount, gdb_port=args.gdb,
-                         initrd=not args.no_initrd, disk=not args.no_disk, extra=args.extra,
+                         initrd=False if args.no_initrd else (args.initrd or True),
+                         disk=not args.no_disk, extra=args.extra,
                          interactive=True, qemu=args.qemu)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:
         sys.exit(f"kenix_qemu: {e}")
     if args.dry_run:
         print(shlex.join(argv))

@@ -42,7 +42,7 @@ def run(entry, args):
     ctx = None
     try:
         ctx = scenario.Context(entry.name, Path(args.build_dir).resolve(), timeout=entry.timeout,
-                               qemu=args.qemu)
+                               qemu=args.qemu, log_dir=args.log_dir)
         entry.fn(ctx)
     except ScenarioFailure as e:
         print(f"FAIL {entry.name}: {e}")
@@ -52,6 +52,9 @@ def run(entry, args):
     else:
         print(f"PASS {entry.name}")
         return 0
+    finally:
+        if ctx:
+            ctx.close()  # the padded initrds go, pass or fail
     if ctx:
         ctx.print_transcripts()
     return 1
@@ -62,6 +65,8 @@ def main():
     ap.add_argument("name", nargs="?", help="scenario name, e.g. boot.banner")
     ap.add_argument("--build-dir", default="build", help="the build tree (default: build)")
     ap.add_argument("--qemu", help=f"the emulator (default: ${QEMU_ENV} or qemu-system-aarch64)")
+    # Running against someone else's build tree without writing into it.
+    ap.add_argument("--log-dir", help="where the scenario's log goes (default: BUILD_DIR/tests/logs)")
     ap.add_argument("--list", action="store_true", help="list scenario names")
     ap.add_argument("--list-cmake", action="store_true", help=argparse.SUPPRESS)
     # For the harness self-test: scenarios from another directory.

@@ -2,7 +2,10 @@
 that boots Kenix with this run's nonce and keeps the log."""
 import os
 import shlex
+import shutil
 import sys
+import tempfile
+import threading
 import time
 from collections import namedtuple
 from pathlib import Path
@@ -36,7 +39,18 @@ def check(condition, message):
     print(f"  ok: {message}", flush=True)
 
 
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass  # close() got there first
+
+
 class Context:
+    """One scenario run: its nonce, deadline and log, the sessions it booted,
+    and the temporary files it made (padded initrds), deleted by close() at
+    the latest. boot() and log() may be called from several threads at once."""
+
     def __init__(self, name, build_dir, timeout=60, qemu=None, log_dir=None):
         self.name = name
         self.build_dir = Path(build_dir)
@@ -48,19 +62,90 @@ class Context:
         open(self.log_path, "w").close()  # one log per scenario run; sessions append
         self.sessions = []
         self.nonce = new_nonce()
+        self._lock = threading.Lock()  # for sessions, the temporary directory and the log
+        self._tmpdir = None            # made on first use: most scenarios pad nothing
 
-    def boot(self, append="", **qemu_options):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        """Deletes the temporary files; safe to call twice. Sessions are the
+        scenario's: each is killed when its `with` ends."""
+        with self._lock:
+            if self._tmpdir:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def boot(self, append="", initrd_padding=0, quiet=False, **qemu_options):
         """Kenix with kenix.nonce=<this run's nonce> and append on its command
         line; a Session, to be used as a context manager. qemu_options are
-        kenix_qemu.qemu_argv()'s (mem, gic, el2, icount, initrd, disk, extra)."""
+        kenix_qemu.qemu_argv()'s (mem, gic, el2, icount, initrd, disk, extra).
+
+        initrd_padding=N boots padded_initrd(N) instead of the built initrd;
+        the file goes when the session's `with` ends (a scenario booting many
+        paddings keeps only the ones running).
+        quiet=True is for scenarios that boot many times (boot.stress): the
+        command line and matched lines are not printed, the transcript is not
+        appended to the log, and print_transcripts() leaves the session out;
+        the scenario reports what it needs itself (log(), Session.transcript())."""
+        padded = None
+        if initrd_padding:
+            if "initrd" in qemu_options:
+                raise ValueError("initrd_padding pads the built initrd; do not also pass initrd")
+            padded = qemu_options["initrd"] = self.padded_initrd(initrd_padding)
         cmdline = f"kenix.nonce={self.nonce} {append}".strip()
-        argv = qemu_argv(self.build_dir, append=cmdline, interactive=False, qemu=self.qemu,
-                         **qemu_options)
+        try:
+            argv = qemu_argv(self.build_dir, append=cmdline, interactive=False, qemu=self.qemu,
+                             **qemu_options)
+        except Exception:
+            if padded:
+                _remove(padded)
+            raise
+        # QEMU has read the whole initrd into guest RAM long before the session ends.
+        on_exit = (lambda: _remove(padded)) if padded else None
+        if quiet:
+            return Session(argv, deadline=self.deadline, on_exit=on_exit)
         print("  qemu: " + shlex.join(argv), flush=True)  # pastable, to reproduce by hand
         session = Session(argv, deadline=self.deadline, log_path=self.log_path,
-                          on_match=lambda line: print(f"  saw: {line}", flush=True))
-        self.sessions.append(session)
+                          on_match=lambda line: print(f"  saw: {line}", flush=True), on_exit=on_exit)
+        with self._lock:
+            self.sessions.append(session)
         return session
+
+    def padded_initrd(self, padding):
+        """The path of a new copy of images/initrd.cpio followed by `padding`
+        zero bytes; close() deletes it if nobody did before.
+
+        The kernel stops reading the archive at its TRAILER!!! record, so the
+        padding is invisible to it (Linux initramfs tools pad the same way);
+        what it changes is the initrd's size, hence where QEMU puts the device
+        tree after it and how much the kernel reserves and maps before init
+        runs: the boot's memory layout and timing. By hand the same file is
+        `cp build/images/initrd.cpio x && truncate -s +N x`."""
+        if not isinstance(padding, int) or isinstance(padding, bool) or padding < 0:
+            raise ValueError(f"initrd padding must be a byte count >= 0, not {padding!r}")
+        source = self.build_dir / "images" / "initrd.cpio"
+        if not source.exists():
+            raise FileNotFoundError(f"no initrd at {source}: build first")
+        with self._lock:
+            if not self._tmpdir:
+                self._tmpdir = tempfile.mkdtemp(prefix=f"kenix-{self.name}-")
+            # One file per call: two boots may run the same padding at once.
+            fd, path = tempfile.mkstemp(dir=self._tmpdir, prefix=f"initrd+{padding}-", suffix=".cpio")
+        with os.fdopen(fd, "r+b") as f, open(source, "rb") as src:
+            shutil.copyfileobj(src, f)
+            # Extending a file fills it with zeros (without writing them: a sparse file).
+            f.truncate(f.tell() + padding)
+        return path
+
+    def log(self, text):
+        """Appends text (a line, or a quiet session's transcript) to the log."""
+        with self._lock, open(self.log_path, "a", encoding="utf-8") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
 
     def success_marker(self):
         """The regex of the line the kernel prints when its boot succeeded."""

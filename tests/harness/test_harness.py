@@ -4,13 +4,18 @@
 Session: expect() finds output, times out with the last output, honours the
 deadline, notices an exited emulator, consumes matches, copes with CRLF split
 across reads, sends input, and always kills the emulator and its children.
-kenix_qemu: the argv that `./kenix run` and the scenarios rely on.
+kenix_qemu: the argv that `./kenix run` and the scenarios rely on, including
+-icount shift=N and another initrd file.
+Context: padded initrds (contents, reuse, deletion) and quiet sessions.
 run_scenario: end to end against fake_qemu.py: the nonce travels through
 -append, pass/fail exit codes, the transcript on failure, the log file, the
-scenario deadline, and SIGTERM killing the emulator.
+scenario deadline, SIGTERM killing the emulator, and padded initrds reaching
+QEMU and being deleted after the run.
 tools/guest_profile.py: blocks weighted by size and attributed to symbols.
 """
 import atexit
+import contextlib
+import io
 import os
 import shutil
 import signal
@@ -24,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from harness import ScenarioFailure, Session, new_nonce  # noqa: E402
 from kenix_qemu import qemu_argv  # noqa: E402
+from scenario import Context  # noqa: E402
 
 passed = failed = 0
 
@@ -219,13 +225,18 @@ def missing_emulator_is_a_scenario_failure():
 
 # -- kenix_qemu ---------------------------------------------------------------
 
+# Stands for the built initrd: not empty, so a padded copy must begin with it.
+INITRD = b"070701" + b"0" * 104 + b"TRAILER!!!\0"
+
+
 def fake_build(initrd=True, disk=True):
     d = tempfile.mkdtemp(prefix="kenix-harness-")
     atexit.register(shutil.rmtree, d, True)
     for rel, wanted in (("kernel/kenix.img", True), ("images/initrd.cpio", initrd), ("images/disk.img", disk)):
         if wanted:
             os.makedirs(os.path.join(d, os.path.dirname(rel)), exist_ok=True)
-            open(os.path.join(d, rel), "wb").close()
+            with open(os.path.join(d, rel), "wb") as f:
+                f.write(INITRD if rel.endswith(".cpio") else b"")
     return d
 
 
@@ -259,6 +270,41 @@ def qemu_argv_options():
     assert "-S" in a and after(a, "-gdb") == "tcp:127.0.0.1:4321"
     assert "-initrd" not in a and "-drive" not in a and a[-2:] == ["-smp", "2"]
     assert after(a, "-serial") == "mon:stdio" and "-monitor" not in a
+
+
+@case
+def qemu_argv_icount_shift():
+    b = fake_build()
+    # True keeps its old meaning (shift 0); an int is the shift, 0 included, though 0 == False.
+    for icount, shift in ((True, "shift=0"), (0, "shift=0"), (1, "shift=1"), (3, "shift=3"), (10, "shift=10")):
+        a = qemu_argv(b, icount=icount, qemu="q")
+        assert after(a, "-icount") == shift and a.count("-icount") == 1, (icount, a)
+    for icount in (False, None):
+        assert "-icount" not in qemu_argv(b, icount=icount, qemu="q"), icount
+    for bad in (-1, 11, "2", 2.0):
+        try:
+            qemu_argv(b, icount=bad, qemu="q")
+        except ValueError as e:
+            assert "shift" in str(e), e
+        else:
+            raise AssertionError(f"icount={bad!r} accepted")
+
+
+@case
+def qemu_argv_another_initrd():
+    b = fake_build()
+    other = os.path.join(b, "other.cpio")
+    open(other, "wb").close()
+    for path in (other, Path(other)):
+        a = qemu_argv(b, initrd=path, qemu="q")
+        assert after(a, "-initrd") == other and a.count("-initrd") == 1, a
+    # Asked for by name, a missing file is an error, not an initrd quietly left out.
+    try:
+        qemu_argv(b, initrd=os.path.join(b, "missing.cpio"), qemu="q")
+    except FileNotFoundError as e:
+        assert "missing.cpio" in str(e)
+    else:
+        raise AssertionError("a missing initrd file was accepted")
 
 
 @case
@@ -305,6 +351,96 @@ def cli_as_kenix_run_calls_it():
     assert "-append 'a=1 b'" in line and "-icount shift=0" in line and "-S -gdb tcp:127.0.0.1:1234" in line
     assert "-serial mon:stdio" in line and "-initrd" in line and "-drive" not in line
     assert line.endswith("-smp 2 --el2"), line  # after --, everything is QEMU's
+    out = subprocess.run([sys.executable, str(HERE / "kenix_qemu.py"), "--build-dir", b, "--icount", "4",
+                          "--initrd", f"{b}/kernel/kenix.img", "--qemu", "q", "--dry-run"],
+                         capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    assert "-icount shift=4" in out.stdout and f"-initrd {b}/kernel/kenix.img" in out.stdout, out.stdout
+    out = subprocess.run([sys.executable, str(HERE / "kenix_qemu.py"), "--build-dir", b, "--icount", "11",
+                          "--qemu", "q", "--dry-run"], capture_output=True, text=True, timeout=10)
+    assert out.returncode != 0 and "shift" in out.stderr, out.stderr
+
+
+# -- Context --------------------------------------------------------------------
+
+def context(build):
+    return Context("t", build, qemu=f"{build}/qemu", log_dir=os.path.join(build, "logs"))
+
+
+@case
+def padded_initrd_is_the_initrd_then_zeros():
+    b = fake_build()
+    with context(b) as ctx:
+        path = ctx.padded_initrd(4100)
+        assert open(path, "rb").read() == INITRD + bytes(4100)
+        again = ctx.padded_initrd(4100)
+        assert again != path, "a new file each time: two boots may use one padding at once"
+        assert open(ctx.padded_initrd(1), "rb").read() == INITRD + b"\0"
+        unstarted = ctx.boot("x", initrd_padding=4100, quiet=True)  # never entered: argv only
+        assert open(after(unstarted.argv, "-initrd"), "rb").read() == INITRD + bytes(4100)
+        assert after(ctx.boot("x", quiet=True).argv, "-initrd") == f"{b}/images/initrd.cpio"
+        for bad in (-1, "4096", True):
+            try:
+                ctx.padded_initrd(bad)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError(f"padding {bad!r} accepted")
+        try:
+            ctx.boot("x", initrd_padding=1, initrd=False)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("initrd_padding with initrd accepted")
+    assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path)), "not deleted"
+    assert open(f"{b}/images/initrd.cpio", "rb").read() == INITRD, "the built initrd changed"
+    ctx.close()  # twice is fine
+
+
+@case
+def a_sessions_padded_initrd_goes_with_it():
+    # A scenario booting 200 paddings must not keep 200 copies until its end.
+    b = fake_build()
+    wrapper = os.path.join(b, "qemu")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "fake_qemu.py"}" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    with context(b) as ctx:
+        with ctx.boot("fake.mode=ok", initrd_padding=8192, quiet=True) as s:
+            path = after(s.argv, "-initrd")
+            size = int(s.expect(r"^fake: initrd (\d+) bytes$", timeout=5).group(1))
+            assert size == len(INITRD) + 8192, size
+            assert s.wait_exit(5) == 0
+        assert not os.path.exists(path), "the padded initrd outlived its session"
+        assert os.listdir(os.path.dirname(path)) == []
+
+
+@case
+def padded_initrd_needs_a_built_one():
+    with context(fake_build(initrd=False)) as ctx:
+        try:
+            ctx.padded_initrd(4096)
+        except FileNotFoundError as e:
+            assert "build first" in str(e)
+        else:
+            raise AssertionError("padded a missing initrd")
+
+
+@case
+def quiet_sessions_stay_out_of_the_log_and_transcripts():
+    b = fake_build()
+    with context(b) as ctx:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            quiet = ctx.boot("x", quiet=True)
+            assert out.getvalue() == "", "a quiet boot printed " + out.getvalue()
+            loud = ctx.boot("x")
+        assert "qemu: " in out.getvalue()  # the loud one prints its command line
+        assert ctx.sessions == [loud], "a quiet session is the scenario's to report"
+        assert quiet.log_path is None and quiet.on_match is None and quiet.deadline == ctx.deadline
+        ctx.log("one line")
+        ctx.log("two\n")
+        assert open(ctx.log_path).read() == "one line\ntwo\n"
 
 
 # -- run_scenario, end to end ---------------------------------------------------
@@ -341,16 +477,27 @@ def echo(ctx):
 def status(ctx):
     with ctx.boot("fake.mode=status fake.status=3") as s:
         check(s.wait_exit() == 0, "exit status 0")
+
+@scenario("fake.padded")
+def padded(ctx):
+    print("padded initrd at " + ctx.padded_initrd(4100))
+    with ctx.boot("fake.mode=ok", initrd_padding=4100, icount=3) as s:
+        size = int(s.expect(r"^fake: initrd (\d+) bytes$").group(1))
+        s.expect(r"^fake: icount shift=3$")
+        check(size == len(INITRD) + 4100, "QEMU got the initrd with 4100 bytes more")
+    with ctx.boot("fake.mode=status fake.status=3", initrd_padding=4100, quiet=True) as s:
+        s.expect(r"^fake: initrd (\d+) bytes$")
+        check(s.wait_exit() == 0, "exit status 0")
 '''
 
 
-def runner():
+def runner(initrd=False):
     """A build dir with a kernel, a scenario dir, and a wrapper that runs fake_qemu.py."""
-    build = fake_build(initrd=False, disk=False)
+    build = fake_build(initrd=initrd, disk=False)
     sdir = os.path.join(build, "scenarios")
     os.makedirs(sdir)
     with open(os.path.join(sdir, "fake.py"), "w") as f:
-        f.write(SCENARIOS)
+        f.write(f"INITRD = {INITRD!r}\n" + SCENARIOS)
     wrapper = os.path.join(build, "qemu")
     with open(wrapper, "w") as f:
         f.write(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "fake_qemu.py"}" "$@"\n')
@@ -370,7 +517,7 @@ def runner_lists_for_cmake():
     assert out.returncode == 0, out.stderr
     assert "fake.ok|boot,extra|60" in out.stdout.split("\n"), out.stdout
     assert "fake.hang|fake|7" in out.stdout.split("\n"), out.stdout
-    assert run(cmd + ["--list"]).stdout.split()[:2] == ["fake.echo", "fake.hang"]
+    assert run(cmd + ["--list"]).stdout.split()[:3] == ["fake.echo", "fake.hang", "fake.ok"]
     assert run(cmd + ["no.such"]).returncode == 2
 
 
@@ -406,6 +553,22 @@ def runner_sends_input():
     _, cmd = runner()
     out = run(cmd + ["fake.echo"])
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@case
+def runner_deletes_padded_initrds_pass_or_fail():
+    build, cmd = runner(initrd=True)
+    out = run(cmd + ["fake.padded", "--log-dir", os.path.join(build, "elsewhere")])
+    assert out.returncode == 1, out.stdout + out.stderr  # the quiet boot's exit status 3
+    assert "ok: QEMU got the initrd with 4100 bytes more" in out.stdout, out.stdout
+    assert "FAIL fake.padded: exit status 0" in out.stdout, out.stdout
+    # The quiet boot is not among the transcripts printed on failure, nor in the log.
+    assert "--- console transcript 1/1" in out.stdout and "transcript 2/" not in out.stdout, out.stdout
+    log = open(os.path.join(build, "elsewhere", "fake.padded.log")).read()
+    assert log.count("=== exit status") == 1, log
+    assert not os.path.exists(os.path.join(build, "tests", "logs", "fake.padded.log")), "--log-dir ignored"
+    path = out.stdout.split("padded initrd at ", 1)[1].split("\n", 1)[0]
+    assert "/initrd+4100-" in path and not os.path.exists(os.path.dirname(path)), path
 
 
 def pids(build):
