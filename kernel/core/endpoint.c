@@ -24,6 +24,15 @@
 #include "../arch/aarch64/sysreg.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
+#include "../posix/signal.h"
+
+struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
+
+/* A native call ended by a signal says -EINTR: native calls are not restarted. */
+static long native_result(long r)
+{
+    return r == -ERESTARTSYS ? -EINTR : r;
+}
 
 /* The registers holding message words w[0]..w[7] (x8 is the call number). */
 static const uint8_t word_reg[KX_MSG_WORDS] = { 2, 3, 4, 5, 6, 7, 9, 10 };
@@ -41,59 +50,6 @@ static inline __attribute__((always_inline)) void copy_message(struct trap_frame
     df->x[7] = sf->x[7];
     df->x[9] = sf->x[9];
     df->x[10] = sf->x[10];
-}
-
-void thread_queue_push(struct thread_queue *q, struct thread *t)
-{
-    t->ipc.qnext = 0;
-    if (q->tail)
-        q->tail->ipc.qnext = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-struct thread *thread_queue_pop(struct thread_queue *q)
-{
-    struct thread *t = q->head;
-    if (t) {
-        q->head = t->ipc.qnext;
-        if (!q->head)
-            q->tail = 0;
-        t->ipc.qnext = 0;
-    }
-    return t;
-}
-
-/* Records the result a blocked thread will return with; it is not runnable yet. */
-static void ipc_ready(struct thread *t, long result)
-{
-    t->ipc.result = result;
-}
-
-/* Blocks the current thread (already on the queue it waits in); `next` (made
- * ready by ipc_ready, or NULL) gets the CPU directly: the rendezvous skips the
- * run queue. */
-static long ipc_block_to(struct thread *next)
-{
-    struct thread *self = current_thread();
-    self->state = THREAD_BLOCKED;
-    if (next)
-        sched_handoff(next);
-    else
-        schedule();
-    return self->ipc.result;
-}
-
-long ipc_block(void)
-{
-    return ipc_block_to(0);
-}
-
-void ipc_wake(struct thread *t, long result)
-{
-    ipc_ready(t, result);
-    sched_wake(t);
 }
 
 /* Copies the message descriptor of the current call in, if the caller gave one. */
@@ -147,9 +103,16 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
         if (err)
             return err;
     }
-    /* Check every handle before moving any, so a bad one changes nothing. */
+    /* Check every handle before moving any, so a bad one changes nothing. A
+     * handle named twice would arrive twice: a copy made without KX_RIGHT_DUP. */
     struct handle sent[KX_XFER_MAX_HANDLES];
     for (uint32_t i = 0; i < sx->send_handles_n; i++) {
+        for (uint32_t j = 0; j < i; j++) {
+            if (sx->send_handles[j] == sx->send_handles[i]) {
+                *dst_fault = false;
+                return -EINVAL;
+            }
+        }
         struct handle *h;
         int err = handle_get(&src->proc->handles, sx->send_handles[i], 0, KX_RIGHT_TRANSFER, &h);
         if (err) {
@@ -237,18 +200,44 @@ void ipc_deliver_notification(struct thread *t, struct notification *n)
 /* A server that receives again without answering abandons its caller. */
 static void abandon_caller(struct thread *self)
 {
-    if (self->ipc.caller) {
-        ipc_wake(self->ipc.caller, -EPIPE);
+    struct thread *c = self->ipc.caller;
+    if (c) {
+        c->ipc.server = 0;
+        wait_wake(c, -EPIPE);
         self->ipc.caller = 0;
     }
+    self->ipc.caller_detached = false;
 }
 
 void ipc_thread_exit(struct thread *t)
 {
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     abandon_caller(t);
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+void ipc_detach_caller(struct thread *t)
+{
+    spin_assert_held(&ipc_lock);
+    struct reply_obj *r = t->ipc.saved_by;
+    if (r) {
+        r->caller = 0;
+        r->detached = true;
+        t->ipc.saved_by = 0;
+    } else if (t->ipc.server && t->ipc.server->ipc.caller == t) {
+        t->ipc.server->ipc.caller = 0;
+        t->ipc.server->ipc.caller_detached = true;
+    }
+    t->ipc.server = 0;
+}
+
+/* c, queued as a sender, has been received by self: it now waits for self's answer. */
+static void now_held_by(struct thread *c, struct thread *self)
+{
+    wait_queue_remove(c);
+    c->wait.reason = WAIT_IPC_REPLY;
+    c->ipc.server = self;
+    self->ipc.caller = c;
 }
 
 /* Takes the next call or pending notification bits, or blocks for them.
@@ -263,23 +252,21 @@ static long receive(struct thread *self, struct endpoint *ep, struct thread *ans
         goto done;
     }
     struct thread *c;
-    while ((c = ep->senders.head)) {
+    while ((c = wait_queue_first(&ep->senders))) {
         bool dst_fault;
         int err = transfer(c, self, c->ipc.badge, &dst_fault);
         if (err && dst_fault) {
             result = err; /* our buffer is bad: the caller stays queued */
             goto done;
         }
-        thread_queue_pop(&ep->senders);
         if (err) {
-            ipc_wake(c, err); /* the caller's message is bad: it gets the error */
+            wait_wake(c, err); /* the caller's message is bad: it gets the error */
             continue;
         }
-        self->ipc.caller = c; /* c now waits for our answer */
+        now_held_by(c, self);
         goto done;
     }
-    thread_queue_push(&ep->receivers, self);
-    return ipc_block_to(answered);
+    return wait_sleep(&ipc_lock, &ep->receivers, WAIT_IPC_RECV, 0, WAIT_INTERRUPTIBLE, answered);
 done:
     if (answered)
         sched_wake(answered);
@@ -298,7 +285,8 @@ static long answer(struct thread *self, struct thread *caller)
         caller->ipc.saved_by->caller = 0;
         caller->ipc.saved_by = 0;
     }
-    ipc_ready(caller, err);
+    caller->ipc.server = 0;
+    wait_ready(caller, err);
     return 0;
 }
 
@@ -322,28 +310,42 @@ long sys_kx_endpoint_create(struct trap_frame *f)
 void endpoint_destroy(struct kobject *o)
 {
     struct endpoint *ep = (struct endpoint *)o;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     /* Every blocked thread holds a handle, so the queues are empty here. */
-    struct thread *t;
-    while ((t = thread_queue_pop(&ep->senders)))
-        ipc_wake(t, -EPIPE);
-    while ((t = thread_queue_pop(&ep->receivers)))
-        ipc_wake(t, -EPIPE);
-    if (ep->bound) {
-        ep->bound->bound = 0;
-        kobject_put(&ep->bound->obj);
-    }
+    wait_wake_all(&ep->senders, -EPIPE);
+    wait_wake_all(&ep->receivers, -EPIPE);
+    struct notification *n = ep->bound;
+    if (n)
+        n->bound = 0;
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    if (n)
+        kobject_put(&n->obj);
     kfree(ep);
+}
+
+/* Atomic, without ipc_lock: handles are installed while IPC transfers hold
+ * it. The count only reaches 0 by closing a process's last receive handle,
+ * never inside a transfer (a moved handle arrives before it leaves), and 0 is
+ * final: a handle comes only from another handle. */
+void endpoint_recv_handles(struct kobject *o, int delta)
+{
+    struct endpoint *ep = (struct endpoint *)o;
+    if (__atomic_add_fetch(&ep->recv_handles, (unsigned)delta, __ATOMIC_ACQ_REL) != 0)
+        return;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    wait_wake_all(&ep->senders, -EPIPE); /* nobody can ever receive them */
+    spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 long sys_kx_endpoint_mint(struct trap_frame *f)
 {
     struct handle_table *ht = &current_process()->handles;
     struct handle *h;
-    int err = handle_get(ht, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_DUP, &h);
+    int err = handle_get(ht, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_DUP, &h);
     if (err)
         return err;
-    if (h->badge || !f->x[2])
-        return -EINVAL; /* a badge is set once, and 0 means "no badge" */
+    if (h->badge || !f->x[2] || (f->x[2] & KX_BADGE_KERNEL))
+        return -EINVAL; /* a badge is set once, 0 means "no badge", bit 63 marks the kernel's calls */
     return handle_install(ht, h->obj, h->rights & (uint32_t)f->x[1], f->x[2], 0);
 }
 
@@ -351,21 +353,22 @@ long sys_kx_endpoint_bind(struct trap_frame *f)
 {
     struct handle_table *ht = &current_process()->handles;
     struct handle *eh, *nh;
-    int err = handle_get(ht, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &eh);
+    int err = handle_get(ht, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &eh);
     if (!err)
-        err = handle_get(ht, (int)f->x[1], KX_OBJ_NOTIFICATION, KX_RIGHT_READ, &nh);
+        err = handle_get(ht, f->x[1], KX_OBJ_NOTIFICATION, KX_RIGHT_READ, &nh);
     if (err)
         return err;
     struct endpoint *ep = endpoint_of(eh);
     struct notification *n = (struct notification *)nh->obj;
-    if (ep->bound || n->bound)
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    if (ep->bound || n->bound) {
+        spin_unlock_irqrestore(&ipc_lock, flags);
         return -EBUSY;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    }
     ep->bound = n;
     n->bound = ep;
     kobject_get(&n->obj);
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
     return 0;
 }
 
@@ -373,22 +376,29 @@ long sys_kx_call(struct trap_frame *f)
 {
     struct thread *self = current_thread();
     struct handle *h;
-    int err = handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h);
+    int err = handle_get(&self->proc->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h);
     if (!err)
         err = load_xfer(self, f);
     if (err)
         return err;
     struct endpoint *ep = endpoint_of(h);
     self->ipc.badge = h->badge;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result;
-    struct thread *r;
     for (;;) {
-        r = ep->receivers.head;
+        /* Checked first: once a server holds the call, only its answer (or a
+         * detach) may end the wait. */
+        if (signal_pending(self)) {
+            result = -EINTR;
+            break;
+        }
+        struct thread *r = wait_queue_first(&ep->receivers);
         if (!r) {
-            thread_queue_push(&ep->senders, self);
-            result = ipc_block();
+            if (!ep->recv_handles) {
+                result = -EPIPE; /* nobody can ever receive it */
+                break;
+            }
+            result = wait_sleep(&ipc_lock, &ep->senders, WAIT_IPC_SEND, 0, WAIT_INTERRUPTIBLE, 0);
             break;
         }
         bool dst_fault;
@@ -397,50 +407,59 @@ long sys_kx_call(struct trap_frame *f)
             result = err;
             break;
         }
-        thread_queue_pop(&ep->receivers);
         if (err) {
-            ipc_wake(r, err);
+            wait_wake(r, err);
             continue;
         }
+        wait_ready(r, 0);
         r->ipc.caller = self;
-        ipc_ready(r, 0);
-        result = ipc_block_to(r); /* until the answer */
+        self->ipc.server = r;
+        result = wait_sleep(&ipc_lock, 0, WAIT_IPC_REPLY, 0, WAIT_INTERRUPTIBLE, r); /* until the answer */
         break;
     }
-    write_sysreg(daif, daif);
-    return result;
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    return native_result(result);
 }
 
 long sys_kx_reply(struct trap_frame *f)
 {
     struct thread *self = current_thread();
-    int target = (int)f->x[0];
-    struct thread *caller = self->ipc.caller;
+    uint64_t target = f->x[0];
+    struct reply_obj *robj = 0;
     if (target) {
         struct handle *h;
         int err = handle_get(&self->proc->handles, target, KX_OBJ_REPLY, KX_RIGHT_WRITE, &h);
         if (err)
             return err;
-        caller = ((struct reply_obj *)h->obj)->caller;
-        if (!caller)
-            return -EPIPE; /* answered already */
-    } else if (!caller) {
-        return -EINVAL; /* no call to answer */
+        robj = (struct reply_obj *)h->obj;
     }
     int err = load_xfer(self, f);
     if (err)
         return err;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
-    long result = answer(self, caller);
-    if (!result) {
-        sched_wake(caller);
-        if (target)
-            handle_close(&self->proc->handles, target); /* a reply handle answers once */
-        else
-            self->ipc.caller = 0;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    struct thread *caller = robj ? robj->caller : self->ipc.caller;
+    long result;
+    bool consumed = false;
+    if (!caller) {
+        /* A caller killed while we held it: the answer has nowhere to go and
+         * that is not the server's fault. Otherwise there is nothing to answer. */
+        bool detached = robj ? robj->detached : self->ipc.caller_detached;
+        result = detached ? 0 : robj ? -EPIPE : -EINVAL;
+        consumed = detached;
+        if (!robj)
+            self->ipc.caller_detached = false;
+    } else {
+        result = answer(self, caller);
+        if (!result) {
+            sched_wake(caller);
+            consumed = true;
+            if (!robj)
+                self->ipc.caller = 0;
+        }
     }
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    if (robj && consumed)
+        handle_close(&self->proc->handles, target); /* a reply handle answers once */
     return result;
 }
 
@@ -449,13 +468,12 @@ static long recv_call(struct trap_frame *f, bool answer_first)
 {
     struct thread *self = current_thread();
     struct handle *h;
-    int err = handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h);
+    int err = handle_get(&self->proc->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h);
     if (!err)
         err = load_xfer(self, f);
     if (err)
         return err;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result = 0;
     struct thread *answered = answer_first ? self->ipc.caller : 0;
     if (answered) {
@@ -465,8 +483,8 @@ static long recv_call(struct trap_frame *f, bool answer_first)
     }
     if (!result)
         result = receive(self, endpoint_of(h), answered);
-    write_sysreg(daif, daif);
-    return result;
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    return native_result(result);
 }
 
 long sys_kx_recv(struct trap_frame *f)
@@ -491,12 +509,15 @@ long sys_kx_reply_save(struct trap_frame *f)
     kobject_init(&r->obj, KX_OBJ_REPLY);
     int h = handle_install(&self->proc->handles, &r->obj, KX_RIGHT_WRITE | KX_RIGHT_TRANSFER, 0, 0);
     if (h > 0) {
-        uint64_t daif = read_sysreg(daif);
-        irq_disable();
+        irqflags_t flags = spin_lock_irqsave(&ipc_lock);
         r->caller = self->ipc.caller;
-        r->caller->ipc.saved_by = r;
-        self->ipc.caller = 0;
-        write_sysreg(daif, daif);
+        if (r->caller) {
+            r->caller->ipc.saved_by = r;
+            self->ipc.caller = 0;
+        } else {
+            r->detached = true; /* killed meanwhile (the allocation may have let a signal in) */
+        }
+        spin_unlock_irqrestore(&ipc_lock, flags);
     }
     kobject_put(&r->obj);
     return h;
@@ -505,10 +526,14 @@ long sys_kx_reply_save(struct trap_frame *f)
 void reply_destroy(struct kobject *o)
 {
     struct reply_obj *r = (struct reply_obj *)o;
-    if (r->caller) {
-        r->caller->ipc.saved_by = 0;
-        ipc_wake(r->caller, -EPIPE); /* the server dropped the call unanswered */
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    struct thread *c = r->caller;
+    if (c) {
+        c->ipc.saved_by = 0;
+        c->ipc.server = 0;
+        wait_wake(c, -EPIPE); /* the server dropped the call unanswered */
     }
+    spin_unlock_irqrestore(&ipc_lock, flags);
     kfree(r);
 }
 
@@ -526,40 +551,58 @@ bool ipc_fastpath(struct trap_frame *f)
     if (f->x[1] & ~(uint64_t)0xffffffffu)
         return false; /* KX_MSG_XFER or other flags */
     struct thread *self = current_thread();
+    if (signal_pending(self))
+        return false;
     struct handle *h;
     struct thread *partner;
+    spin_lock(&ipc_lock);
     if (f->x[8] == KX_SYS_call) {
-        if (handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h))
-            return false;
+        if (handle_get(&self->proc->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h))
+            goto slow;
         struct endpoint *ep = endpoint_of(h);
-        partner = ep->receivers.head;
+        partner = wait_queue_first(&ep->receivers);
         if (!partner || partner->ipc.xfer_uptr || !sched_handoff_allowed(partner))
-            return false;
-        thread_queue_pop(&ep->receivers);
+            goto slow;
+        wait_queue_remove(partner);
         copy_message(thread_user_frame(partner), f, 0);
         thread_user_frame(partner)->x[11] = h->badge;
         partner->ipc.caller = self;
+        self->ipc.server = partner;
         self->ipc.badge = h->badge;
+        self->wait.reason = WAIT_IPC_REPLY;
     } else if (f->x[8] == KX_SYS_reply_recv) {
         partner = self->ipc.caller;
         if (!partner || partner->ipc.xfer_uptr ||
-            handle_get(&self->proc->handles, (int)f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h))
-            return false;
+            handle_get(&self->proc->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h))
+            goto slow;
         struct endpoint *ep = endpoint_of(h);
-        if (ep->senders.head || (ep->bound && ep->bound->bits) || !sched_handoff_allowed(partner))
-            return false;
+        if (!wait_queue_empty(&ep->senders) || (ep->bound && ep->bound->bits) || !sched_handoff_allowed(partner))
+            goto slow;
         copy_message(thread_user_frame(partner), f, 0);
         thread_user_frame(partner)->x[11] = 0;
+        partner->ipc.server = 0;
         self->ipc.caller = 0;
-        thread_queue_push(&ep->receivers, self);
+        self->ipc.caller_detached = false;
+        wait_queue_push(&ep->receivers, self);
+        self->wait.reason = WAIT_IPC_RECV;
     } else {
-        return false;
+        goto slow;
     }
+    /* What wait_sleep would record, so a signal or a dying partner finds us. */
     self->ipc.xfer_uptr = 0;
     self->ipc.move_handles = false;
-    ipc_ready(partner, 0);
+    self->wait.lock = &ipc_lock;
+    self->wait.flags = WAIT_INTERRUPTIBLE;
+    self->wait.result = 0;
+    partner->wait.result = 0;
     self->state = THREAD_BLOCKED;
+    spin_unlock(&ipc_lock);
     sched_handoff_now(partner);
-    f->x[0] = (uint64_t)self->ipc.result;
+    self->wait.reason = WAIT_NONE;
+    self->wait.lock = 0;
+    f->x[0] = (uint64_t)native_result(self->wait.result);
     return true;
+slow:
+    spin_unlock(&ipc_lock);
+    return false;
 }

@@ -2,7 +2,16 @@
 
 #include "kenix/errno.h"
 #include "kenix/string.h"
+#include "ipc.h"
 #include "../mm/heap.h"
+
+/* Endpoints count their handles that can receive: a caller must not wait
+ * for a receiver that can no longer exist. */
+static void count_receiver(struct kobject *obj, uint32_t rights, int delta)
+{
+    if (obj->type == KX_OBJ_ENDPOINT && (rights & KX_RIGHT_RECV))
+        endpoint_recv_handles(obj, delta);
+}
 
 static int grow(struct handle_table *t, unsigned need)
 {
@@ -46,17 +55,20 @@ int handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights,
         }
     }
     t->slots[idx] = (struct handle){ kobject_get(obj), rights & KX_RIGHTS_ALL, badge };
+    count_receiver(obj, rights, +1);
     return (int)idx + 1;
 }
 
-int handle_close(struct handle_table *t, int h)
+int handle_close(struct handle_table *t, uint64_t h)
 {
     struct handle *e;
     int err = handle_get(t, h, 0, 0, &e);
     if (err)
         return err;
     struct kobject *o = e->obj;
+    uint32_t rights = e->rights;
     e->obj = 0; /* free the slot first: a destructor may look at this table */
+    count_receiver(o, rights, -1);
     kobject_put(o);
     return 0;
 }

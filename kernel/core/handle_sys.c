@@ -15,7 +15,7 @@ long sys_kx_nop(struct trap_frame *f)
 
 long sys_kx_handle_close(struct trap_frame *f)
 {
-    return handle_close(&current_process()->handles, (int)f->x[0]);
+    return handle_close(&current_process()->handles, f->x[0]);
 }
 
 /* kx_handle_dup(handle, rights) -> a new handle with rights & the source's. */
@@ -23,7 +23,7 @@ long sys_kx_handle_dup(struct trap_frame *f)
 {
     struct handle_table *ht = &current_process()->handles;
     struct handle *h;
-    int err = handle_get(ht, (int)f->x[0], 0, KX_RIGHT_DUP, &h);
+    int err = handle_get(ht, f->x[0], 0, KX_RIGHT_DUP, &h);
     if (err)
         return err;
     return handle_install(ht, h->obj, h->rights & (uint32_t)f->x[1], h->badge, 0);
@@ -34,7 +34,7 @@ long sys_kx_handle_info(struct trap_frame *f)
 {
     struct process *p = current_process();
     struct handle *h;
-    int err = handle_get(&p->handles, (int)f->x[0], 0, 0, &h);
+    int err = handle_get(&p->handles, f->x[0], 0, 0, &h);
     if (err)
         return err;
     struct kx_handle_info info = { .type = h->obj->type, .rights = h->rights, .badge = h->badge };

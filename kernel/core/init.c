@@ -91,9 +91,10 @@ static int load_init(const char *path, struct process **out)
     int err = initrd_find_program(path, &data, &size);
     if (err)
         return err;
-    struct process *p = process_alloc(path);
-    if (!p)
-        return -ENOMEM;
+    struct process *p;
+    err = (int)process_create(0, path, &p);
+    if (err)
+        return err;
     static struct kx_bootinfo bi; /* only while init is being built */
     memset(&bi, 0, sizeof(bi));
     bi.magic = KX_BOOTINFO_MAGIC;
@@ -111,7 +112,7 @@ static int load_init(const char *path, struct process **out)
     if (!err)
         err = process_load(p, path, &src, argv, envp, extra, 1);
     if (err) {
-        process_free(p);
+        process_discard(p);
         return err;
     }
     *out = p;

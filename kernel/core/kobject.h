@@ -23,12 +23,16 @@ static inline void kobject_init(struct kobject *o, enum kx_object_type type)
     o->refs = 1;
 }
 
+/* Reference counts are atomic: SMP will touch them from several CPUs, and
+ * nothing about them needs a lock. */
 static inline struct kobject *kobject_get(struct kobject *o)
 {
-    o->refs++;
+    __atomic_fetch_add(&o->refs, 1, __ATOMIC_RELAXED);
     return o;
 }
 
+/* Drops a reference; the last one runs the type's destructor, which takes
+ * the locks it needs: never call it holding ipc_lock. */
 void kobject_put(struct kobject *o);
 
 /* Destructors, one per type, called by kobject_put on the last reference. */

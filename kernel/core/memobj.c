@@ -100,7 +100,7 @@ long sys_kx_mem_map(struct trap_frame *f)
 {
     struct process *p = current_process();
     struct handle *h;
-    int err = handle_get(&p->handles, (int)f->x[0], 0, KX_RIGHT_READ, &h);
+    int err = handle_get(&p->handles, f->x[0], 0, KX_RIGHT_READ, &h);
     if (err)
         return err;
     if (h->obj->type != KX_OBJ_MEMORY && h->obj->type != KX_OBJ_DEVICE)
@@ -127,7 +127,7 @@ long sys_kx_mem_map(struct trap_frame *f)
 long sys_kx_mem_phys(struct trap_frame *f)
 {
     struct handle *h;
-    int err = handle_get(&current_process()->handles, (int)f->x[0], KX_OBJ_MEMORY, KX_RIGHT_READ, &h);
+    int err = handle_get(&current_process()->handles, f->x[0], KX_OBJ_MEMORY, KX_RIGHT_READ, &h);
     if (err)
         return err;
     struct memobj *m = (struct memobj *)h->obj;

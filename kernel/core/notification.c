@@ -11,7 +11,6 @@
 #include "irqobj.h"
 #include "process.h"
 #include "syscall.h"
-#include "../arch/aarch64/sysreg.h"
 #include "../mm/heap.h"
 
 struct notification *notification_create(void)
@@ -24,19 +23,18 @@ struct notification *notification_create(void)
 
 void notification_signal(struct notification *n, uint64_t bits)
 {
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     n->bits |= bits;
-    struct thread *t = thread_queue_pop(&n->waiters);
+    struct thread *t = wait_queue_first(&n->waiters);
     if (t) {
         thread_user_frame(t)->x[1] = n->bits;
         n->bits = 0;
-        ipc_wake(t, 0);
-    } else if (n->bound && (t = thread_queue_pop(&n->bound->receivers))) {
+        wait_wake(t, 0);
+    } else if (n->bound && (t = wait_queue_first(&n->bound->receivers))) {
         ipc_deliver_notification(t, n);
-        ipc_wake(t, 0);
+        wait_wake(t, 0);
     }
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 void notification_destroy(struct kobject *o)
@@ -44,8 +42,10 @@ void notification_destroy(struct kobject *o)
     /* Waiters hold a handle and an endpoint bound to it holds a reference,
      * so nobody waits on it any more: its interrupts are free again. */
     struct notification *n = (struct notification *)o;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     while (n->irqs)
         irqobj_unbind(n->irqs);
+    spin_unlock_irqrestore(&ipc_lock, flags);
     kfree(n);
 }
 
@@ -61,7 +61,7 @@ long sys_kx_notify_create(struct trap_frame *f)
     return h;
 }
 
-static int notification_of(int h, uint32_t rights, struct notification **out)
+static int notification_of(uint64_t h, uint32_t rights, struct notification **out)
 {
     struct handle *e;
     int err = handle_get(&current_process()->handles, h, KX_OBJ_NOTIFICATION, rights, &e);
@@ -73,7 +73,7 @@ static int notification_of(int h, uint32_t rights, struct notification **out)
 long sys_kx_notify_signal(struct trap_frame *f)
 {
     struct notification *n;
-    int err = notification_of((int)f->x[0], KX_RIGHT_WRITE, &n);
+    int err = notification_of(f->x[0], KX_RIGHT_WRITE, &n);
     if (err)
         return err;
     notification_signal(n, f->x[1]);
@@ -84,20 +84,21 @@ long sys_kx_notify_signal(struct trap_frame *f)
 static long take_bits(struct trap_frame *f, bool block)
 {
     struct notification *n;
-    int err = notification_of((int)f->x[0], KX_RIGHT_READ, &n);
+    int err = notification_of(f->x[0], KX_RIGHT_READ, &n);
     if (err)
         return err;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result = 0;
     if (n->bits || !block) {
         f->x[1] = n->bits;
         n->bits = 0;
     } else {
-        thread_queue_push(&n->waiters, current_thread());
-        result = ipc_block(); /* the signaller puts the bits in x1 */
+        /* The signaller puts the bits in x1. */
+        result = wait_sleep(&ipc_lock, &n->waiters, WAIT_NOTIFY, 0, WAIT_INTERRUPTIBLE, 0);
+        if (result == -ERESTARTSYS)
+            result = -EINTR;
     }
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
     return result;
 }
 

@@ -1,3 +1,7 @@
+/*
+ * Process lifetime (process.h): creation, the pid, group and session tables,
+ * exit, zombies and reaping, orphans.
+ */
 #include "process.h"
 
 #include "kenix/cmdline.h"
@@ -10,40 +14,368 @@
 #include "sched.h"
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/sysreg.h"
+#include "../mm/frames.h"
 #include "../mm/heap.h"
 #include "../mm/vmspace.h"
+#include "../posix/file.h"
 
-static unsigned next_pid = 1;
+struct spinlock proc_lock = SPINLOCK_INIT("proc");
+
+/*
+ * Three tables keyed by number: processes by pid, groups by pgid, sessions by
+ * sid. A number stays taken while any of the three uses it, as on Linux, so
+ * a new process never gets the pid that names a group still in use.
+ */
+#define PID_HASH 256
+static struct process *pid_hash[PID_HASH];
+static struct pgrp *pgrp_hash[PID_HASH];
+static struct session *session_hash[PID_HASH];
+static unsigned last_pid;
+static unsigned nprocs;
+
+static unsigned hash(unsigned n)
+{
+    return n % PID_HASH;
+}
+
+struct process *process_find(unsigned pid)
+{
+    for (struct process *p = pid_hash[hash(pid)]; p; p = p->hash_next)
+        if (p->pid == pid)
+            return p;
+    return 0;
+}
+
+struct pgrp *pgrp_find(unsigned pgid)
+{
+    for (struct pgrp *g = pgrp_hash[hash(pgid)]; g; g = g->hash_next)
+        if (g->pgid == pgid)
+            return g;
+    return 0;
+}
+
+struct session *session_find(unsigned sid)
+{
+    for (struct session *s = session_hash[hash(sid)]; s; s = s->hash_next)
+        if (s->sid == sid)
+            return s;
+    return 0;
+}
+
+static bool pid_in_use(unsigned n)
+{
+    return process_find(n) || pgrp_find(n) || session_find(n);
+}
+
+/* The next free pid after the last one given, wrapping below PID_MAX (pids
+ * below 300 are not reused, as on Linux, so low numbers stay recognizable).
+ * Proportional to the numbers in use: at most one pass over them. 0: none. */
+static unsigned pid_alloc(void)
+{
+    for (unsigned tries = 0; tries < PID_MAX; tries++) {
+        unsigned n = last_pid + 1;
+        if (n >= PID_MAX)
+            n = last_pid ? 300 : 1;
+        last_pid = n;
+        if (!pid_in_use(n))
+            return n;
+    }
+    return 0;
+}
+
+static void pid_hash_remove(struct process *p)
+{
+    struct process **link = &pid_hash[hash(p->pid)];
+    while (*link != p)
+        link = &(*link)->hash_next;
+    *link = p->hash_next;
+}
+
+static void session_put(struct session *s)
+{
+    if (--s->npgrps)
+        return;
+    struct session **link = &session_hash[hash(s->sid)];
+    while (*link != s)
+        link = &(*link)->hash_next;
+    *link = s->hash_next;
+    kfree(s);
+}
+
+/* Takes p out of its group; an emptied group goes, and with it maybe its session. */
+static void pgrp_leave(struct process *p)
+{
+    struct pgrp *g = p->pgrp;
+    if (!g)
+        return;
+    if (p->pg_prev)
+        p->pg_prev->pg_next = p->pg_next;
+    else
+        g->members = p->pg_next;
+    if (p->pg_next)
+        p->pg_next->pg_prev = p->pg_prev;
+    p->pg_next = p->pg_prev = 0;
+    p->pgrp = 0;
+    if (g->members)
+        return;
+    struct pgrp **link = &pgrp_hash[hash(g->pgid)];
+    while (*link != g)
+        link = &(*link)->hash_next;
+    *link = g->hash_next;
+    session_put(g->session);
+    kfree(g);
+}
+
+static void pgrp_add(struct process *p, struct pgrp *g)
+{
+    p->pgrp = g;
+    p->pg_prev = 0;
+    p->pg_next = g->members;
+    if (g->members)
+        g->members->pg_prev = p;
+    g->members = p;
+}
+
+int pgrp_join(struct process *p, unsigned pgid, struct session *s)
+{
+    struct pgrp *g = pgrp_find(pgid);
+    if (g && g->session != s)
+        return -EPERM;
+    if (g == p->pgrp && g)
+        return 0;
+    if (!g) {
+        g = kzalloc(sizeof(*g));
+        if (!g)
+            return -ENOMEM;
+        g->pgid = pgid;
+        g->session = s;
+        s->npgrps++;
+        g->hash_next = pgrp_hash[hash(pgid)];
+        pgrp_hash[hash(pgid)] = g;
+    }
+    pgrp_leave(p);
+    pgrp_add(p, g);
+    return 0;
+}
+
+int session_create(struct process *p)
+{
+    struct session *s = kzalloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->sid = p->pid;
+    s->hash_next = session_hash[hash(s->sid)];
+    session_hash[hash(s->sid)] = s;
+    s->npgrps = 1; /* held while the group is made */
+    int err = pgrp_join(p, p->pid, s);
+    session_put(s); /* the group holds it now, or nothing does */
+    return err;
+}
+
+struct process *process_iter_next(struct process *p)
+{
+    if (p && p->hash_next)
+        return p->hash_next;
+    for (unsigned b = p ? hash(p->pid) + 1 : 0; b < PID_HASH; b++)
+        if (pid_hash[b])
+            return pid_hash[b];
+    return 0;
+}
+
+unsigned process_count_user(uint32_t uid)
+{
+    unsigned n = 0;
+    for (unsigned b = 0; b < PID_HASH; b++)
+        for (struct process *p = pid_hash[b]; p; p = p->hash_next)
+            n += p->cred.ruid == uid;
+    return n;
+}
+
+bool process_may_add(const struct process *creator)
+{
+    if (!creator)
+        return true;
+    /* Root is exempt, as on Linux (CAP_SYS_RESOURCE / CAP_SYS_ADMIN). */
+    if (creator->cred.ruid == 0 || creator->cred.euid == 0)
+        return true;
+    return process_count_user(creator->cred.ruid) < creator->rlim[RLIMIT_NPROC].rlim_cur;
+}
 
 struct process *current_process(void)
 {
     return current_thread()->proc;
 }
 
-struct process *process_alloc(const char *name)
+static int cred_copy(struct cred *dst, const struct cred *src)
 {
-    struct process *p = kzalloc(sizeof(*p));
-    if (!p)
-        return 0;
-    p->vm = vmspace_create();
-    if (!p->vm) {
-        kfree(p);
+    *dst = *src;
+    dst->groups = 0;
+    if (src->ngroups) {
+        dst->groups = kmalloc(src->ngroups * sizeof(uint32_t));
+        if (!dst->groups)
+            return -ENOMEM;
+        memcpy(dst->groups, src->groups, src->ngroups * sizeof(uint32_t));
+    }
+    return 0;
+}
+
+/* Linux's defaults for process 1 (init/init_task.c, with RLIMIT_NPROC from
+ * the memory size as fork_init computes it). */
+static void default_limits(struct linux_rlimit *rlim)
+{
+    for (unsigned i = 0; i < RLIM_NLIMITS; i++)
+        rlim[i] = (struct linux_rlimit){ RLIM_INFINITY, RLIM_INFINITY };
+    uint64_t nproc = frames_total_pages() / 64;
+    if (nproc < 20)
+        nproc = 20;
+    rlim[RLIMIT_STACK] = (struct linux_rlimit){ 8ull << 20, RLIM_INFINITY };
+    rlim[RLIMIT_CORE] = (struct linux_rlimit){ 0, RLIM_INFINITY };
+    rlim[RLIMIT_NPROC] = (struct linux_rlimit){ nproc, nproc };
+    rlim[RLIMIT_NOFILE] = (struct linux_rlimit){ 1024, 4096 };
+    rlim[RLIMIT_MEMLOCK] = (struct linux_rlimit){ 8ull << 20, 8ull << 20 };
+    rlim[RLIMIT_SIGPENDING] = (struct linux_rlimit){ nproc, nproc };
+    rlim[RLIMIT_MSGQUEUE] = (struct linux_rlimit){ 819200, 819200 };
+    rlim[RLIMIT_NICE] = (struct linux_rlimit){ 0, 0 };
+    rlim[RLIMIT_RTPRIO] = (struct linux_rlimit){ 0, 0 };
+}
+
+struct process *process_alloc_locked(struct process *parent, const char *name, int *err)
+{
+    if (!process_may_add(parent)) {
+        *err = -EAGAIN;
         return 0;
     }
-    p->pid = next_pid++;
+    unsigned pid = pid_alloc();
+    struct process *p = pid ? kzalloc(sizeof(*p)) : 0;
+    if (!p) {
+        *err = pid ? -ENOMEM : -EAGAIN;
+        return 0;
+    }
+    p->pid = pid;
+    p->state = PROC_LIVE;
+    p->start_counter = read_sysreg(cntvct_el0);
     size_t n = strnlen(name, sizeof(p->name) - 1);
     memcpy(p->name, name, n);
+    /* comm is the program's file name, truncated as Linux's TASK_COMM_LEN. */
+    const char *base = name;
+    for (const char *c = name; *c; c++)
+        if (*c == '/' && c[1])
+            base = c + 1;
+    n = strnlen(base, sizeof(p->comm) - 1);
+    memcpy(p->comm, base, n);
+    if (parent) {
+        p->parent = parent;
+        p->sibling = parent->children;
+        parent->children = p;
+        pgrp_add(p, parent->pgrp);
+    }
+    p->hash_next = pid_hash[hash(pid)];
+    pid_hash[hash(pid)] = p;
+    nprocs++;
     return p;
 }
 
-void process_free(struct process *p)
+/* Undoes process_new for a process that never ran (proc_lock held). */
+static void process_unlink(struct process *p)
+{
+    if (p->parent) {
+        struct process **link = &p->parent->children;
+        while (*link != p)
+            link = &(*link)->sibling;
+        *link = p->sibling;
+        p->parent = 0;
+    }
+    pgrp_leave(p);
+    pid_hash_remove(p);
+    nprocs--;
+}
+
+static void process_free_struct(struct process *p)
+{
+    kfree(p->cred.groups);
+    kfree(p);
+}
+
+void process_drop_locked(struct process *p)
+{
+    process_unlink(p);
+    process_free_struct(p);
+}
+
+long process_create(struct process *parent, const char *name, struct process **out)
+{
+    struct vmspace *vm = vmspace_create();
+    struct fdtable *files = vm ? fdtable_create() : 0;
+    if (!files) {
+        if (vm)
+            vmspace_destroy(vm);
+        return -ENOMEM;
+    }
+    /* fds 0-2 on the kernel log: what a program without a terminal writes to. */
+    for (unsigned fd = 0; fd < 3; fd++) {
+        struct file *f = kdev_open(KDEV_KLOG, O_RDWR);
+        if (!f || fd_install(files, f, fd, fd + 1, false) < 0) {
+            if (f)
+                file_put(f);
+            fdtable_destroy(files);
+            vmspace_destroy(vm);
+            return -ENOMEM;
+        }
+    }
+    struct cred cred = { 0 };
+    if (parent && cred_copy(&cred, &parent->cred)) {
+        fdtable_destroy(files);
+        vmspace_destroy(vm);
+        return -ENOMEM;
+    }
+    int err = 0;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *p = process_alloc_locked(parent, name, &err);
+    if (p && !parent) {
+        err = session_create(p); /* process 1 leads the first session */
+        if (err) {
+            process_unlink(p);
+            kfree(p);
+            p = 0;
+        }
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+    if (!p) {
+        kfree(cred.groups);
+        fdtable_destroy(files);
+        vmspace_destroy(vm);
+        return err;
+    }
+    p->vm = vm;
+    p->files = files;
+    p->cred = cred;
+    if (parent) {
+        memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+        p->umask = parent->umask;
+    } else {
+        default_limits(p->rlim);
+        p->umask = 022;
+    }
+    signal_reset(&p->sig);
+    p->did_exec = true;
+    *out = p;
+    return 0;
+}
+
+void process_discard(struct process *p)
 {
     handle_table_clear(&p->handles);
     if (p->thread)
         thread_reap(p->thread); /* never ran */
+    if (p->files)
+        fdtable_destroy(p->files);
     if (p->vm)
-        vmspace_destroy(p->vm);
-    kfree(p);
+        vmspace_put(p->vm);
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    process_obj_reaped(p);
+    process_unlink(p);
+    spin_unlock_irqrestore(&proc_lock, flags);
+    process_free_struct(p);
 }
 
 void process_start(struct process *p)
@@ -51,24 +383,120 @@ void process_start(struct process *p)
     sched_wake(p->thread);
 }
 
+uint64_t process_cpu(const struct process *p)
+{
+    return p->thread ? sched_thread_cpu(p->thread) : p->cpu_final;
+}
+
+void process_times(const struct process *p, uint64_t *utime, uint64_t *stime)
+{
+    uint64_t total = process_cpu(p);
+    uint64_t u = p->user_ticks, s = p->sys_ticks;
+    if (s == 0) {
+        *utime = total;
+        *stime = 0;
+    } else if (u == 0) {
+        *utime = 0;
+        *stime = total;
+    } else {
+        /* total * s / (u + s) without overflow: tick counts stay far below 2^32. */
+        uint64_t st = total / (u + s) * s + total % (u + s) * s / (u + s);
+        *stime = st;
+        *utime = total - st;
+    }
+}
+
+void process_reap(struct process *z)
+{
+    spin_assert_held(&proc_lock);
+    struct process *parent = z->parent;
+    if (parent) {
+        uint64_t u, s;
+        process_times(z, &u, &s);
+        parent->child_utime += u + z->child_utime;
+        parent->child_stime += s + z->child_stime;
+    }
+    process_obj_reaped(z);
+    process_unlink(z);
+    process_free_struct(z);
+}
+
+/* Gives p's children to process 1 (or to nobody, if it is gone); zombies among
+ * them are announced to their new parent. proc_lock held. */
+static void reparent_children(struct process *p)
+{
+    struct process *init = process_find(1);
+    if (init == p || (init && init->state != PROC_LIVE))
+        init = 0;
+    struct process *c;
+    while ((c = p->children)) {
+        p->children = c->sibling;
+        c->parent = init;
+        if (!init) {
+            c->sibling = 0;
+            if (c->state == PROC_ZOMBIE)
+                process_reap(c); /* nobody will ever wait for it */
+            continue;
+        }
+        c->sibling = init->children;
+        init->children = c;
+        if (c->state == PROC_ZOMBIE) {
+            if (signal_autoreap(init)) {
+                init->children = c->sibling;
+                c->parent = 0;
+                process_reap(c);
+            } else {
+                signal_send_locked(init, SIGCHLD, &proc_lock);
+                wait_wake_all(&init->child_waiters, 0);
+            }
+        }
+    }
+}
+
 void process_exit(int status)
 {
     struct process *p = current_process();
+    struct thread *self = current_thread();
     if (!(status & 0x7f))
         kprintf("process %u (%s) exited with status %d\n", p->pid, p->name, (status >> 8) & 0xff);
-    ipc_thread_exit(current_thread());
+    ipc_thread_exit(self);
     handle_table_clear(&p->handles);
+    fdtable_destroy(p->files);
+    p->files = 0;
     process_obj_exited(p, status);
     /* The address space goes now (waiters have the status already); the thread is
      * reaped by the scheduler. Keep running on the kernel half only, since the
      * user half is about to vanish. */
     struct vmspace *vm = p->vm;
     p->vm = 0;
+    p->max_rss_pages = vm->max_resident;
+    p->min_faults = vm->faults;
     mmu_clear_user_space(); /* the walker must not see tables being freed */
-    vmspace_destroy(vm);
+    vmspace_put(vm);
+
+    /* From here to the final switch interrupts stay masked: the parent may
+     * free this struct as soon as it sees the zombie. */
+    irq_save();
+    spin_lock(&proc_lock);
     unsigned pid = p->pid;
-    current_thread()->proc = 0;
-    kfree(p);
+    if (p->vfork_parent) {
+        wait_wake_all(&p->vfork_waiters, 0);
+        p->vfork_parent = 0;
+    }
+    reparent_children(p);
+    p->cpu_final = sched_thread_cpu(self);
+    p->thread = 0;
+    p->exit_status = status;
+    p->state = PROC_ZOMBIE;
+    self->proc = 0;
+    struct process *parent = p->parent;
+    if (!parent || signal_autoreap(parent)) {
+        process_reap(p);
+    } else {
+        signal_send_locked(parent, SIGCHLD, &proc_lock);
+        wait_wake_all(&parent->child_waiters, 0);
+    }
+    spin_unlock(&proc_lock);
     if (pid == 1)
         boot_init_exited(status);
     thread_exit();

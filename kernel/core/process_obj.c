@@ -7,7 +7,7 @@
 #include "ipc.h"
 #include "process.h"
 #include "syscall.h"
-#include "../arch/aarch64/sysreg.h"
+#include "../posix/file.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
 
@@ -20,7 +20,7 @@ struct process_obj {
     struct process *proc;         /* NULL once it has exited */
     bool started, exited;
     int status;                   /* wait status, once exited */
-    struct thread_queue waiters;  /* in kx_process_wait */
+    struct wait_queue waiters;    /* in kx_process_wait */
 };
 
 struct kobject *process_obj_of(struct process *p)
@@ -42,30 +42,35 @@ void process_obj_exited(struct process *p, int status)
     struct process_obj *o = p->pobj;
     if (!o)
         return;
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     o->exited = true;
     o->status = status;
-    o->proc = 0;
+    wait_wake_all(&o->waiters, status);
+    spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+void process_obj_reaped(struct process *p)
+{
+    spin_assert_held(&proc_lock);
+    if (p->pobj)
+        p->pobj->proc = 0;
     p->pobj = 0;
-    struct thread *t;
-    while ((t = thread_queue_pop(&o->waiters)))
-        ipc_wake(t, status);
-    write_sysreg(daif, daif);
 }
 
 void process_obj_destroy(struct kobject *obj)
 {
     struct process_obj *o = (struct process_obj *)obj;
-    if (o->proc) {
-        o->proc->pobj = 0;
-        if (!o->started)
-            process_free(o->proc); /* nobody can start it any more */
-    }
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *p = o->proc;
+    if (p)
+        p->pobj = 0;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    if (p && !o->started)
+        process_discard(p); /* nobody can start it any more */
     kfree(o);
 }
 
-static int process_of(int h, uint32_t rights, struct process_obj **out)
+static int process_of(uint64_t h, uint32_t rights, struct process_obj **out)
 {
     struct handle *e;
     int err = handle_get(&current_process()->handles, h, KX_OBJ_PROCESS, rights, &e);
@@ -99,19 +104,15 @@ long sys_kx_process_create(struct trap_frame *f)
     if (err > 0)
         err = 0;
     struct process *p = 0;
-    if (err >= 0) {
-        p = process_alloc(name);
-        err = p ? 0 : -ENOMEM;
-    }
-    if (!err) {
-        p->parent = self;
+    if (err >= 0)
+        err = process_create(self, name, &p);
+    if (!err)
         err = process_load(p, name, &src, (const char *const *)argv, (const char *const *)envp, 0, 0);
-    }
     kfree(strings);
     kfree(vec);
     if (err) {
         if (p)
-            process_free(p);
+            process_discard(p);
         return err;
     }
     struct kobject *o = process_obj_of(p);
@@ -120,7 +121,7 @@ long sys_kx_process_create(struct trap_frame *f)
     if (o)
         kobject_put(o); /* the handle holds it now, or nothing does and p goes */
     else
-        process_free(p);
+        process_discard(p);
     return h;
 }
 
@@ -129,12 +130,12 @@ long sys_kx_process_give(struct trap_frame *f)
 {
     struct process_obj *o;
     struct handle *h;
-    int err = process_of((int)f->x[0], KX_RIGHT_WRITE, &o);
+    int err = process_of(f->x[0], KX_RIGHT_WRITE, &o);
     if (!err)
-        err = handle_get(&current_process()->handles, (int)f->x[1], 0, KX_RIGHT_TRANSFER, &h);
+        err = handle_get(&current_process()->handles, f->x[1], 0, KX_RIGHT_TRANSFER, &h);
     if (err)
         return err;
-    if (!o->proc)
+    if (!o->proc || o->exited)
         return -ESRCH;
     if ((int64_t)f->x[3] < 0 || f->x[3] > HANDLE_TABLE_MAX)
         return -EINVAL;
@@ -150,10 +151,10 @@ long sys_kx_process_give(struct trap_frame *f)
 long sys_kx_process_start(struct trap_frame *f)
 {
     struct process_obj *o;
-    int err = process_of((int)f->x[0], KX_RIGHT_WRITE, &o);
+    int err = process_of(f->x[0], KX_RIGHT_WRITE, &o);
     if (err)
         return err;
-    if (!o->proc)
+    if (!o->proc || o->exited)
         return -ESRCH;
     if (o->started)
         return -EBUSY;
@@ -162,22 +163,55 @@ long sys_kx_process_start(struct trap_frame *f)
     return 0;
 }
 
-/* kx_process_wait(process) -> its wait status (blocks until it exits). */
+/* kx_process_wait(process) -> its wait status (blocks until it exits). The
+ * process's parent collects it too (no zombie is left for wait4). */
 long sys_kx_process_wait(struct trap_frame *f)
 {
     struct process_obj *o;
-    int err = process_of((int)f->x[0], KX_RIGHT_READ, &o);
+    struct process *self = current_process();
+    int err = process_of(f->x[0], KX_RIGHT_READ, &o);
     if (err)
         return err;
+    if (o->proc == self)
+        return -EDEADLK; /* it would wait for its own end */
     if (!o->started && !o->exited)
         return -EINVAL; /* it would never end */
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result = o->status;
     if (!o->exited) {
-        thread_queue_push(&o->waiters, current_thread());
-        result = ipc_block();
+        result = wait_sleep(&ipc_lock, &o->waiters, WAIT_PROCESS, 0, WAIT_INTERRUPTIBLE, 0);
+        if (result == -ERESTARTSYS)
+            result = -EINTR;
     }
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    if (result != -EINTR) {
+        flags = spin_lock_irqsave(&proc_lock);
+        struct process *p = o->proc;
+        if (p && p->state == PROC_ZOMBIE && p->parent == self)
+            process_reap(p);
+        spin_unlock_irqrestore(&proc_lock, flags);
+    }
     return result;
+}
+
+/* kx_process_give_fd(process, fd, target) -> target: the process gets a copy
+ * of our fd at number `target` (replacing what was there), as dup2 would. */
+long sys_kx_process_give_fd(struct trap_frame *f)
+{
+    struct process_obj *o;
+    int err = process_of(f->x[0], KX_RIGHT_WRITE, &o);
+    if (err)
+        return err;
+    if (!o->proc || o->started)
+        return o->proc ? -EBUSY : -ESRCH; /* only before it runs: its table is its own after */
+    struct file *file = fd_file(current_process()->files, (int32_t)f->x[1]);
+    if (!file)
+        return -EBADF;
+    uint64_t target = f->x[2];
+    if (target >= o->proc->rlim[RLIMIT_NOFILE].rlim_cur || target >= NR_OPEN_MAX)
+        return -EBADF;
+    err = fd_install_at(o->proc->files, file_get(file), (unsigned)target, false);
+    if (err < 0)
+        file_put(file);
+    return err;
 }

@@ -12,7 +12,9 @@ struct process;
 
 /* The handle-named object for p (created on first use); NULL when out of memory. */
 struct kobject *process_obj_of(struct process *p);
-/* p is exiting with `status` (a wait status): tells waiters, detaches the object. */
+/* p is exiting with `status` (a wait status): tells waiters. */
 void process_obj_exited(struct process *p, int status);
+/* p is being freed (proc_lock held): its object no longer names it. */
+void process_obj_reaped(struct process *p);
 
 #endif

@@ -1,13 +1,25 @@
 #include "sched.h"
 
 #include "kenix/panic.h"
+#include "kenix/spinlock.h"
 #include "process.h"
+#include "wait.h"
 #include "../mm/vmspace.h"
 #include "../arch/aarch64/sysreg.h"
 
 void cpu_switch(struct cpu_context *prev, struct cpu_context *next);
 void fpsimd_save(struct fpsimd_state *state);
 void fpsimd_restore(const struct fpsimd_state *state);
+
+/*
+ * sched_lock protects the run queues and sched_runnable_prios, the resched
+ * flag, the deadline list, the dead-thread list, the FP/SIMD owner and every
+ * thread's `state` and `timeslice`. It is innermost: taken inside any other
+ * lock, never the other way round. A switch hands it over: the thread that
+ * switches away holds it, and the thread switched to releases it (in its own
+ * schedule() call, or in sched_new_thread_started on its first run).
+ */
+static struct spinlock sched_lock = SPINLOCK_INIT("sched");
 
 struct run_queue {
     struct thread *head, *tail;
@@ -18,7 +30,6 @@ uint32_t sched_runnable_prios; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
 volatile bool sched_resched_pending;
-static struct thread *sleepers; /* timed sleeps, sorted by wake_at */
 
 _Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `sched_runnable_prios`");
 
@@ -56,18 +67,21 @@ void sched_init(struct thread *idle)
     idle_thread = idle;
 }
 
+static void enqueue_woken(struct thread *t)
+{
+    t->timeslice = SCHED_TIMESLICE_TICKS;
+    enqueue(t);
+    struct thread *cur = current_thread();
+    if (cur == idle_thread || t->prio > cur->prio)
+        sched_resched_pending = true;
+}
+
 void sched_wake(struct thread *t)
 {
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
-    if (t->state == THREAD_BLOCKED) {
-        t->timeslice = SCHED_TIMESLICE_TICKS;
-        enqueue(t);
-        struct thread *cur = current_thread();
-        if (cur == idle_thread || t->prio > cur->prio)
-            sched_resched_pending = true;
-    }
-    write_sysreg(daif, daif);
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    if (t->state == THREAD_BLOCKED)
+        enqueue_woken(t);
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 static void reap_dead_threads(void)
@@ -121,13 +135,20 @@ static void fp_take(struct thread *t)
 void sched_fpsimd_trap(void)
 {
     struct thread *self = current_thread();
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
     fp_take(self);
     fp_user_access(true);
     if (self->fp_traps < FP_EAGER_AFTER && ++self->fp_traps == FP_EAGER_AFTER)
         self->fp_eager_left = FP_EAGER_SWITCHES;
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_fpsimd_flush(struct thread *t)
+{
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    if (fp_owner == t)
+        fpsimd_save(&t->fpsimd);
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void sched_forget_thread(struct thread *t)
@@ -145,7 +166,7 @@ static void switch_user_state(struct thread *prev, struct thread *next)
             prev->fp_traps = 0; /* this run used no FP: the streak is over */
     }
     if (next->proc) {
-        if (!prev->proc || prev->proc != next->proc)
+        if (!prev->proc || prev->proc->vm != next->proc->vm)
             vmspace_activate(next->proc->vm);
         write_sysreg(tpidr_el0, next->tpidr_el0);
         if (next->fp_eager_left && next != fp_owner) {
@@ -157,7 +178,7 @@ static void switch_user_state(struct thread *prev, struct thread *next)
     }
 }
 
-/* Runs `next` in place of the current thread (interrupts masked). */
+/* Runs `next` in place of the current thread (sched_lock held). */
 static inline __attribute__((always_inline)) void switch_to(struct thread *prev, struct thread *next)
 {
     next->state = THREAD_RUNNING;
@@ -170,14 +191,13 @@ static inline __attribute__((always_inline)) void switch_to(struct thread *prev,
     switch_user_state(prev, next);
     __asm__ volatile("msr tpidr_el1, %0" ::"r"(next) : "memory");
     cpu_switch(&prev->ctx, &next->ctx);
-    /* Back on prev's stack, switched to by someone else. */
+    /* Back on prev's stack, switched to by someone else, who left sched_lock held. */
     reap_dead_threads();
 }
 
-void schedule(void)
+/* Picks the next thread and switches to it (sched_lock held). */
+static void schedule_locked(void)
 {
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
     sched_resched_pending = false;
     struct thread *prev = current_thread();
     if (prev->state == THREAD_RUNNING && prev != idle_thread)
@@ -190,62 +210,92 @@ void schedule(void)
         dead_threads = prev;
     }
     switch_to(prev, next);
-    write_sysreg(daif, daif);
+}
+
+void schedule(void)
+{
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    schedule_locked();
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 void sched_handoff_now(struct thread *next)
 {
+    spin_lock(&sched_lock);
     switch_to(current_thread(), next);
+    spin_unlock(&sched_lock);
 }
 
 void sched_handoff(struct thread *next)
 {
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
     if (sched_handoff_allowed(next)) {
         switch_to(current_thread(), next);
     } else {
         /* Someone more urgent is waiting: no shortcut past the run queues. */
-        sched_wake(next);
-        schedule();
+        if (next->state == THREAD_BLOCKED)
+            enqueue_woken(next);
+        schedule_locked();
     }
-    write_sysreg(daif, daif);
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-/* Called by thread_trampoline on a new thread's first run. */
+/* Called by thread_trampoline on a new thread's first run: the thread that
+ * switched here left sched_lock held. Interrupts stay masked: a user thread
+ * goes on to exit_to_user and trap_return, which must run masked. */
 void sched_new_thread_started(void)
 {
     reap_dead_threads();
-    irq_enable();
+    spin_unlock(&sched_lock);
 }
 
-static void wake_sleepers(void)
+/*
+ * Deadlines of blocked threads (wait.h), sorted by time: the tick looks only
+ * at the head. Insertion walks the list, proportional to the timed waits
+ * that exist.
+ */
+static struct thread *deadlines;
+
+void sched_deadline_add(struct thread *t, uint64_t deadline)
 {
-    uint64_t now = read_sysreg(cntvct_el0);
-    while (sleepers && sleepers->wake_at <= now) {
-        struct thread *t = sleepers;
-        sleepers = t->sleep_next;
-        t->wake_at = 0;
-        sched_wake(t);
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    t->wait.deadline = deadline;
+    struct thread *prev = 0, *cur = deadlines;
+    while (cur && cur->wait.deadline <= deadline) {
+        prev = cur;
+        cur = cur->wait.dnext;
     }
+    t->wait.dprev = prev;
+    t->wait.dnext = cur;
+    if (cur)
+        cur->wait.dprev = t;
+    if (prev)
+        prev->wait.dnext = t;
+    else
+        deadlines = t;
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-void sched_sleep_until(uint64_t deadline)
+void sched_deadline_remove(struct thread *t)
 {
-    struct thread *self = current_thread();
-    uint64_t daif = read_sysreg(daif);
-    irq_disable();
-    if (deadline > read_sysreg(cntvct_el0)) {
-        struct thread **link = &sleepers;
-        while (*link && (*link)->wake_at <= deadline)
-            link = &(*link)->sleep_next;
-        self->wake_at = deadline;
-        self->sleep_next = *link;
-        *link = self;
-        self->state = THREAD_BLOCKED;
-        schedule();
-    }
-    write_sysreg(daif, daif);
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    if (t->wait.dprev)
+        t->wait.dprev->wait.dnext = t->wait.dnext;
+    else if (deadlines == t)
+        deadlines = t->wait.dnext;
+    if (t->wait.dnext)
+        t->wait.dnext->wait.dprev = t->wait.dprev;
+    t->wait.dnext = t->wait.dprev = 0;
+    t->wait.deadline = 0;
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+struct thread *sched_deadline_first_due(uint64_t now)
+{
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    struct thread *t = deadlines && deadlines->wait.deadline <= now ? deadlines : 0;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return t;
 }
 
 uint64_t sched_thread_cpu(const struct thread *t)
@@ -258,27 +308,38 @@ uint64_t sched_thread_cpu(const struct thread *t)
 
 void sched_tick(void)
 {
-    wake_sleepers();
+    wait_expire(read_sysreg(cntvct_el0));
+    spin_lock(&sched_lock);
     struct thread *cur = current_thread();
     if (cur == idle_thread) {
         if (sched_runnable_prios)
             sched_resched_pending = true;
-        return;
+    } else {
+        /* Linux's tick-based split of run time into user and system parts. */
+        if (cur->proc) {
+            if (cpu_irq_from_user)
+                cur->proc->user_ticks++;
+            else
+                cur->proc->sys_ticks++;
+        }
+        if (cur->timeslice > 0)
+            cur->timeslice--;
+        if (cur->timeslice == 0 && sched_runnable_prios)
+            sched_resched_pending = true;
     }
-    if (cur->timeslice > 0)
-        cur->timeslice--;
-    if (cur->timeslice == 0 && sched_runnable_prios)
-        sched_resched_pending = true;
+    spin_unlock(&sched_lock);
 }
 
 void sched_idle(void)
 {
     for (;;) {
-        irq_disable();
+        irqflags_t flags = spin_lock_irqsave(&sched_lock);
         if (sched_runnable_prios) {
-            schedule();
+            schedule_locked();
+            spin_unlock_irqrestore(&sched_lock, flags);
             continue;
         }
+        spin_unlock(&sched_lock);
         /* wfi with interrupts masked still wakes on a pending interrupt,
          * so no wake-up is lost between the check and the sleep. */
         wfi();
@@ -286,4 +347,3 @@ void sched_idle(void)
         isb();
     }
 }
-

@@ -27,8 +27,9 @@ void schedule(void);
  * to `next`, blocked until now and not queued -- the partner of an IPC
  * rendezvous -- unless a higher-priority thread is runnable. */
 void sched_handoff(struct thread *next);
-/* For the IPC fast path (interrupts masked): whether sched_handoff(next) would
- * switch straight to next, and that switch without any check. */
+/* For the IPC fast path (interrupts masked, no lock held): whether
+ * sched_handoff(next) would switch straight to next, and that switch without
+ * any check. */
 extern uint32_t sched_runnable_prios;
 static inline bool sched_handoff_allowed(const struct thread *next)
 {
@@ -45,10 +46,16 @@ static inline bool sched_need_resched(void)
 }
 /* The idle loop: runs whatever is runnable, sleeps in wfi otherwise. */
 void __attribute__((noreturn)) sched_idle(void);
-/* Blocks the current thread until the counter reaches `deadline` (tick resolution). */
-void sched_sleep_until(uint64_t deadline);
+/* Deadlines of blocked threads (the wait primitive, wait.c): the tick ends the
+ * waits whose deadline passed (tick resolution). */
+void sched_deadline_add(struct thread *t, uint64_t deadline);
+void sched_deadline_remove(struct thread *t);
+/* The blocked thread with the earliest deadline if it is <= now, else NULL. */
+struct thread *sched_deadline_first_due(uint64_t now);
 /* EL0 used FP/SIMD while another thread's state was in the registers. */
 void sched_fpsimd_trap(void);
+/* Saves t's FP/SIMD registers into t->fpsimd if they are live (fork copies them). */
+void sched_fpsimd_flush(struct thread *t);
 /* A thread is being freed: it no longer owns the FP/SIMD registers. */
 void sched_forget_thread(struct thread *t);
 /* Counter ticks the thread has spent on the CPU, including the current run. */

@@ -66,6 +66,5 @@ void syscall_dispatch_linux(struct trap_frame *f)
         f->x[0] = (uint64_t)-ENOSYS;
         return;
     }
-    struct syscall_args args = { { f->x[0], f->x[1], f->x[2], f->x[3], f->x[4], f->x[5] } };
-    f->x[0] = (uint64_t)fn(&args);
+    f->x[0] = (uint64_t)fn(f);
 }

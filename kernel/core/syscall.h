@@ -9,23 +9,19 @@
 #include "linux_syscalls.h"
 #include "syscall_table.h"
 
-/* Arguments as the ABI passes them: x0-x5. */
-struct syscall_args {
-    uint64_t a[6];
-};
-
-typedef long (*syscall_fn)(const struct syscall_args *args);
+/* Every handler, Linux or native: arguments in f->x[0..5], result returned. */
+typedef long (*syscall_fn)(struct trap_frame *f);
 
 #define KENIX_LINUX_NR(nr, name) LINUX_NR_##name = nr,
 enum linux_syscall_nr { LINUX_SYSCALLS(KENIX_LINUX_NR) };
 #undef KENIX_LINUX_NR
 
-#define KENIX_DECLARE_SYSCALL(name, fn) long fn(const struct syscall_args *args);
+#define KENIX_DECLARE_SYSCALL(name, fn) long fn(struct trap_frame *f);
 KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
 #undef KENIX_DECLARE_SYSCALL
 
-/* Native calls read their arguments from, and may write results into, the
- * caller's saved registers (IPC messages occupy x0-x11). */
+/* Native calls may also write results into the caller's saved registers
+ * (IPC messages occupy x0-x11). */
 #define KENIX_DECLARE_NATIVE(n, name) long sys_kx_##name(struct trap_frame *f);
 KENIX_NATIVE_SYSCALLS(KENIX_DECLARE_NATIVE)
 #undef KENIX_DECLARE_NATIVE
@@ -36,7 +32,7 @@ enum { KENIX_NATIVE_COUNT = 0 KENIX_NATIVE_SYSCALLS(KENIX__NATIVE_COUNT) };
 
 struct syscall_native_entry {
     const char *name;
-    long (*fn)(struct trap_frame *f);
+    syscall_fn fn;
 };
 extern const struct syscall_native_entry syscall_native_table[KENIX_NATIVE_COUNT];
 

@@ -3,36 +3,77 @@
  * number comes from the name through the Linux AArch64 list in
  * linux_syscalls.h, so a misspelt name does not compile. Kenix-native calls
  * start at KENIX_SYS_BASE and are listed once, in KENIX_NATIVE_SYSCALLS
- * (include/uapi/kenix/syscall.h), each handled by sys_kx_<name>(struct
- * trap_frame *). The dispatcher (core/syscall.c) is generated from these
+ * (include/uapi/kenix/syscall.h), each handled by sys_kx_<name>. Every
+ * handler has one signature, long (struct trap_frame *): arguments in x0-x5,
+ * the frame at hand for calls that need more (clone, IPC). The dispatcher (core/syscall.c) is generated from these
  * lists, and docs/syscalls.md lists the same entries.
  */
 #ifndef KENIX_CORE_SYSCALL_TABLE_H
 #define KENIX_CORE_SYSCALL_TABLE_H
 
 #define KENIX_SYSCALLS(X)                   \
-    X(ioctl, sys_ioctl)                     \
+    X(read, sys_read)                       \
     X(write, sys_write)                     \
+    X(readv, sys_readv)                     \
     X(writev, sys_writev)                   \
+    X(openat, sys_openat)                   \
+    X(close, sys_close)                     \
+    X(dup, sys_dup)                         \
+    X(dup3, sys_dup3)                       \
+    X(fcntl, sys_fcntl)                     \
+    X(pipe2, sys_pipe2)                     \
+    X(lseek, sys_lseek)                     \
+    X(ioctl, sys_ioctl)                     \
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
+    X(clone, sys_clone)                     \
+    X(wait4, sys_wait4)                     \
+    X(waitid, sys_waitid)                   \
     X(set_tid_address, sys_set_tid_address) \
+    X(getpid, sys_getpid)                   \
+    X(getppid, sys_getppid)                 \
+    X(gettid, sys_gettid)                   \
+    X(setpgid, sys_setpgid)                 \
+    X(getpgid, sys_getpgid)                 \
+    X(setsid, sys_setsid)                   \
+    X(getsid, sys_getsid)                   \
+    X(prctl, sys_prctl)                     \
+    X(kill, sys_kill)                       \
+    X(tkill, sys_tkill)                     \
+    X(tgkill, sys_tgkill)                   \
+    X(rt_sigprocmask, sys_rt_sigprocmask)   \
+    X(rt_sigpending, sys_rt_sigpending)     \
+    X(rt_sigaction, sys_rt_sigaction)       \
+    X(getuid, sys_getuid)                   \
+    X(geteuid, sys_geteuid)                 \
+    X(getgid, sys_getgid)                   \
+    X(getegid, sys_getegid)                 \
+    X(setuid, sys_setuid)                   \
+    X(setgid, sys_setgid)                   \
+    X(setreuid, sys_setreuid)               \
+    X(setregid, sys_setregid)               \
+    X(setresuid, sys_setresuid)             \
+    X(setresgid, sys_setresgid)             \
+    X(getresuid, sys_getresuid)             \
+    X(getresgid, sys_getresgid)             \
+    X(getgroups, sys_getgroups)             \
+    X(setgroups, sys_setgroups)             \
+    X(prlimit64, sys_prlimit64)             \
+    X(getrlimit, sys_getrlimit)             \
+    X(setrlimit, sys_setrlimit)             \
+    X(getrusage, sys_getrusage)             \
+    X(times, sys_times)                     \
+    X(umask, sys_umask)                     \
+    X(sysinfo, sys_sysinfo)                 \
     X(nanosleep, sys_nanosleep)             \
     X(clock_gettime, sys_clock_gettime)     \
     X(clock_nanosleep, sys_clock_nanosleep) \
     X(sched_yield, sys_sched_yield)         \
     X(uname, sys_uname)                     \
-    X(getpid, sys_getpid)                   \
-    X(getppid, sys_getppid)                 \
-    X(getuid, sys_getuid)                   \
-    X(geteuid, sys_getuid)                  \
-    X(getgid, sys_getuid)                   \
-    X(getegid, sys_getuid)                  \
-    X(gettid, sys_gettid)                   \
+    X(getrandom, sys_getrandom)             \
     X(brk, sys_brk)                         \
     X(munmap, sys_munmap)                   \
     X(mmap, sys_mmap)                       \
-    X(mprotect, sys_mprotect)               \
-    X(getrandom, sys_getrandom)
+    X(mprotect, sys_mprotect)
 
 #endif

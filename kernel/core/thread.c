@@ -4,6 +4,7 @@
 #include "kenix/panic.h"
 #include "kenix/string.h"
 #include "sched.h"
+#include "../arch/aarch64/sysreg.h"
 #include "../mm/heap.h"
 #include "../mm/kstack.h"
 
@@ -49,7 +50,8 @@ static struct thread *thread_alloc(const char *name, unsigned prio)
 }
 
 /* The first time a thread is switched to, cpu_switch "returns" into
- * thread_trampoline, which calls x19(x20) then enters user mode with the frame at sp. */
+ * thread_trampoline, which calls x19(x20) for a kernel thread, or enters user
+ * mode with the frame at sp for a user thread (x19 = 0). */
 static void prepare_first_switch(struct thread *t, void (*fn)(void *), void *arg, uint64_t sp)
 {
     t->ctx.x19_x28[0] = (uint64_t)(uintptr_t)fn;
@@ -61,6 +63,7 @@ static void prepare_first_switch(struct thread *t, void (*fn)(void *), void *arg
 
 static void kthread_main(void *arg)
 {
+    irq_enable(); /* a new thread starts with interrupts masked (sched_new_thread_started) */
     struct kthread_start *start = arg;
     void (*fn)(void *) = start->fn;
     void *fn_arg = start->arg;
@@ -83,11 +86,6 @@ struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *
     return t;
 }
 
-static void user_thread_first_run(void *arg)
-{
-    (void)arg; /* everything is in the user frame already */
-}
-
 struct thread *thread_create_user(struct process *proc, uint64_t entry, uint64_t sp, unsigned prio)
 {
     struct thread *t = thread_alloc("user", prio);
@@ -99,14 +97,14 @@ struct thread *thread_create_user(struct process *proc, uint64_t entry, uint64_t
     f->elr = entry;
     f->sp = sp;
     f->spsr = SPSR_EL0T;
-    prepare_first_switch(t, user_thread_first_run, 0, (uint64_t)(uintptr_t)f);
+    prepare_first_switch(t, 0, 0, (uint64_t)(uintptr_t)f); /* everything is in the user frame */
     return t;
 }
 
 void thread_exit(void)
 {
     struct thread *self = current_thread();
-    __asm__ volatile("msr daifset, #2" ::: "memory");
+    irq_disable();
     self->state = THREAD_DEAD;
     schedule(); /* never returns: the idle thread reaps dead threads */
     panic("thread %u ran after exiting", self->tid);

@@ -13,6 +13,7 @@
 
 #include "kenix/ipc.h"
 #include "kenix/memlayout.h"
+#include "wait.h"
 #include "../arch/aarch64/trap.h"
 
 struct process;
@@ -21,16 +22,17 @@ struct notification;
 struct reply_obj;
 
 /* A thread's IPC state: the descriptor of its current message (copied in at
- * the call), its place in an endpoint queue, and whom a server answers. */
+ * the call), whom a server answers, and who holds it while it waits for an
+ * answer. Protected by ipc_lock. */
 struct ipc_thread {
-    struct thread *qnext;       /* endpoint / notification / process-exit queue link */
     uint64_t badge;             /* caller: badge of the handle it called through */
     uint64_t xfer_uptr;         /* user address of its struct kx_xfer, 0: none */
     bool move_handles;
+    bool caller_detached;       /* server: its implicit caller was killed before the answer */
     struct kx_xfer xfer;        /* kernel copy of that descriptor */
     struct thread *caller;      /* server: the call to answer with reply / reply_recv */
+    struct thread *server;      /* caller: the server thread that received it */
     struct reply_obj *saved_by; /* caller: the reply object holding it, if saved */
-    long result;                /* x0 to return when woken */
 };
 
 /* Callee-saved state of a thread switched out inside the kernel (switch.S). */
@@ -67,8 +69,7 @@ struct thread {
     uint64_t tpidr_el0;
     uint64_t cpu_counter;         /* counter ticks spent running, up to run_start */
     uint64_t run_start;           /* counter value when last switched in */
-    uint64_t wake_at;             /* counter value to wake at when sleeping, 0 = not sleeping */
-    struct thread *sleep_next;    /* timed-sleep list link */
+    struct thread_wait wait;      /* what it waits for while THREAD_BLOCKED (wait.h) */
     struct ipc_thread ipc;
     uint8_t fp_traps;             /* FP traps in a row; many: load FP state eagerly */
     uint8_t fp_eager_left;        /* eager loads left before trying lazy again */

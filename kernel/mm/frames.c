@@ -6,6 +6,7 @@
 #include "kenix/memlayout.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
+#include "kenix/spinlock.h"
 #include "../arch/aarch64/mmu.h"
 
 #define MAX_RESERVED 32
@@ -15,6 +16,9 @@ struct reserved {
     const char *what;
 };
 
+/* frame_lock protects the zones (free lists and per-frame metadata, reference
+ * counts included). A leaf: nothing else is taken while it is held. */
+static struct spinlock frame_lock = SPINLOCK_INIT("frames");
 static struct buddy zones[BOOT_MAX_MEM];
 static unsigned nzones;
 static struct reserved reserved[MAX_RESERVED];
@@ -128,31 +132,76 @@ void frames_init(void)
 
 uint64_t frame_alloc(unsigned order)
 {
-    for (unsigned i = 0; i < nzones; i++) {
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    uint64_t pa = 0;
+    for (unsigned i = 0; i < nzones && !pa; i++) {
         uint64_t pfn = buddy_alloc(&zones[i], order);
         if (pfn != BUDDY_NONE)
-            return pfn << PAGE_SHIFT;
+            pa = pfn << PAGE_SHIFT;
     }
-    return 0;
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return pa;
+}
+
+static struct buddy *zone_of(uint64_t pa)
+{
+    for (unsigned i = 0; i < nzones; i++)
+        if (buddy_contains(&zones[i], pa >> PAGE_SHIFT))
+            return &zones[i];
+    panic("frame 0x%lx: not a RAM frame", pa);
 }
 
 void frame_free(uint64_t pa, unsigned order)
 {
-    uint64_t pfn = pa >> PAGE_SHIFT;
-    for (unsigned i = 0; i < nzones; i++) {
-        if (!buddy_contains(&zones[i], pfn))
-            continue;
-        int err = buddy_free(&zones[i], pfn, order);
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    int err = buddy_free(zone_of(pa), pa >> PAGE_SHIFT, order);
+    if (err)
+        panic("frame_free(0x%lx, order %u): error %d", pa, order, err);
+    spin_unlock_irqrestore(&frame_lock, flags);
+}
+
+/* The metadata of an allocated single frame (frame_lock held). */
+static struct frame *allocated_frame(uint64_t pa)
+{
+    struct frame *f = buddy_frame(zone_of(pa), pa >> PAGE_SHIFT);
+    if (f->state != FRAME_ALLOCATED || f->order != 0 || f->refcount == 0)
+        panic("frame 0x%lx: not an allocated page (state %u, order %u, refs %u)", pa, f->state, f->order,
+              f->refcount);
+    return f;
+}
+
+void frame_ref(uint64_t pa)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    allocated_frame(pa)->refcount++;
+    spin_unlock_irqrestore(&frame_lock, flags);
+}
+
+void frame_unref(uint64_t pa)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    struct buddy *z = zone_of(pa);
+    struct frame *f = allocated_frame(pa);
+    if (--f->refcount == 0) {
+        f->refcount = 1; /* buddy_free expects an allocation's count */
+        int err = buddy_free(z, pa >> PAGE_SHIFT, 0);
         if (err)
-            panic("frame_free(0x%lx, order %u): error %d", pa, order, err);
-        return;
+            panic("frame_unref(0x%lx): error %d", pa, err);
     }
-    panic("frame_free(0x%lx): not a RAM frame", pa);
+    spin_unlock_irqrestore(&frame_lock, flags);
+}
+
+unsigned frame_refcount(uint64_t pa)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    unsigned n = allocated_frame(pa)->refcount;
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return n;
 }
 
 uint64_t frames_free_pages(void)
 {
-    uint64_t n = 0;
+    uint64_t n = 0; /* a snapshot: no lock, each zone's count is one word */
     for (unsigned i = 0; i < nzones; i++)
         n += buddy_free_pages(&zones[i]);
     return n;

@@ -12,6 +12,11 @@ void frames_init(void);
 /* 2^order contiguous, naturally aligned frames; returns the PA, 0 when out of memory. */
 uint64_t frame_alloc(unsigned order);
 void frame_free(uint64_t pa, unsigned order);
+/* Sharing single frames (copy-on-write): a frame from frame_alloc(0) starts
+ * with one reference; frame_unref frees it when the last one goes. */
+void frame_ref(uint64_t pa);
+void frame_unref(uint64_t pa);
+unsigned frame_refcount(uint64_t pa);
 uint64_t frames_free_pages(void);
 uint64_t frames_total_pages(void);
 

@@ -13,6 +13,7 @@
 #include "kenix/memlayout.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
+#include "kenix/spinlock.h"
 #include "kenix/string.h"
 #include "../arch/aarch64/mmu.h"
 
@@ -36,6 +37,10 @@ struct heap_page {
 
 #define HEADER_SIZE ((sizeof(struct heap_page) + 15) & ~(size_t)15)
 
+/* heap_lock protects the partial-slab lists and every slab's free list and
+ * count. Taken only around those; it nests frame_lock (new and emptied
+ * slabs) and nothing else. */
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 static struct heap_page *partial[NCLASSES];
 
 static size_t class_size(unsigned c) { return (size_t)1 << (c + MIN_SHIFT); }
@@ -93,22 +98,28 @@ static struct heap_page *new_slab(unsigned c)
     return p;
 }
 
-void *kmalloc(size_t size)
+static void *slab_alloc(unsigned c)
 {
-    if (size == 0)
-        size = 1;
-    if (size <= class_size(NCLASSES - 1)) {
-        unsigned c = size_class(size);
-        struct heap_page *p = partial[c];
-        if (!p && !(p = new_slab(c)))
-            return 0;
-        struct free_obj *o = p->free;
+    irqflags_t flags = spin_lock_irqsave(&heap_lock);
+    struct heap_page *p = partial[c];
+    struct free_obj *o = 0;
+    if (p || (p = new_slab(c))) {
+        o = p->free;
         p->free = o->next;
         p->used++;
         if (!p->free)
             list_remove(p, c);
-        return o;
     }
+    spin_unlock_irqrestore(&heap_lock, flags);
+    return o;
+}
+
+void *kmalloc(size_t size)
+{
+    if (size == 0)
+        size = 1;
+    if (size <= class_size(NCLASSES - 1))
+        return slab_alloc(size_class(size));
     if (size > ((size_t)PAGE_SIZE << 10) - HEADER_SIZE)
         return 0; /* larger than the biggest buddy block */
     unsigned order = 0;
@@ -145,6 +156,7 @@ void kfree(void *ptr)
     }
     if (p->magic != HEAP_MAGIC_SLAB)
         panic("kfree(%p): not a heap pointer", ptr);
+    irqflags_t flags = spin_lock_irqsave(&heap_lock);
     unsigned c = p->order_or_class;
     uintptr_t off = (uintptr_t)ptr - (uintptr_t)p - HEADER_SIZE;
     if ((uintptr_t)ptr < (uintptr_t)p + HEADER_SIZE || off % class_size(c) || p->used == 0)
@@ -161,6 +173,7 @@ void kfree(void *ptr)
         p->magic = 0;
         frame_free(virt_to_phys(p), 0);
     }
+    spin_unlock_irqrestore(&heap_lock, flags);
 }
 
 void heap_selftest(void)

@@ -4,22 +4,17 @@
 #include "kenix/memlayout.h"
 #include "kenix/string.h"
 #include "vmspace.h"
-#include "../arch/aarch64/mmu.h"
 
 /* Kernel address of user address va in *out, faulting the page in as a user
- * access would: 0, -EFAULT (no such access allowed) or -ENOMEM (allowed, but
- * no memory to back the page: a valid pointer is not reported as a bad one). */
+ * access would (demand-zero, copy-on-write for writes): 0, -EFAULT (no such
+ * access allowed) or -ENOMEM (allowed, but no memory to back the page: a
+ * valid pointer is not reported as a bad one). */
 static int user_byte(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **out)
 {
-    if (va >= USER_TOP)
-        return -EFAULT;
-    struct vm_area *a = vmspace_find(vs, va);
-    if (!a || (a->prot & need) != need || a->device)
-        return -EFAULT; /* device registers are not in the linear map: never copied */
-    pte_t *pte = pt_lookup(vs->root_pa, va & ~(uint64_t)(PAGE_SIZE - 1), 0);
-    uint8_t *page = pte ? phys_to_virt(*pte & PTE_ADDR_MASK) : vmspace_populate(vs, va);
-    if (!page)
-        return -ENOMEM;
+    uint8_t *page;
+    int err = vmspace_page(vs, va, need, &page);
+    if (err)
+        return err;
     *out = page + (va & (PAGE_SIZE - 1));
     return 0;
 }

@@ -10,15 +10,22 @@
 #include "../core/memobj.h"
 
 #define ASID_LIMIT 65536 /* 16-bit ASIDs where the CPU has them (TCR_EL1.AS), else 256 */
+#define PT_ENTRIES 512
 
 /* One bit per ASID in use. ASID 0 belongs to the empty table installed when no
  * process runs, so it is never handed out. A freed ASID is reused only after its
  * TLB entries are invalidated (vmspace_destroy), so no two live address spaces
- * ever share one. */
+ * ever share one. Changed only by the thread creating or destroying a space
+ * (the kernel is not preemptible; on SMP this needs a lock). */
 static uint64_t asid_used[ASID_LIMIT / 64] = { 1 };
 
 static uint64_t page_down(uint64_t a) { return a & ~(uint64_t)(PAGE_SIZE - 1); }
 static uint64_t page_up(uint64_t a) { return (a + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
+
+static bool wx(unsigned prot)
+{
+    return (prot & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
+}
 
 static unsigned asid_count(void)
 {
@@ -57,7 +64,21 @@ struct vmspace *vmspace_create(void)
         return 0;
     }
     vs->asid = (uint16_t)asid;
+    vs->refs = 1;
+    vs->stack_bottom = USER_STACK_TOP - USER_STACK_SIZE;
     return vs;
+}
+
+struct vmspace *vmspace_get(struct vmspace *vs)
+{
+    vs->refs++;
+    return vs;
+}
+
+void vmspace_put(struct vmspace *vs)
+{
+    if (vs && --vs->refs == 0)
+        vmspace_destroy(vs);
 }
 
 static uint64_t user_prot(unsigned prot, bool device)
@@ -71,6 +92,70 @@ static uint64_t user_prot(unsigned prot, bool device)
     if (!(prot & VM_EXEC))
         p |= PTE_UXN;
     return p;
+}
+
+/* The entry for a private page of an area with `prot`: writable only if the
+ * frame is not shared, else read-only until the copy-on-write fault. */
+static pte_t private_pte(uint64_t pa, unsigned prot, bool shared)
+{
+    if (shared && (prot & VM_WRITE))
+        prot = (prot & ~VM_WRITE) | VM_READ;
+    return pa | user_prot(prot, false) | PTE_TABLE | PTE_VALID;
+}
+
+static bool pte_user_writable(pte_t pte)
+{
+    return (pte & (3ull << 6)) == PTE_AP_RW_ALL;
+}
+
+static void tlb_flush_page(const struct vmspace *vs, uint64_t va)
+{
+    __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(((uint64_t)vs->asid << 48) | (va >> 12))
+                     : "memory");
+}
+
+static void tlb_flush_asid(const struct vmspace *vs)
+{
+    __asm__ volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"((uint64_t)vs->asid << 48) : "memory");
+}
+
+/*
+ * Calls fn for every valid leaf entry mapping a page in [start, end), in
+ * address order. Missing tables are skipped whole, so the work is the number
+ * of tables present under the range, not its size. User tables hold no block
+ * mappings (pages only).
+ */
+typedef int (*pte_fn)(pte_t *pte, uint64_t va, void *ctx);
+
+static int walk_table(uint64_t table_pa, unsigned level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
+                      void *ctx)
+{
+    pte_t *t = phys_to_virt(table_pa);
+    unsigned shift = 39 - 9 * level;
+    uint64_t span = 1ull << shift;
+    for (unsigned i = (unsigned)((start - base) >> shift); i < PT_ENTRIES; i++) {
+        uint64_t va = base + (uint64_t)i * span;
+        if (va >= end)
+            break;
+        if (!(t[i] & PTE_VALID))
+            continue;
+        int err;
+        if (level == 3) {
+            err = fn(&t[i], va, ctx);
+        } else {
+            uint64_t lo = va > start ? va : start;
+            uint64_t hi = va + span < end ? va + span : end;
+            err = walk_table(t[i] & PTE_ADDR_MASK, level + 1, va, lo, hi, fn, ctx);
+        }
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, void *ctx)
+{
+    return start < end ? walk_table(vs->root_pa, 0, 0, start, end, fn, ctx) : 0;
 }
 
 struct vm_area *vmspace_find(struct vmspace *vs, uint64_t addr)
@@ -87,6 +172,8 @@ int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned 
     start = page_down(start);
     if (len == 0 || end <= start || end > USER_TOP || start == 0)
         return -EINVAL;
+    if (wx(prot))
+        return -ENOTSUP;
     struct vm_area **link = &vs->areas;
     while (*link && (*link)->end <= start)
         link = &(*link)->next;
@@ -101,6 +188,7 @@ int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned 
     a->max_prot = VM_READ | VM_WRITE | VM_EXEC;
     a->next = *link;
     *link = a;
+    vs->total_vm += end - start;
     return 0;
 }
 
@@ -128,6 +216,13 @@ int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64
     return 0;
 }
 
+static void note_resident(struct vmspace *vs)
+{
+    vs->resident_pages++;
+    if (vs->resident_pages > vs->max_resident)
+        vs->max_resident = vs->resident_pages;
+}
+
 void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
@@ -146,41 +241,96 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
         frame_free(pa, 0);
         return 0;
     }
-    vs->resident_pages++;
+    note_resident(vs);
+    vs->faults++;
     return phys_to_virt(pa);
 }
 
-int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec)
+/* A write to the copy-on-write page at va (mapped read-only in a writable
+ * private area): a private copy, or the frame itself if nobody else has it. */
+static int cow_break(struct vmspace *vs, struct vm_area *a, pte_t *pte, uint64_t va)
+{
+    uint64_t pa = *pte & PTE_ADDR_MASK;
+    if (frame_refcount(pa) > 1) {
+        uint64_t copy = frame_alloc(0);
+        if (!copy)
+            return -ENOMEM;
+        memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
+        *pte = private_pte(copy, a->prot, false);
+        frame_unref(pa);
+        vs->faults++;
+    } else {
+        *pte = private_pte(pa, a->prot, false);
+    }
+    tlb_flush_page(vs, va);
+    return 0;
+}
+
+int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page)
+{
+    if (va >= USER_TOP)
+        return -EFAULT;
+    struct vm_area *a = vmspace_find(vs, va);
+    if (!a || (a->prot & need) != need || a->device)
+        return -EFAULT; /* device registers are not in the linear map: never copied */
+    uint64_t pva = page_down(va);
+    pte_t *pte = pt_lookup(vs->root_pa, pva, 0);
+    if (!pte) {
+        uint8_t *p = vmspace_populate(vs, pva);
+        if (!p)
+            return -ENOMEM;
+        *page = p;
+        return 0;
+    }
+    if ((need & VM_WRITE) && !a->obj && !pte_user_writable(*pte)) {
+        int err = cow_break(vs, a, pte, pva);
+        if (err)
+            return err;
+    }
+    *page = phys_to_virt(*pte & PTE_ADDR_MASK);
+    return 0;
+}
+
+int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool permission)
 {
     struct vm_area *a = vmspace_find(vs, addr);
     if (!a || (write && !(a->prot & VM_WRITE)) || (exec && !(a->prot & VM_EXEC)) ||
         (!write && !exec && !(a->prot & VM_READ)))
         return -EFAULT;
-    if (a->obj || pt_lookup(vs->root_pa, page_down(addr), 0))
-        return -EFAULT; /* mapped already: a permission fault the area does not allow */
-    return vmspace_populate(vs, addr) ? 0 : -ENOMEM;
+    uint64_t va = page_down(addr);
+    pte_t *pte = pt_lookup(vs->root_pa, va, 0);
+    if (!pte)
+        return a->obj ? -EFAULT : vmspace_populate(vs, va) ? 0 : -ENOMEM;
+    if (permission && write && !a->obj && !pte_user_writable(*pte))
+        return cow_break(vs, a, pte, va);
+    /* Mapped, and a permission fault the area does not explain. A translation
+     * fault on a page now present was another thread's doing: retry. */
+    return permission ? -EFAULT : 0;
 }
 
-static void tlb_flush_page(const struct vmspace *vs, uint64_t va)
+struct unmap_ctx {
+    struct vmspace *vs;
+    bool private;
+};
+
+static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
 {
-    __asm__ volatile("dsb ishst\n tlbi vae1is, %0\n dsb ish\n isb" ::"r"(((uint64_t)vs->asid << 48) | (va >> 12))
-                     : "memory");
+    struct unmap_ctx *c = arg;
+    uint64_t pa = *pte & PTE_ADDR_MASK;
+    *pte = 0;
+    tlb_flush_page(c->vs, va);
+    if (c->private) {
+        frame_unref(pa);
+        c->vs->resident_pages--;
+    }
+    return 0;
 }
 
 static void unmap_area(struct vmspace *vs, struct vm_area *a)
 {
-    for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
-        pte_t *pte = pt_lookup(vs->root_pa, va, 0);
-        if (!pte)
-            continue;
-        uint64_t pa = *pte & PTE_ADDR_MASK;
-        *pte = 0;
-        tlb_flush_page(vs, va);
-        if (!a->obj) {
-            frame_free(pa, 0);
-            vs->resident_pages--;
-        }
-    }
+    struct unmap_ctx c = { vs, !a->obj };
+    walk(vs, a->start, a->end, unmap_pte, &c);
+    vs->total_vm -= a->end - a->start;
     if (a->obj)
         kobject_put(&a->obj->obj);
 }
@@ -229,6 +379,8 @@ uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len)
 {
     /* First fit from the bottom of the mmap region, so unmapped holes are reused. */
     len = page_up(len);
+    if (!len)
+        return 0;
     uint64_t candidate = USER_MMAP_BASE;
     for (struct vm_area *a = vs->areas; a; a = a->next) {
         if (a->end <= candidate)
@@ -237,9 +389,26 @@ uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len)
             break;
         candidate = a->end;
     }
-    if (candidate + len > USER_STACK_TOP - USER_STACK_SIZE)
+    if (candidate + len > vs->stack_bottom || candidate + len < candidate)
         return 0;
     return candidate;
+}
+
+struct protect_ctx {
+    struct vmspace *vs;
+    struct vm_area *a;
+};
+
+static int protect_pte(pte_t *pte, uint64_t va, void *arg)
+{
+    struct protect_ctx *c = arg;
+    uint64_t pa = *pte & PTE_ADDR_MASK;
+    if (c->a->obj)
+        *pte = pa | user_prot(c->a->prot, c->a->device) | PTE_TABLE | PTE_VALID;
+    else
+        *pte = private_pte(pa, c->a->prot, frame_refcount(pa) > 1); /* COW stays COW */
+    tlb_flush_page(c->vs, va);
+    return 0;
 }
 
 int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot)
@@ -247,6 +416,8 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
     uint64_t end = start + len;
     if ((start | len) & (PAGE_SIZE - 1) || end > USER_TOP || end <= start)
         return -EINVAL;
+    if (wx(prot))
+        return -ENOTSUP;
     /* Linux: the whole range must be mapped, else nothing changes and -ENOMEM. */
     uint64_t covered = start;
     for (struct vm_area *a = vs->areas; a && covered < end; a = a->next)
@@ -263,23 +434,90 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
         if (a->end <= start)
             continue;
         a->prot = prot;
-        for (uint64_t va = a->start; va < a->end; va += PAGE_SIZE) {
-            pte_t *pte = pt_lookup(vs->root_pa, va, 0);
-            if (!pte)
-                continue;
-            *pte = (*pte & PTE_ADDR_MASK) | user_prot(prot, a->device) | PTE_TABLE | PTE_VALID;
-            tlb_flush_page(vs, va);
-        }
+        struct protect_ctx c = { vs, a };
+        walk(vs, a->start, a->end, protect_pte, &c);
     }
     return 0;
 }
 
-/* Frees every table page below `table` at `level` (leaf frames are freed by unmap_area). */
+struct fork_ctx {
+    struct vmspace *child;
+    const struct vm_area *a;
+    bool flush;
+};
+
+static int fork_pte(pte_t *pte, uint64_t va, void *arg)
+{
+    struct fork_ctx *c = arg;
+    uint64_t pa = *pte & PTE_ADDR_MASK;
+    pte_t child;
+    if (c->a->obj) {
+        child = *pte; /* the object's page, shared as it is */
+    } else {
+        frame_ref(pa);
+        if (pte_user_writable(*pte)) {
+            *pte = private_pte(pa, c->a->prot, true);
+            c->flush = true;
+        }
+        child = private_pte(pa, c->a->prot, true);
+        c->child->resident_pages++;
+    }
+    if (pt_map(c->child->root_pa, va, pa, PAGE_SIZE, child & ~(PTE_ADDR_MASK | PTE_TABLE | PTE_VALID), false)) {
+        if (!c->a->obj) {
+            frame_unref(pa);
+            c->child->resident_pages--;
+        }
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+struct vmspace *vmspace_fork(struct vmspace *parent)
+{
+    struct vmspace *vs = vmspace_create();
+    if (!vs)
+        return 0;
+    vs->brk_start = parent->brk_start;
+    vs->brk = parent->brk;
+    vs->stack_bottom = parent->stack_bottom;
+    struct vm_area **tail = &vs->areas;
+    struct fork_ctx c = { .child = vs };
+    int err = 0;
+    for (const struct vm_area *a = parent->areas; a && !err; a = a->next) {
+        if (a->device)
+            continue; /* device registers stay with their driver */
+        struct vm_area *copy = kmalloc(sizeof(*copy));
+        if (!copy) {
+            err = -ENOMEM;
+            break;
+        }
+        *copy = *a;
+        copy->next = 0;
+        if (copy->obj)
+            kobject_get(&copy->obj->obj);
+        *tail = copy;
+        tail = &copy->next;
+        vs->total_vm += a->end - a->start;
+        c.a = a;
+        err = walk(parent, a->start, a->end, fork_pte, &c);
+    }
+    vs->max_resident = vs->resident_pages;
+    /* The parent's pages lost write access above: one flush for all of them. */
+    if (c.flush)
+        tlb_flush_asid(parent);
+    if (err) {
+        vmspace_destroy(vs);
+        return 0;
+    }
+    return vs;
+}
+
+/* Frees every table page below `table` at `level` (leaf frames are released by unmap_area). */
 static void free_tables(uint64_t table_pa, unsigned level)
 {
     pte_t *t = phys_to_virt(table_pa);
     if (level < 3)
-        for (unsigned i = 0; i < 512; i++)
+        for (unsigned i = 0; i < PT_ENTRIES; i++)
             if ((t[i] & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE))
                 free_tables(t[i] & PTE_ADDR_MASK, level + 1);
     frame_free(table_pa, 0);
@@ -287,8 +525,13 @@ static void free_tables(uint64_t table_pa, unsigned level)
 
 void vmspace_destroy(struct vmspace *vs)
 {
-    vmspace_remove(vs, PAGE_SIZE, USER_TOP - PAGE_SIZE);
-    __asm__ volatile("dsb ishst\n tlbi aside1is, %0\n dsb ish\n isb" ::"r"((uint64_t)vs->asid << 48) : "memory");
+    struct vm_area *a;
+    while ((a = vs->areas)) {
+        vs->areas = a->next;
+        unmap_area(vs, a);
+        kfree(a);
+    }
+    tlb_flush_asid(vs);
     asid_free(vs->asid);
     free_tables(vs->root_pa, 0);
     kfree(vs);

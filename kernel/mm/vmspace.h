@@ -2,7 +2,23 @@
  * User address spaces: a TTBR0 translation table with an ASID, and the list
  * of areas (VMAs) that say what may be mapped where. Pages of an area are
  * mapped on first touch (demand-zero) or populated eagerly by the loader.
- * Frames carry reference counts (struct frame) so copy-on-write can share them.
+ *
+ * Private pages are shared copy-on-write after fork: both spaces map the
+ * frame read-only and the frame's reference count says how many do; the
+ * first write (a user store, or the kernel writing on the user's behalf)
+ * gets a private copy, or just write access back if nobody else shares it.
+ *
+ * Every operation on a range walks the translation tables, skipping tables
+ * that are not there: its work is proportional to what is mapped, not to
+ * the size of the range named (an untouched 256 GiB mapping unmaps at once).
+ *
+ * W^X: no user page is ever both writable and executable. Asking for both
+ * (mmap, mprotect, kx_mem_map, an ELF segment) is refused with -ENOTSUP, a
+ * deliberate difference from Linux (as OpenBSD).
+ *
+ * Ownership. A space belongs to the processes that share it (refs: one,
+ * or two while a vfork child borrows its parent's); only their threads change
+ * it, and while a vfork child runs in it its parent is blocked.
  */
 #ifndef KENIX_MM_VMSPACE_H
 #define KENIX_MM_VMSPACE_H
@@ -12,8 +28,9 @@
 
 #define USER_TOP 0x0001000000000000ull   /* TTBR0 covers 48 bits */
 #define USER_STACK_TOP 0x0000fffffffff000ull
-#define USER_STACK_SIZE (8ull << 20)
+#define USER_STACK_SIZE (8ull << 20)     /* the default; RLIMIT_STACK decides at load */
 #define USER_MMAP_BASE 0x0000400000000000ull
+#define USER_IMAGE_LIMIT USER_MMAP_BASE  /* programs are loaded below the mmap region */
 
 #define VM_READ 1u
 #define VM_WRITE 2u
@@ -35,34 +52,53 @@ struct vm_area {
 };
 
 struct vmspace {
+    unsigned refs;
     uint64_t root_pa;
     uint16_t asid;
     struct vm_area *areas;
     uint64_t brk_start, brk;
+    uint64_t stack_bottom;   /* lowest address of the stack area; mmap stays below */
+    uint64_t total_vm;       /* bytes of all areas (RLIMIT_AS) */
     uint64_t resident_pages;
+    uint64_t max_resident;   /* ru_maxrss */
+    uint64_t faults;         /* pages faulted in (ru_minflt) */
 };
 
 struct vmspace *vmspace_create(void);
+/* A copy for a forked child: areas copied, private pages shared copy-on-write
+ * (one TLB flush of the parent's ASID), object windows shared, device
+ * windows left out. NULL when memory runs out (the parent is unchanged). */
+struct vmspace *vmspace_fork(struct vmspace *parent);
+struct vmspace *vmspace_get(struct vmspace *vs);
+/* Drops a reference; the last one frees everything. */
+void vmspace_put(struct vmspace *vs);
 void vmspace_destroy(struct vmspace *vs);
 /* Installs TTBR0 with the space's ASID (inline: every switch between processes does it). */
 static inline void vmspace_activate(const struct vmspace *vs)
 {
     __asm__ volatile("msr ttbr0_el1, %0\n isb" ::"r"(vs->root_pa | ((uint64_t)vs->asid << 48)) : "memory");
 }
-/* Declares an area; refuses (-EEXIST) overlaps and ranges outside user space. */
+/* Declares an area; refuses (-EEXIST) overlaps and ranges outside user space,
+ * (-ENOTSUP) writable and executable. */
 int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot);
 /* Maps [off, off + len) of a memory object at va (a new area); takes a reference. */
 int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64_t off, uint64_t len,
                        unsigned prot, unsigned max_prot);
-/* Unmaps and forgets [start, start + len), freeing frames; splits areas. */
+/* Unmaps and forgets [start, start + len), releasing frames; splits areas. */
 int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len);
 /* Changes the protection of [start, start + len) (mprotect semantics). */
 int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot);
 struct vm_area *vmspace_find(struct vmspace *vs, uint64_t addr);
+/* The kernel address of the page holding va, for an access `need` (VM_READ or
+ * VM_WRITE) the area allows: faulted in as a user access would be (demand-zero,
+ * copy-on-write). -EFAULT if the access is not allowed, -ENOMEM if no page. */
+int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page);
 /* Maps a zeroed frame at the page containing va (inside an area); returns its kernel address. */
 void *vmspace_populate(struct vmspace *vs, uint64_t va);
-/* Resolves a fault at `addr` (demand-zero); 0 if fixed, -EFAULT if the access is not allowed. */
-int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec);
+/* Resolves a user fault at `addr`: 0 if fixed, -EFAULT if the access is not
+ * allowed, -ENOMEM if no memory. `permission`: the page is mapped, the access
+ * was not allowed by its entry (a copy-on-write write, or a real violation). */
+int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool permission);
 /* Finds room for len bytes in the mmap region. */
 uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len);
 

@@ -69,19 +69,38 @@ static int source_read(const struct program_source *src, void *dst, uint64_t off
     return copy_from_user(src->vm, dst, src->uaddr + off, n);
 }
 
-/* Maps every segment and copies its file bytes; [filesz, memsz) stays zero. */
-static int load_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src)
+static bool wx(unsigned prot)
+{
+    return (prot & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
+}
+
+/* Maps every segment and copies its file bytes; [filesz, memsz) stays zero.
+ * W^X (vmspace.h): a segment asking to be writable and executable, or two
+ * segments sharing a page that would need to be both, make the program
+ * unloadable, said in the log. */
+static int load_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src,
+                         const char *path)
 {
     for (uint32_t i = 0; i < img->nsegs; i++) {
         const struct elf_segment *seg = &img->segs[i];
         uint64_t start = seg->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
         uint64_t end = (seg->vaddr + seg->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+        if (wx(vm_prot(seg->prot))) {
+            kprintf("exec: %s: segment %u is writable and executable: refused (W^X)\n", path, i);
+            return -ENOEXEC;
+        }
         if (seg->shares_prev_page) {
             /* The first page already belongs to the previous segment's area. A page
              * has one set of permissions, so that page alone (split off) gets both. */
             struct vm_area *prev = vmspace_find(vs, start);
             if (prev) {
-                int err = vmspace_protect(vs, start, PAGE_SIZE, prev->prot | vm_prot(seg->prot));
+                unsigned both = prev->prot | vm_prot(seg->prot);
+                if (wx(both)) {
+                    kprintf("exec: %s: segments %u and %u share a page that would be writable and "
+                            "executable: refused (W^X)\n", path, i - 1, i);
+                    return -ENOEXEC;
+                }
+                int err = vmspace_protect(vs, start, PAGE_SIZE, both);
                 if (err)
                     return err;
             }
@@ -116,13 +135,27 @@ static size_t count_strings(const char *const *v)
     return n;
 }
 
+/* The stack area's size: RLIMIT_STACK, within sane bounds (it is reserved
+ * address space, backed page by page as it is touched). */
+static uint64_t stack_size(const struct process *p)
+{
+    uint64_t lim = p->rlim[RLIMIT_STACK].rlim_cur;
+    if (lim < (128u << 10))
+        lim = 128u << 10;
+    if (lim > (1ull << 30))
+        lim = 1ull << 30;
+    return lim & ~(uint64_t)(PAGE_SIZE - 1);
+}
+
 static int build_stack(struct process *p, const struct elf_image *img, const char *path,
                        const char *const argv[], const char *const envp[], const struct ustack_aux *extra,
                        unsigned nextra, uint64_t *sp_out)
 {
-    int err = vmspace_add_area(p->vm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE, VM_READ | VM_WRITE);
+    uint64_t size = stack_size(p);
+    int err = vmspace_add_area(p->vm, USER_STACK_TOP - size, size, VM_READ | VM_WRITE);
     if (err)
         return err;
+    p->vm->stack_bottom = USER_STACK_TOP - size;
     uint8_t random[USTACK_RANDOM_BYTES];
     random_bytes(random, sizeof(random));
     /* The auxiliary vector Linux gives a static program, in Linux's order,
@@ -131,7 +164,8 @@ static int build_stack(struct process *p, const struct elf_image *img, const cha
         { AT_HWCAP, hwcaps() }, { AT_PAGESZ, PAGE_SIZE }, { AT_CLKTCK, 100 },
         { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
-        { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 },
+        { AT_UID, p->cred.ruid }, { AT_EUID, p->cred.euid }, { AT_GID, p->cred.rgid },
+        { AT_EGID, p->cred.egid }, { AT_SECURE, 0 },
         { AT_RANDOM, 0 }, { AT_HWCAP2, 0 }, { AT_EXECFN, 0 }, { AT_PLATFORM, 0 },
     };
     enum { NLINUX = sizeof(linux_auxv) / sizeof(linux_auxv[0]), MAX_EXTRA = 4 };
@@ -205,10 +239,12 @@ int process_load(struct process *p, const char *path, const struct program_sourc
             kprintf("exec: %s: program headers not within the first %u KiB\n", path, HEADERS_MAX >> 10);
         return err;
     }
-    err = elf_parse_headers(head, head_len, src->size, USER_STACK_TOP - USER_STACK_SIZE, img);
+    /* Programs live below the mmap region: no segment may reach into it, so
+     * a zero-fill segment of absurd size is refused here, not loaded. */
+    err = elf_parse_headers(head, head_len, src->size, USER_IMAGE_LIMIT, img);
     kfree(copy);
     if (!err && img->pie)
-        err = elf_relocate(img, PIE_BASE, USER_STACK_TOP - USER_STACK_SIZE);
+        err = elf_relocate(img, PIE_BASE, USER_IMAGE_LIMIT);
     if (!err && !img->phdr_loaded) {
         kprintf("exec: %s: program headers are not in a loaded segment (AT_PHDR)\n", path);
         kfree(img);
@@ -220,7 +256,13 @@ int process_load(struct process *p, const char *path, const struct program_sourc
         return -ENOEXEC;
     }
     uint64_t sp = 0;
-    err = load_segments(p->vm, img, src);
+    uint64_t as = p->rlim[RLIMIT_AS].rlim_cur, span = img->span_end - img->span_start + stack_size(p);
+    if (as != RLIM_INFINITY && span > as) {
+        kprintf("exec: %s: needs %lu KiB of address space, RLIMIT_AS allows %lu KiB\n", path, span >> 10, as >> 10);
+        kfree(img);
+        return -ENOMEM;
+    }
+    err = load_segments(p->vm, img, src, path);
     if (!err)
         err = build_stack(p, img, path, argv, envp, extra, nextra, &sp);
     if (!err) {
@@ -228,6 +270,8 @@ int process_load(struct process *p, const char *path, const struct program_sourc
         p->thread = thread_create_user(p, img->entry, sp, SCHED_DEFAULT_PRIORITY);
         if (!p->thread)
             err = -ENOMEM;
+        else
+            p->thread->tid = p->pid; /* one thread: its tid is the pid */
     }
     kfree(img);
     return err;

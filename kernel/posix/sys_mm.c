@@ -1,19 +1,17 @@
 /* brk, and anonymous mmap/munmap/mprotect: enough for musl's malloc. */
 #include "kenix/errno.h"
+#include "kenix/linux_abi.h"
 #include "kenix/memlayout.h"
 #include "../core/process.h"
 #include "../core/syscall.h"
 #include "../mm/vmspace.h"
 
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_NORESERVE 0x4000
-#define MAP_FIXED_NOREPLACE 0x100000
+/* Whether the space may grow by len bytes under RLIMIT_AS. */
+static bool as_allows(const struct vmspace *vs, uint64_t len)
+{
+    uint64_t limit = current_process()->rlim[RLIMIT_AS].rlim_cur;
+    return limit == RLIM_INFINITY || (vs->total_vm <= limit && len <= limit - vs->total_vm);
+}
 
 static uint64_t page_up(uint64_t a)
 {
@@ -26,15 +24,16 @@ static unsigned vm_prot(uint64_t prot)
            (prot & PROT_EXEC ? VM_EXEC | VM_READ : 0);
 }
 
-long sys_brk(const struct syscall_args *args)
+long sys_brk(struct trap_frame *f)
 {
     struct vmspace *vs = current_process()->vm;
-    uint64_t want = args->a[0];
+    uint64_t want = f->x[0];
     /* Linux returns the current break on any failure; musl checks for that. */
     if (want < vs->brk_start || want >= USER_MMAP_BASE)
         return (long)vs->brk;
     uint64_t old_end = page_up(vs->brk), new_end = page_up(want);
-    if (new_end > old_end && vmspace_add_area(vs, old_end, new_end - old_end, VM_READ | VM_WRITE) != 0)
+    if (new_end > old_end && (!as_allows(vs, new_end - old_end) ||
+                              vmspace_add_area(vs, old_end, new_end - old_end, VM_READ | VM_WRITE) != 0))
         return (long)vs->brk;
     if (new_end < old_end)
         vmspace_remove(vs, new_end, old_end - new_end);
@@ -42,19 +41,23 @@ long sys_brk(const struct syscall_args *args)
     return (long)want;
 }
 
-long sys_mmap(const struct syscall_args *args)
+long sys_mmap(struct trap_frame *f)
 {
-    uint64_t addr = args->a[0], len = args->a[1], prot = args->a[2], flags = args->a[3];
+    uint64_t addr = f->x[0], len = f->x[1], prot = f->x[2], flags = f->x[3];
     struct vmspace *vs = current_process()->vm;
     if (len == 0 || page_up(len) < len || (addr & (PAGE_SIZE - 1)))
         return -EINVAL;
     if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
         return -EINVAL;
+    if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
+        return -ENOTSUP; /* W^X: never writable and executable (vmspace.h) */
     if (!(flags & MAP_ANONYMOUS))
         return -ENODEV; /* file mappings need the VFS */
     if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
         return -EINVAL; /* shared anonymous memory needs fork to mean anything */
     len = page_up(len);
+    if (!as_allows(vs, len))
+        return -ENOMEM;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr == 0 || addr + len > USER_TOP || addr + len < addr)
             return -EINVAL;
@@ -67,21 +70,21 @@ long sys_mmap(const struct syscall_args *args)
     }
     int err = vmspace_add_area(vs, addr, len, vm_prot(prot));
     if (err)
-        return err == -EEXIST ? -EEXIST : -ENOMEM;
+        return err == -EEXIST || err == -ENOTSUP ? err : -ENOMEM;
     return (long)addr;
 }
 
-long sys_munmap(const struct syscall_args *args)
+long sys_munmap(struct trap_frame *f)
 {
-    uint64_t addr = args->a[0], len = args->a[1];
+    uint64_t addr = f->x[0], len = f->x[1];
     if ((addr & (PAGE_SIZE - 1)) || len == 0)
         return -EINVAL;
     return vmspace_remove(current_process()->vm, addr, len);
 }
 
-long sys_mprotect(const struct syscall_args *args)
+long sys_mprotect(struct trap_frame *f)
 {
-    uint64_t addr = args->a[0], len = args->a[1], prot = args->a[2];
+    uint64_t addr = f->x[0], len = f->x[1], prot = f->x[2];
     if ((addr & (PAGE_SIZE - 1)) || (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))
         return -EINVAL;
     if (len == 0)

@@ -1,20 +1,14 @@
 /* Clocks and sleeping. Time comes from the generic counter; sleeps wake on the tick. */
 #include "kenix/errno.h"
+#include "kenix/linux_abi.h"
+#include "kenix/spinlock.h"
 #include "../arch/aarch64/timer.h"
 #include "../core/process.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
+#include "../core/wait.h"
 #include "../mm/uaccess.h"
 
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define TIMER_ABSTIME 1
 #define NSEC_PER_SEC 1000000000ull
 
 /* The clock's current value in ns; false for an unknown clock. */
@@ -40,13 +34,13 @@ static bool clock_now(uint64_t clock, uint64_t *ns)
     }
 }
 
-long sys_clock_gettime(const struct syscall_args *args)
+long sys_clock_gettime(struct trap_frame *f)
 {
     uint64_t ns;
-    if (!clock_now(args->a[0], &ns))
+    if (!clock_now(f->x[0], &ns))
         return -EINVAL;
     int64_t ts[2] = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC) };
-    return copy_to_user(current_process()->vm, args->a[1], ts, sizeof(ts));
+    return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
 }
 
 /* Reads a struct timespec; -EINVAL unless 0 <= tv_nsec < 10^9 and tv_sec >= 0. */
@@ -73,22 +67,30 @@ static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns)
     uint64_t ticks = delta / NSEC_PER_SEC * freq + (delta % NSEC_PER_SEC) * freq / NSEC_PER_SEC;
     uint64_t start = timer_counter();
     uint64_t deadline = ticks > UINT64_MAX - start ? UINT64_MAX : start + ticks;
-    sched_sleep_until(deadline);
-    return 0; /* no signals yet, so never interrupted: rem is left alone */
+    if (deadline <= start)
+        return 0;
+    irqflags_t flags = irq_save();
+    long r = wait_sleep(0, 0, WAIT_SLEEP, deadline, WAIT_INTERRUPTIBLE, 0);
+    irq_restore(flags);
+    /* Only the deadline or a signal ends it. Interrupted, the call is not
+     * simply restarted (the time would start again): Linux's restart block
+     * with the time left comes with handlers; until then it is EINTR, and
+     * every signal that interrupts ends the process anyway. */
+    return r == -ETIMEDOUT ? 0 : -ERESTART_RESTARTBLOCK;
 }
 
-long sys_nanosleep(const struct syscall_args *args)
+long sys_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
-    int err = read_timespec(args->a[0], &ns);
+    int err = read_timespec(f->x[0], &ns);
     return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns);
 }
 
-long sys_clock_nanosleep(const struct syscall_args *args)
+long sys_clock_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
-    if (args->a[1] & ~(uint64_t)TIMER_ABSTIME)
+    if (f->x[1] & ~(uint64_t)TIMER_ABSTIME)
         return -EINVAL;
-    int err = read_timespec(args->a[2], &ns);
-    return err ? err : sleep_ns(args->a[0], args->a[1] & TIMER_ABSTIME, ns);
+    int err = read_timespec(f->x[2], &ns);
+    return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns);
 }

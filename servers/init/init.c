@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <kenix/kx.h>
@@ -60,6 +61,15 @@ static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
     return n;
 }
 
+/* Process 1 inherits every orphan: collect those that have exited, so no
+ * zombie outlives its program. */
+static void reap_orphans(void)
+{
+    int st;
+    while (waitpid(-1, &st, WNOHANG) > 0)
+        ;
+}
+
 /* Runs one program to its end; returns its wait status, or -1 if it could not start. */
 static int run(const char *path)
 {
@@ -75,6 +85,7 @@ static int run(const char *path)
     }
     long status = kx_process_wait(proc);
     kx_handle_close(proc);
+    reap_orphans();
     return (int)status;
 }
 

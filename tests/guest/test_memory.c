@@ -250,6 +250,10 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
 {
     unsigned before = free_memory_64k();
     long ep = kx_endpoint_create(), obj = kx_mem_create(4096, 0);
+    /* Four distinct handles to it: one handle named twice in a message is refused. */
+    long objs[KX_XFER_MAX_HANDLES] = { obj };
+    for (int i = 1; i < KX_XFER_MAX_HANDLES; i++)
+        objs[i] = obj > 0 ? kx_handle_dup((kx_handle_t)obj, KX_RIGHTS_ALL) : -1;
     char *argv[] = { SELF, "keep", NULL };
     struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_EP };
     long keeper = ep > 0 ? kx_spawn_with(rd, SELF, argv, NULL, &give, 1) : -1;
@@ -263,7 +267,7 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
         struct kx_msg m = { .label = LABEL_KEEP | KX_MSG_XFER };
         struct kx_xfer x = { .send = bulk, .send_len = sizeof(bulk), .send_handles_n = KX_XFER_MAX_HANDLES };
         for (int i = 0; i < KX_XFER_MAX_HANDLES; i++)
-            x.send_handles[i] = (kx_handle_t)obj;
+            x.send_handles[i] = (kx_handle_t)objs[i];
         long r = kx_call((kx_handle_t)ep, &m, &x);
         bool dropped = m.w[2] != 0;
         if (r != 0 || m.w[1] != sizeof(bulk) || (dropped ? m.w[0] >= KX_XFER_MAX_HANDLES : m.w[0] != KX_XFER_MAX_HANDLES))
@@ -279,7 +283,8 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
     long status = kx_process_wait((kx_handle_t)keeper);
     kx_handle_close((kx_handle_t)keeper);
     kx_handle_close((kx_handle_t)ep);
-    kx_handle_close((kx_handle_t)obj);
+    for (int i = 0; i < KX_XFER_MAX_HANDLES; i++)
+        kx_handle_close((kx_handle_t)objs[i]);
     unsigned after = free_memory_64k();
     checkf(wrong == 0 && r == 0 && status == 0 && dropped_calls > 0,
            "%u calls carrying 4 handles each into a full machine: all completed, %u handles kept, %u calls "

@@ -30,19 +30,26 @@ cpu_switch:
     ret
 
 /*
- * Where a new thread's first cpu_switch returns: x19 holds the function to
- * run and x20 its argument (see thread_create). If the function returns, the
- * thread has a user frame to enter (user threads) at the top of its stack.
+ * Where a new thread's first cpu_switch returns, with interrupts masked and
+ * sched_lock held (sched_new_thread_started releases it). x19 holds the
+ * function a kernel thread runs and x20 its argument (thread_create_kernel);
+ * a user thread has x19 = 0 and its user frame at sp.
  */
     .global thread_trampoline
 thread_trampoline:
-    bl      sched_new_thread_started   /* drops the scheduler's hand-over state */
+    bl      sched_new_thread_started
+    cbz     x19, ret_to_user
     mov     x0, x20
-    blr     x19
-    /* fall through: enter user mode with the frame at sp */
+    blr     x19                         /* kthread_main: never returns */
+1:  b       1b
+
+/* Enters user mode with the frame at sp, after the pending work (a switch,
+ * a signal) that every return to user mode does; interrupts stay masked from
+ * here to the eret. */
     .global ret_to_user
 ret_to_user:
     mov     x0, sp
+    bl      exit_to_user
     b       trap_return
 
 /* The FP/SIMD register file of user threads: 32 x 128-bit, then fpsr, fpcr.

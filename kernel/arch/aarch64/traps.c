@@ -6,6 +6,7 @@
 #include "trap.h"
 
 #include "kenix/errno.h"
+#include "kenix/linux_abi.h"
 #include "kenix/irq.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
@@ -17,6 +18,7 @@
 #include "../../core/thread.h"
 #include "../../core/syscall.h"
 #include "../../mm/vmspace.h"
+#include "../../posix/signal.h"
 
 static const char *ec_name(unsigned ec)
 {
@@ -97,12 +99,8 @@ void __attribute__((noreturn)) kernel_stack_overflow(const struct trap_frame *f)
     trap_panic(what, f);
 }
 
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGBUS 7
-#define SIGFPE 8
-#define SIGKILL 9
-#define SIGSEGV 11
+/* Whether the interrupt being handled came from user mode (tick accounting). */
+bool cpu_irq_from_user;
 
 /* A synchronous exception from user mode: a system call, a page to fault in,
  * or a fault that ends the process with the signal POSIX names for it. */
@@ -120,8 +118,11 @@ static void user_sync(struct trap_frame *f)
     case EC_IABT_LOWER: {
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
         unsigned fsc = f->esr & 0x3c;
-        bool translation = fsc == 0x04; /* not mapped yet: maybe demand-zero */
-        int err = translation ? vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER) : -EFAULT;
+        /* Not mapped yet (maybe demand-zero), or mapped without write access
+         * (maybe copy-on-write); other kinds are real faults. */
+        int err = fsc == 0x04 || fsc == 0x0c
+                      ? vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER, fsc == 0x0c)
+                      : -EFAULT;
         if (err == 0)
             return;
         if (err == -ENOMEM)
@@ -147,13 +148,56 @@ static void user_sync(struct trap_frame *f)
 void el0_sync(struct trap_frame *frame)
 {
     irq_enable(); /* system calls and page faults run with interrupts on */
-    if (((frame->esr >> 26) & 0x3f) == EC_SVC64)
+    if (((frame->esr >> 26) & 0x3f) == EC_SVC64) {
+        frame->orig_x0 = frame->x[0];
+        frame->syscallno = (int64_t)frame->x[8];
         syscall_dispatch(frame);
-    else
+    } else {
+        frame->syscallno = -1;
         user_sync(frame);
-    if (sched_need_resched())
-        schedule();
+    }
     irq_disable(); /* the frame is restored and erets with interrupts masked */
+    exit_to_user(frame);
+}
+
+/* A system call that was interrupted before it did anything is made again,
+ * as Linux does when no handler runs (all of them, until handlers exist):
+ * x0 gets its first argument back and the PC goes back to the svc. */
+static void restart_syscall(struct trap_frame *f)
+{
+    if (f->syscallno < 0)
+        return;
+    long r = (long)f->x[0];
+    if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND) {
+        f->x[0] = f->orig_x0;
+        f->elr -= 4;
+    } else if (r == -ERESTART_RESTARTBLOCK) {
+        f->x[0] = (uint64_t)-EINTR; /* no restart blocks yet: nanosleep says EINTR */
+    }
+    f->syscallno = -1; /* once */
+}
+
+void exit_to_user(struct trap_frame *f)
+{
+    for (;;) {
+        if (sched_need_resched()) {
+            schedule();
+            continue;
+        }
+        if (signal_pending(current_thread())) {
+            irq_enable();
+            signal_deliver(f); /* the default actions: maybe this process ends here */
+            irq_disable();
+            continue;
+        }
+        break;
+    }
+    restart_syscall(f);
+}
+
+void trap_return_unmasked_panic(const struct trap_frame *f)
+{
+    trap_panic("trap_return entered with interrupts unmasked", f);
 }
 
 void trap_dispatch(unsigned slot, struct trap_frame *frame)
@@ -163,14 +207,17 @@ void trap_dispatch(unsigned slot, struct trap_frame *frame)
         if (kind == TRAP_SYNC) {
             el0_sync(frame);
             return;
-        } else if (kind == TRAP_IRQ) {
+        }
+        frame->syscallno = -1;
+        if (kind == TRAP_IRQ) {
+            cpu_irq_from_user = true;
             irq_handle(frame);
+            cpu_irq_from_user = false;
         } else {
+            irq_enable();
             process_fault(kind == TRAP_SERROR ? "SError" : "FIQ", frame, SIGBUS);
         }
-        if (sched_need_resched())
-            schedule();
-        irq_disable(); /* the frame is restored and erets with interrupts masked */
+        exit_to_user(frame);
         return;
     }
     if (source == 1 && kind == TRAP_IRQ) {

@@ -8,7 +8,7 @@
 #include "kenix/memlayout.h"
 #include "kenix/syscall.h"
 
-#define FRAME_SIZE 304
+#define FRAME_SIZE 320 /* struct trap_frame, trap.h */
 
 KENIX_NATIVE_SYSCALL_SYMBOLS
 
@@ -107,15 +107,24 @@ trap_entry:
     cmp     x8, x9
     b.ne    5f
 6:  bl      ipc_fastpath
-    cbnz    w0, trap_return             /* done; otherwise the ordinary path */
-    mov     x0, sp
+    cbz     w0, 7f                      /* not handled: the ordinary path */
+    mov     x0, sp                      /* handled: this thread runs again; */
+    bl      exit_to_user                /* whatever became due meanwhile */
+    b       trap_return
+7:  mov     x0, sp
 5:  bl      el0_sync
     b       trap_return
 4:  bl      trap_dispatch
 
-    /* Also the first entry to user mode of a new thread (ret_to_user). */
+    /* Every return from an exception, and a new thread's first entry to
+     * user mode (ret_to_user). Interrupts must be masked from here to the
+     * eret: one taken after ELR/SPSR are loaded would overwrite them. */
     .global trap_return
 trap_return:
+#ifdef KENIX_DEBUG
+    mrs     x2, daif
+    tbz     x2, #7, trap_return_unmasked
+#endif
     ldp     x2, x3, [sp, #256]
     msr     elr_el1, x2
     msr     spsr_el1, x3
@@ -141,6 +150,16 @@ trap_return:
     ldr     x30, [sp, #240]
     add     sp, sp, #FRAME_SIZE
     eret
+
+#ifdef KENIX_DEBUG
+/* trap_return was entered with interrupts on: a kernel bug (report it from C,
+ * with the frame about to be restored). */
+trap_return_unmasked:
+    msr     daifset, #2
+    mov     x0, sp
+    bl      trap_return_unmasked_panic
+    b       .
+#endif
 
 /*
  * The vector found SP below the kernel stack. Never returns, so it may

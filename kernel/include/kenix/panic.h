@@ -8,6 +8,22 @@ void __attribute__((noreturn, format(printf, 1, 2))) panic(const char *fmt, ...)
 /* Ends a panic report: "PANIC: system halted", then power off or halt. */
 void __attribute__((noreturn)) panic_stop(void);
 
+/*
+ * Kernel self-checks: on in the default build (KENIX_DEBUG, CMake option
+ * KENIX_KERNEL_ASSERTS), compiled out otherwise. For invariants whose breach
+ * would corrupt state silently; a user's bad input is an error code, never
+ * an assertion.
+ */
+#ifdef KENIX_DEBUG
+#define KASSERT(cond, ...)          \
+    do {                            \
+        if (__builtin_expect(!(cond), 0)) \
+            panic(__VA_ARGS__);     \
+    } while (0)
+#else
+#define KASSERT(cond, ...) ((void)0)
+#endif
+
 /* Marks the start of a panic report (interrupts off); returns non-zero if one is already running. */
 int panic_enter(void);
 

@@ -27,6 +27,14 @@
 
 typedef int32_t kx_handle_t;
 
+/* A process holds at most this many handles (numbers 1..KX_HANDLES_MAX). */
+#define KX_HANDLES_MAX 4096
+
+/* Bit 63 of a badge marks a call the kernel makes on a process's behalf
+ * (read/write on a server's object): kx_endpoint_mint refuses it, so a
+ * server can trust it. The low bits carry the process's pid. */
+#define KX_BADGE_KERNEL (1ull << 63)
+
 /* Object types (kx_handle_info.type). */
 enum kx_object_type {
     KX_OBJ_ENDPOINT = 1,

@@ -41,7 +41,8 @@
     X(21, process_create)        \
     X(22, process_give)          \
     X(23, process_start)         \
-    X(24, process_wait)
+    X(24, process_wait)          \
+    X(25, process_give_fd)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

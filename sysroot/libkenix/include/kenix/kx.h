@@ -85,8 +85,16 @@ static inline long kx_process_give(kx_handle_t proc, kx_handle_t h, uint32_t rig
     return kenix_trap4(KX_SYS_process_give, proc, h, rights, slot);
 }
 static inline long kx_process_start(kx_handle_t proc) { return kenix_trap1(KX_SYS_process_start, proc); }
-/* Blocks until the process exits; returns its wait status (as waitpid reports it). */
+/* Blocks until the process exits; returns its wait status (as waitpid
+ * reports it). The process's parent collects it as wait4 would. */
 static inline long kx_process_wait(kx_handle_t proc) { return kenix_trap1(KX_SYS_process_wait, proc); }
+/* Before it starts, gives the process a copy of our file descriptor fd as its
+ * descriptor `target` (replacing what is there: a new process has the kernel
+ * log on 0, 1 and 2); returns target. */
+static inline long kx_process_give_fd(kx_handle_t proc, int fd, int target)
+{
+    return kenix_trap3(KX_SYS_process_give_fd, proc, fd, target);
+}
 
 /*
  * A server's receive loop. The handler gets each message (msg, and bulk and

@@ -1,0 +1,115 @@
+/*
+ * File descriptors and open file descriptions (POSIX-DESIGN R1).
+ *
+ * A process's fd table maps small integers to open file descriptions
+ * (struct file) and keeps the close-on-exec bit per descriptor. An open file
+ * description holds the status flags and the offset and is shared by dup,
+ * fork and kx_process_give_fd through its reference count; it names an
+ * object through its ops: a kernel pipe end, a kernel device, or (later) an
+ * object in a server.
+ *
+ * Ownership. A process owns its fd table (only its own thread changes it; a
+ * fork copies it). Each table slot holds one reference to its file; a file
+ * is released -- its object told, its memory freed -- when the last
+ * reference goes, whoever drops it. Releasing never blocks.
+ */
+#ifndef KENIX_POSIX_FILE_H
+#define KENIX_POSIX_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kenix/linux_abi.h"
+
+struct file;
+struct vmspace;
+
+#define NR_OPEN_MAX (1u << 20)   /* the most RLIMIT_NOFILE may allow, as Linux's nr_open */
+#define RW_MAX 0x7ffff000ull     /* the most one read or write moves, as Linux's MAX_RW_COUNT */
+#define IOV_MAX 1024
+
+/* A user I/O request: some iovecs in an address space, consumed as bytes move. */
+struct uio {
+    struct vmspace *vm;
+    const struct linux_iovec *iov; /* kernel copy of the vector */
+    unsigned iovcnt;
+    unsigned idx;                  /* current iovec */
+    uint64_t off;                  /* bytes of iov[idx] done */
+    uint64_t resid;                /* bytes left in all */
+};
+
+/* Copies n bytes between kbuf and the uio, advancing it; 0 or -EFAULT/-ENOMEM
+ * (partial progress stays: resid tells how much moved). */
+int uio_to_user(struct uio *u, const void *kbuf, uint64_t n);
+int uio_from_user(struct uio *u, void *kbuf, uint64_t n);
+
+struct file_ops {
+    /* Move bytes; return the count (>= 0) or -errno. A count short of what
+     * was asked is allowed; 0 from read is end of file. */
+    long (*read)(struct file *f, struct uio *u);
+    long (*write)(struct file *f, struct uio *u);
+    /* FIONREAD and the like; -ENOTTY for a request the object does not know. */
+    long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
+    /* The last reference is gone. Never blocks. */
+    void (*release)(struct file *f);
+    bool seekable;                 /* lseek moves the offset (else -ESPIPE) */
+};
+
+struct file {
+    uint32_t refs;                 /* fd slots and kernel holders; atomic */
+    uint32_t flags;                /* O_ACCMODE and status flags (O_APPEND, O_NONBLOCK) */
+    uint64_t pos;
+    const struct file_ops *ops;
+    void *priv;                    /* the object: a pipe, a device number */
+};
+
+struct fdtable {
+    unsigned cap;                  /* slots in fd[] (grows by doubling) */
+    struct file **fd;
+    uint64_t *open;                /* bitmap: slot in use (lowest free in a few words) */
+    uint64_t *cloexec;             /* bitmap: FD_CLOEXEC */
+};
+
+struct file *file_alloc(const struct file_ops *ops, void *priv, uint32_t flags);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+/* Table operations on the current process. */
+struct fdtable *fdtable_create(void);
+/* A copy for a child: each file shared (reference +1), close-on-exec bits kept. */
+struct fdtable *fdtable_fork(const struct fdtable *t);
+/* Closes every descriptor and frees the table. */
+void fdtable_destroy(struct fdtable *t);
+/* The file at fd, or NULL (bad or closed fd). No reference is taken: valid
+ * while the caller, the table's owner, does not close it. */
+struct file *fd_file(const struct fdtable *t, int64_t fd);
+/* Puts f (a reference the table now owns) at the lowest free fd >= min and
+ * below `limit`: the fd, -EMFILE or -ENOMEM. */
+int fd_install(struct fdtable *t, struct file *f, unsigned min, uint64_t limit, bool cloexec);
+/* Puts f at exactly fd (closing what was there): dup2 semantics. */
+int fd_install_at(struct fdtable *t, struct file *f, unsigned fd, bool cloexec);
+int fd_close(struct fdtable *t, int64_t fd);
+bool fd_cloexec(const struct fdtable *t, unsigned fd);
+void fd_set_cloexec(struct fdtable *t, unsigned fd, bool on);
+
+/* The kernel devices (devfs will name them; openat knows their paths until the vfs exists). */
+enum kdev {
+    KDEV_NULL,
+    KDEV_ZERO,
+    KDEV_FULL,
+    KDEV_RANDOM,
+    KDEV_URANDOM,
+    KDEV_KLOG,   /* the kernel log: servers' and terminal-less programs' fds 0-2 */
+    KDEV_COUNT,
+};
+struct file *kdev_open(enum kdev dev, uint32_t flags);
+/* The kdev a path names (/dev/null ...), or -ENOENT. */
+int kdev_lookup(const char *path);
+
+/* A pipe: two files, read end and write end (flags: O_NONBLOCK). */
+int pipe_create(uint32_t flags, struct file **rd, struct file **wr);
+
+/* The current process's RLIMIT_NOFILE soft limit. */
+uint64_t fd_limit(void);
+
+#endif
