@@ -153,10 +153,10 @@ static void sort_ids(uint32_t *v, uint32_t n)
 long sys_setgroups(struct trap_frame *f)
 {
     uint64_t size = f->x[0];
+    if (!privileged())
+        return -EPERM; /* permission first, as Linux */
     if (size > NGROUPS_MAX)
         return -EINVAL;
-    if (!privileged())
-        return -EPERM;
     uint32_t *groups = 0;
     if (size) {
         groups = kmalloc(size * sizeof(uint32_t));

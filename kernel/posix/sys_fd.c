@@ -279,7 +279,7 @@ long sys_openat(struct trap_frame *f)
         return -ENOTDIR;
     if ((flags & O_ACCMODE) == O_ACCMODE)
         return -EINVAL;
-    struct file *file = kdev_open((enum kdev)r, (uint32_t)(flags & (O_ACCMODE | SETFL_MASK)));
+    struct file *file = kdev_open((enum kdev)r, (uint32_t)(flags & (O_ACCMODE | SETFL_MASK)) | O_LARGEFILE);
     if (!file)
         return -ENOMEM;
     int fd = fd_install(files(), file, 0, fd_limit(), flags & O_CLOEXEC);

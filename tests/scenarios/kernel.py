@@ -143,7 +143,7 @@ def irq_modern(ctx):
 GUEST_TESTS = sorted("/bin/" + p.stem for p in (Path(__file__).resolve().parents[1] / "guest").glob("test_*.c"))
 
 
-@scenario("kernel.init")
+@scenario("kernel.init", timeout=180)
 def init_runs_tests(ctx):
     """With no arguments, /init finds every /bin/test_* in the initrd and runs it."""
     with ctx.boot("kenix.poweroff") as s:
@@ -177,3 +177,16 @@ def fuzz(ctx):
             s.expect(ctx.success_marker())
             check(s.wait_exit() == 0, f"seed {seed}: 20000 hostile calls, then a clean power-off")
             s.expect_not(TROUBLE + r"|killed by signal")
+
+
+# The POSIX process work (issue 7): each program runs under the real /init and
+# checks Linux's semantics case by case (tests/guest/POSIX-TESTS.md).
+def posix_scenario(program, timeout=120):
+    @scenario(f"posix.{program[5:]}", labels=("posix",), timeout=timeout)
+    def run(ctx):
+        run_under_init(ctx, program, timeout=timeout - 15)
+    return run
+
+
+for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_cred", "test_limits"):
+    posix_scenario(_program)
