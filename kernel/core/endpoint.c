@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "kcall.h"
 #include "kenix/errno.h"
 #include "kenix/string.h"
 #include "handle.h"
@@ -57,6 +58,7 @@ static int load_xfer(struct thread *self, const struct trap_frame *f)
 {
     self->ipc.xfer_uptr = 0;
     self->ipc.move_handles = false;
+    self->ipc.recv_written = 0;
     if (!(f->x[1] & KX_MSG_XFER))
         return 0;
     struct kx_xfer *x = &self->ipc.xfer;
@@ -134,7 +136,8 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
         got[ngot++] = h;
         moved[i] = true;
     }
-    int err = write_xfer_results(dst, len, got, ngot);
+    uint64_t arrived = len > dst->ipc.recv_written ? len : dst->ipc.recv_written;
+    int err = write_xfer_results(dst, arrived, got, ngot);
     if (err) {
         for (uint32_t i = 0; i < ngot; i++)
             handle_close(&dst->proc->handles, got[i]);
@@ -148,10 +151,101 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
     return 0;
 }
 
+/* --- buffers of either kind: user (vm, address) or kernel (vm NULL) --------------------- */
+
+/* Copies n bytes from s at soff to d at doff; on failure *dst_fault says which side. */
+static int ipc_copy(struct ipc_buf d, uint64_t doff, struct ipc_buf s, uint64_t soff, uint64_t n, bool *dst_fault)
+{
+    *dst_fault = false;
+    if (!n)
+        return 0;
+    uint64_t dst = d.addr + doff, src = s.addr + soff;
+    if (d.vm && s.vm)
+        return copy_user_to_user(d.vm, dst, s.vm, src, n, dst_fault);
+    if (d.vm) {
+        int err = copy_to_user(d.vm, dst, (const void *)(uintptr_t)src, n);
+        *dst_fault = err != 0;
+        return err;
+    }
+    if (s.vm)
+        return copy_from_user(s.vm, (void *)(uintptr_t)dst, src, n);
+    memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+    return 0;
+}
+
+/* What a caller (user or kernel) sends and has room to receive. */
+static struct ipc_buf send_buf(const struct thread *t)
+{
+    if (t->ipc.kcall)
+        return t->ipc.kcall->send;
+    if (t->ipc.xfer_uptr)
+        return (struct ipc_buf){ t->proc->vm, (uint64_t)(uintptr_t)t->ipc.xfer.send, t->ipc.xfer.send_len };
+    return (struct ipc_buf){ 0, 0, 0 };
+}
+
+static struct ipc_buf recv_buf(const struct thread *t)
+{
+    if (t->ipc.kcall)
+        return t->ipc.kcall->recv;
+    if (t->ipc.xfer_uptr)
+        return (struct ipc_buf){ t->proc->vm, (uint64_t)(uintptr_t)t->ipc.xfer.recv, t->ipc.xfer.recv_cap };
+    return (struct ipc_buf){ 0, 0, 0 };
+}
+
+/* transfer() when a kernel-originated call is one side: to a server from a
+ * kcall, or a server's answer to one. Handles never travel to the kernel:
+ * they stay with the server (KX_MSG_HANDLES_DROPPED). */
+static int transfer_kcall(struct thread *src, struct thread *dst, uint64_t badge, bool *dst_fault)
+{
+    uint64_t flags = 0;
+    if (src->ipc.kcall) {
+        struct kcall *kc = src->ipc.kcall;
+        struct ipc_buf room = recv_buf(dst);
+        uint64_t len = kc->send.len;
+        if (len > room.len) {
+            flags |= KX_MSG_TRUNCATED;
+            len = room.len;
+        }
+        int err = ipc_copy(room, 0, kc->send, 0, len, dst_fault);
+        if (!err)
+            err = write_xfer_results(dst, len, 0, 0);
+        if (err) {
+            *dst_fault = true;
+            return err;
+        }
+        struct trap_frame *df = thread_user_frame(dst);
+        df->x[1] = (uint32_t)kc->msg.label | flags;
+        for (unsigned i = 0; i < KX_MSG_WORDS; i++)
+            df->x[word_reg[i]] = kc->msg.w[i];
+        df->x[11] = badge;
+        return 0;
+    }
+    struct kcall *kc = dst->ipc.kcall;
+    struct ipc_buf out = send_buf(src);
+    uint64_t len = out.len;
+    if (len > kc->recv.len) {
+        flags |= KX_MSG_TRUNCATED;
+        len = kc->recv.len;
+    }
+    if (src->ipc.xfer_uptr && src->ipc.xfer.send_handles_n)
+        flags |= KX_MSG_HANDLES_DROPPED;
+    int err = ipc_copy(kc->recv, 0, out, 0, len, dst_fault);
+    if (err)
+        return err;
+    kc->recv_len = len > dst->ipc.recv_written ? len : dst->ipc.recv_written;
+    const struct trap_frame *sf = thread_user_frame(src);
+    kc->msg.label = (uint32_t)sf->x[1] | flags;
+    for (unsigned i = 0; i < KX_MSG_WORDS; i++)
+        kc->msg.w[i] = sf->x[word_reg[i]];
+    return 0;
+}
+
 /* transfer() when either side has a descriptor: bulk bytes, handles, results. */
 static __attribute__((noinline)) int transfer_descriptors(struct thread *src, struct thread *dst, uint64_t badge,
                                                            bool *dst_fault)
 {
+    if (src->ipc.kcall || dst->ipc.kcall)
+        return transfer_kcall(src, dst, badge, dst_fault);
     struct trap_frame *sf = thread_user_frame(src), *df = thread_user_frame(dst);
     uint64_t flags = 0;
     if (src->ipc.xfer_uptr) {
@@ -159,7 +253,7 @@ static __attribute__((noinline)) int transfer_descriptors(struct thread *src, st
         if (err)
             return err;
     } else {
-        int err = write_xfer_results(dst, 0, 0, 0);
+        int err = write_xfer_results(dst, dst->ipc.recv_written, 0, 0);
         if (err) {
             *dst_fault = true;
             return err;
@@ -178,7 +272,7 @@ static __attribute__((noinline)) int transfer_descriptors(struct thread *src, st
 static inline int transfer(struct thread *src, struct thread *dst, uint64_t badge, bool *dst_fault)
 {
     *dst_fault = false;
-    if (src->ipc.xfer_uptr | dst->ipc.xfer_uptr)
+    if (src->ipc.xfer_uptr | dst->ipc.xfer_uptr | (uintptr_t)src->ipc.kcall | (uintptr_t)dst->ipc.kcall)
         return transfer_descriptors(src, dst, badge, dst_fault);
     copy_message(thread_user_frame(dst), thread_user_frame(src), 0); /* registers only */
     thread_user_frame(dst)->x[11] = badge;
@@ -207,6 +301,42 @@ static void abandon_caller(struct thread *self)
         self->ipc.caller = 0;
     }
     self->ipc.caller_detached = false;
+}
+
+/* A one-way kernel message to a receiver: nobody waits for the answer, so
+ * one is accepted and dropped (as for a caller killed meanwhile). */
+static void deliver_post(struct thread *r, struct kpost *m)
+{
+    struct trap_frame *f = thread_user_frame(r);
+    f->x[1] = (uint32_t)m->msg.label;
+    for (unsigned i = 0; i < KX_MSG_WORDS; i++)
+        f->x[word_reg[i]] = m->msg.w[i];
+    f->x[11] = m->badge;
+    write_xfer_results(r, 0, 0, 0);
+    r->ipc.caller = 0;
+    r->ipc.caller_detached = true;
+    kfree(m);
+}
+
+void ipc_post(struct endpoint *ep, struct kpost *m)
+{
+    m->next = 0;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    struct thread *r = wait_queue_first(&ep->receivers);
+    if (!ep->recv_handles) {
+        kfree(m); /* nobody will ever receive it */
+    } else if (r) {
+        abandon_caller(r);
+        deliver_post(r, m);
+        wait_wake(r, 0);
+    } else {
+        if (ep->posts)
+            ep->posts_tail->next = m;
+        else
+            ep->posts = m;
+        ep->posts_tail = m;
+    }
+    spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 void ipc_thread_exit(struct thread *t)
@@ -249,6 +379,12 @@ static long receive(struct thread *self, struct endpoint *ep, struct thread *ans
     long result = 0;
     if (ep->bound && ep->bound->bits) {
         ipc_deliver_notification(self, ep->bound);
+        goto done;
+    }
+    if (ep->posts) {
+        struct kpost *m = ep->posts;
+        ep->posts = m->next;
+        deliver_post(self, m);
         goto done;
     }
     struct thread *c;
@@ -314,6 +450,11 @@ void endpoint_destroy(struct kobject *o)
     /* Every blocked thread holds a handle, so the queues are empty here. */
     wait_wake_all(&ep->senders, -EPIPE);
     wait_wake_all(&ep->receivers, -EPIPE);
+    while (ep->posts) {
+        struct kpost *m = ep->posts;
+        ep->posts = m->next;
+        kfree(m);
+    }
     struct notification *n = ep->bound;
     if (n)
         n->bound = 0;
@@ -372,6 +513,36 @@ long sys_kx_endpoint_bind(struct trap_frame *f)
     return 0;
 }
 
+/* The call itself, once the caller's message and badge are set: ipc_lock held.
+ * Returns the answer's status, or -EPIPE, or -ERESTARTSYS for a signal. */
+static long call_locked(struct thread *self, struct endpoint *ep)
+{
+    for (;;) {
+        /* Checked first: once a server holds the call, only its answer (or a
+         * detach) may end the wait. */
+        if (signal_pending(self))
+            return -ERESTARTSYS;
+        struct thread *r = wait_queue_first(&ep->receivers);
+        if (!r) {
+            if (!ep->recv_handles)
+                return -EPIPE; /* nobody can ever receive it */
+            return wait_sleep(&ipc_lock, &ep->senders, WAIT_IPC_SEND, 0, WAIT_INTERRUPTIBLE, 0);
+        }
+        bool dst_fault;
+        int err = transfer(self, r, self->ipc.badge, &dst_fault);
+        if (err && !dst_fault)
+            return err;
+        if (err) {
+            wait_wake(r, err);
+            continue;
+        }
+        wait_ready(r, 0);
+        r->ipc.caller = self;
+        self->ipc.server = r;
+        return wait_sleep(&ipc_lock, 0, WAIT_IPC_REPLY, 0, WAIT_INTERRUPTIBLE, r); /* until the answer */
+    }
+}
+
 long sys_kx_call(struct trap_frame *f)
 {
     struct thread *self = current_thread();
@@ -384,41 +555,25 @@ long sys_kx_call(struct trap_frame *f)
     struct endpoint *ep = endpoint_of(h);
     self->ipc.badge = h->badge;
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
-    long result;
-    for (;;) {
-        /* Checked first: once a server holds the call, only its answer (or a
-         * detach) may end the wait. */
-        if (signal_pending(self)) {
-            result = -EINTR;
-            break;
-        }
-        struct thread *r = wait_queue_first(&ep->receivers);
-        if (!r) {
-            if (!ep->recv_handles) {
-                result = -EPIPE; /* nobody can ever receive it */
-                break;
-            }
-            result = wait_sleep(&ipc_lock, &ep->senders, WAIT_IPC_SEND, 0, WAIT_INTERRUPTIBLE, 0);
-            break;
-        }
-        bool dst_fault;
-        err = transfer(self, r, self->ipc.badge, &dst_fault);
-        if (err && !dst_fault) {
-            result = err;
-            break;
-        }
-        if (err) {
-            wait_wake(r, err);
-            continue;
-        }
-        wait_ready(r, 0);
-        r->ipc.caller = self;
-        self->ipc.server = r;
-        result = wait_sleep(&ipc_lock, 0, WAIT_IPC_REPLY, 0, WAIT_INTERRUPTIBLE, r); /* until the answer */
-        break;
-    }
+    long result = call_locked(self, ep);
     spin_unlock_irqrestore(&ipc_lock, flags);
     return native_result(result);
+}
+
+long ipc_kcall(struct endpoint *ep, struct kcall *kc)
+{
+    struct thread *self = current_thread();
+    self->ipc.kcall = kc;
+    self->ipc.xfer_uptr = 0;
+    self->ipc.move_handles = false;
+    self->ipc.recv_written = 0;
+    self->ipc.badge = KX_BADGE_KERNEL | self->proc->pid;
+    kc->recv_len = 0;
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    long result = call_locked(self, ep);
+    self->ipc.kcall = 0;
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    return result;
 }
 
 long sys_kx_reply(struct trap_frame *f)
@@ -537,6 +692,59 @@ void reply_destroy(struct kobject *o)
     kfree(r);
 }
 
+/* The caller a server holds: its implicit one (reply == 0) or a saved one. ipc_lock held. */
+static long held_caller(struct thread *self, uint64_t reply, struct thread **out)
+{
+    if (!reply) {
+        *out = self->ipc.caller;
+        return *out ? 0 : -EINVAL;
+    }
+    struct handle *h;
+    int err = handle_get(&self->proc->handles, reply, KX_OBJ_REPLY, KX_RIGHT_WRITE, &h);
+    if (err)
+        return err;
+    *out = ((struct reply_obj *)h->obj)->caller;
+    return *out ? 0 : -EPIPE;
+}
+
+/* kx_msg_read(reply, offset, buf, len) / kx_msg_write(reply, offset, buf, len):
+ * the server copies from the held caller's send buffer, or into its receive
+ * buffer, at offset, while it waits; returns the bytes copied (0 past the end). */
+static long msg_copy(struct trap_frame *f, bool write)
+{
+    struct thread *self = current_thread();
+    uint64_t off = f->x[1], len = f->x[3];
+    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    struct thread *c;
+    long r = held_caller(self, f->x[0], &c);
+    if (!r) {
+        struct ipc_buf theirs = write ? recv_buf(c) : send_buf(c);
+        uint64_t n = off < theirs.len ? theirs.len - off : 0;
+        if (n > len)
+            n = len;
+        struct ipc_buf mine = { self->proc->vm, f->x[2], n };
+        bool dst_fault;
+        r = write ? ipc_copy(theirs, off, mine, 0, n, &dst_fault) : ipc_copy(mine, 0, theirs, off, n, &dst_fault);
+        if (!r) {
+            if (write && off + n > c->ipc.recv_written)
+                c->ipc.recv_written = off + n;
+            r = (long)n;
+        }
+    }
+    spin_unlock_irqrestore(&ipc_lock, flags);
+    return r;
+}
+
+long sys_kx_msg_read(struct trap_frame *f)
+{
+    return msg_copy(f, false);
+}
+
+long sys_kx_msg_write(struct trap_frame *f)
+{
+    return msg_copy(f, true);
+}
+
 /*
  * The fast path for the two calls of a register-only round trip, taken from
  * el0_sync with interrupts still masked: kx_call to an endpoint where a
@@ -572,7 +780,7 @@ bool ipc_fastpath(struct trap_frame *f)
         self->wait.reason = WAIT_IPC_REPLY;
     } else if (f->x[8] == KX_SYS_reply_recv) {
         partner = self->ipc.caller;
-        if (!partner || partner->ipc.xfer_uptr ||
+        if (!partner || partner->ipc.xfer_uptr || partner->ipc.kcall ||
             handle_get(&self->proc->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_RECV, &h))
             goto slow;
         struct endpoint *ep = endpoint_of(h);

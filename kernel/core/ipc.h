@@ -30,6 +30,7 @@ struct endpoint {
     struct wait_queue receivers;   /* servers waiting for a call */
     struct notification *bound;    /* holds a reference */
     unsigned recv_handles;         /* handles with KX_RIGHT_RECV: 0 means no call can ever be received */
+    struct kpost *posts, *posts_tail; /* one-way kernel messages not yet received (kcall.h) */
 };
 
 struct notification {

@@ -372,8 +372,12 @@ void process_discard(struct process *p)
     if (p->vm)
         vmspace_put(p->vm);
     irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *parent = p->parent;
     process_obj_reaped(p);
     process_unlink(p);
+    /* A parent in wait4 counted it as a child: let it look again (ECHILD). */
+    if (parent)
+        wait_wake_all(&parent->child_waiters, 0);
     spin_unlock_irqrestore(&proc_lock, flags);
     process_free_struct(p);
 }

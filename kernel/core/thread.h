@@ -20,6 +20,7 @@ struct process;
 struct endpoint;
 struct notification;
 struct reply_obj;
+struct kcall;
 
 /* A thread's IPC state: the descriptor of its current message (copied in at
  * the call), whom a server answers, and who holds it while it waits for an
@@ -32,6 +33,8 @@ struct ipc_thread {
     struct kx_xfer xfer;        /* kernel copy of that descriptor */
     struct thread *caller;      /* server: the call to answer with reply / reply_recv */
     struct thread *server;      /* caller: the server thread that received it */
+    struct kcall *kcall;        /* caller: a kernel-originated call in progress (kcall.h), or NULL */
+    uint64_t recv_written;      /* caller: end of what kx_msg_write put in its receive buffer */
     struct reply_obj *saved_by; /* caller: the reply object holding it, if saved */
 };
 

@@ -43,6 +43,7 @@ enum wait_reason {
     WAIT_VFORK,      /* a vfork parent until its child execs or exits */
     WAIT_PIPE_READ,
     WAIT_PIPE_WRITE,
+    WAIT_POS_LOCK,   /* a file position shared with a call in a server */
 };
 
 #define WAIT_INTERRUPTIBLE 1u /* a signal that is going to be acted on ends the wait */

@@ -18,7 +18,9 @@ void *memcpy(void *dst, const void *src, size_t n)
     const uint8_t *s = src;
     if (n >= 16) {
         /* Bytes up to an 8-byte boundary of the destination, then whole
-         * aligned words four at a time (IPC bulk and page copies come here). */
+         * aligned words, 64 bytes a round when the source shares the
+         * alignment (IPC bulk, pipe and page copies come here: 8 ldp/stp
+         * pairs and the loop, about 0.2 instructions a byte). */
         while ((uintptr_t)d & 7) {
             *d++ = *s++;
             n--;
@@ -27,6 +29,18 @@ void *memcpy(void *dst, const void *src, size_t n)
         unsigned skew = (uintptr_t)s & 7;
         if (skew == 0) {
             const word_t *sw = (const word_t *)s;
+            for (; n >= 64; n -= 64, dw += 8, sw += 8) {
+                uint64_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
+                uint64_t g = sw[4], h = sw[5], i = sw[6], j = sw[7];
+                dw[0] = a;
+                dw[1] = b;
+                dw[2] = c;
+                dw[3] = e;
+                dw[4] = g;
+                dw[5] = h;
+                dw[6] = i;
+                dw[7] = j;
+            }
             for (; n >= 32; n -= 32, dw += 4, sw += 4) {
                 uint64_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
                 dw[0] = a;

@@ -5,8 +5,8 @@
  * (struct file) and keeps the close-on-exec bit per descriptor. An open file
  * description holds the status flags and the offset and is shared by dup,
  * fork and kx_process_give_fd through its reference count; it names an
- * object through its ops: a kernel pipe end, a kernel device, or (later) an
- * object in a server.
+ * object through its ops: a kernel pipe end, a kernel device, or an object
+ * in a server (sobj.c, reached through the IO protocol).
  *
  * Ownership. A process owns its fd table (only its own thread changes it; a
  * fork copies it). Each table slot holds one reference to its file; a file
@@ -52,6 +52,8 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
     /* The last reference is gone. Never blocks. */
     void (*release)(struct file *f);
+    /* The object's size, for lseek SEEK_END (NULL: 0, as Linux's devices). */
+    long (*size)(struct file *f, uint64_t *size);
     bool seekable;                 /* lseek moves the offset (else -ESPIPE) */
 };
 

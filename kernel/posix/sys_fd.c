@@ -219,7 +219,20 @@ long sys_lseek(struct trap_frame *f)
     switch (f->x[2]) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = (int64_t)file->pos; break;
-    case SEEK_END: base = 0; break; /* kernel devices have no end: Linux gives 0 too */
+    case SEEK_END: {
+        uint64_t size = 0; /* kernel devices have no end: Linux gives 0 too */
+        if (file->ops->size) {
+            file_get(file); /* asking a server may sleep */
+            long err = file->ops->size(file, &size);
+            file_put(file);
+            if (err)
+                return err;
+        }
+        base = (int64_t)size;
+        if (base < 0)
+            return -EOVERFLOW;
+        break;
+    }
     default: return -EINVAL;
     }
     if ((off > 0 && base > INT64_MAX - off) || base + off < 0)

@@ -98,6 +98,18 @@ def ipc(ctx):
     run_under_init(ctx, "test_ipc")
 
 
+@scenario("kernel.kcall")
+def kcall(ctx):
+    """Files served by a toy server through kernel-originated calls."""
+    run_under_init(ctx, "test_kcall")
+
+
+@scenario("kernel.vm")
+def vm(ctx):
+    """Address spaces: proportional work, sane images, W^X, no leaks, copy-on-write."""
+    run_under_init(ctx, "test_vm")
+
+
 @scenario("kernel.sched")
 def sched(ctx):
     run_under_init(ctx, "test_sched")

@@ -42,7 +42,10 @@
     X(22, process_give)          \
     X(23, process_start)         \
     X(24, process_wait)          \
-    X(25, process_give_fd)
+    X(25, process_give_fd)       \
+    X(26, msg_read)              \
+    X(27, msg_write)             \
+    X(28, fd_attach)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

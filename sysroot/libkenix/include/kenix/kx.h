@@ -97,6 +97,30 @@ static inline long kx_process_give_fd(kx_handle_t proc, int fd, int target)
 }
 
 /*
+ * A server's access to a caller it holds (reply == 0: the call received
+ * last; else a saved reply handle) while the caller waits: copy from the
+ * caller's bulk send buffer, or into its receive buffer, at `offset`.
+ * Returns the bytes copied (0 past the end) or -errno. (QNX MsgRead/MsgWrite.)
+ */
+static inline long kx_msg_read(kx_handle_t reply, uint64_t offset, void *buf, size_t len)
+{
+    return kenix_trap4(KX_SYS_msg_read, reply, (long)offset, (long)buf, (long)len);
+}
+static inline long kx_msg_write(kx_handle_t reply, uint64_t offset, const void *buf, size_t len)
+{
+    return kenix_trap4(KX_SYS_msg_write, reply, (long)offset, (long)buf, (long)len);
+}
+
+/* A file descriptor for object `cookie` of the server behind ep (needs the
+ * endpoint's send and receive rights): reads and writes on it reach the
+ * server as the IO protocol (<kenix/io.h>). flags: O_ACCMODE, O_NONBLOCK,
+ * O_APPEND, O_CLOEXEC, KX_FD_SEEKABLE. Returns the fd or -errno. */
+static inline long kx_fd_attach(kx_handle_t ep, uint64_t cookie, uint32_t flags)
+{
+    return kenix_trap3(KX_SYS_fd_attach, ep, (long)cookie, flags);
+}
+
+/*
  * A server's receive loop. The handler gets each message (msg, and bulk and
  * handles through xfer) with the sender's badge, fills msg with the answer
  * and returns KX_SERVE_REPLY; or returns KX_SERVE_DEFER after kx_reply_save

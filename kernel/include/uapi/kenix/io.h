@@ -1,0 +1,45 @@
+/*
+ * The IO protocol: what the kernel sends a server for a file descriptor that
+ * names one of the server's objects (docs/ipc-protocols.md, "IO protocol").
+ *
+ * Every message comes from the kernel on behalf of a process: its badge is
+ * KX_BADGE_KERNEL | pid (<kenix/ipc.h>), which no process can forge, so the
+ * server may trust the cookie in w[0] -- a number it chose when the object
+ * was opened (today: kx_fd_attach, by a holder of the endpoint's receive
+ * right; later the vfs's open). Answers put the result in w[0]: >= 0, or a
+ * negative Linux errno, passed to the program unchanged. A count larger than
+ * asked for is a protocol violation: the program gets -EIO.
+ *
+ *   IO_READ   w0 cookie, w1 offset, w2 bytes wanted, w3 IO_F_* flags.
+ *             Answer w0 = bytes delivered: as the answer's bulk data, or
+ *             written in place beforehand with kx_msg_write (the program's
+ *             own buffer is the receive buffer: one copy). 0 is end of file.
+ *   IO_WRITE  w0 cookie, w1 offset, w2 bytes, w3 IO_F_* flags. The bytes are
+ *             the call's bulk data: received with the call (up to the
+ *             server's receive room) or pulled with kx_msg_read. Answer
+ *             w0 = bytes taken; with IO_F_APPEND, w1 = the new end (the
+ *             kernel's offset becomes it).
+ *   IO_STAT   w0 cookie. Answer w0 = 0, w1 = size in bytes (lseek SEEK_END).
+ *   IO_CLOSE  w0 cookie: the last descriptor of the open object went. One
+ *             way: nobody waits for the answer (an answer is accepted and
+ *             dropped), and close() never waits for the server.
+ */
+#ifndef KENIX_UAPI_IO_H
+#define KENIX_UAPI_IO_H
+
+#define KX_PROTO_IO 0x01u
+#define KX_LABEL(proto, op) (((proto) << 8) | (op))
+
+#define IO_READ KX_LABEL(KX_PROTO_IO, 1)
+#define IO_WRITE KX_LABEL(KX_PROTO_IO, 2)
+#define IO_STAT KX_LABEL(KX_PROTO_IO, 3)
+#define IO_CLOSE KX_LABEL(KX_PROTO_IO, 4)
+
+/* IO_READ / IO_WRITE w3. */
+#define IO_F_NONBLOCK 1u /* the descriptor has O_NONBLOCK: answer -EAGAIN rather than wait */
+#define IO_F_APPEND 2u   /* write at the end, atomically; answer the new end in w1 */
+
+/* kx_fd_attach flags, besides O_ACCMODE, O_NONBLOCK, O_APPEND and O_CLOEXEC. */
+#define KX_FD_SEEKABLE (1u << 30) /* lseek moves the offset sent in each call */
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * Server objects: a file descriptor whose object lives in a server
+ * (POSIX-DESIGN R1). Reads and writes become kernel-originated calls of the
+ * IO protocol (<kenix/io.h>) whose bulk buffer is the program's own buffer:
+ * the data moves once, between the server and the program. The offset stays
+ * in the open file description and travels in every call; for seekable
+ * objects a call holds the description's position lock (Linux's f_pos_lock),
+ * so processes sharing it after fork or dup see one offset move in order.
+ *
+ * Ownership: a sobj belongs to its file (file->priv) and holds a reference to
+ * the endpoint; its IO_CLOSE message is allocated at open, so the last close
+ * can always tell the server and never waits for it.
+ */
+#include "file.h"
+
+#include "kenix/errno.h"
+#include "kenix/io.h"
+#include "kenix/printk.h"
+#include "../core/handle.h"
+#include "../core/ipc.h"
+#include "../core/kcall.h"
+#include "../core/process.h"
+#include "../core/syscall.h"
+#include "../core/wait.h"
+#include "../mm/heap.h"
+
+struct sobj {
+    struct endpoint *ep;       /* a reference */
+    uint64_t cookie;
+    struct kpost *close_msg;   /* sent at release */
+    bool pos_busy;             /* the position lock (sobj_lock) */
+    struct wait_queue pos_waiters;
+};
+
+/* Protects every sobj's position lock word and waiters. */
+static struct spinlock sobj_lock = SPINLOCK_INIT("sobj");
+
+static int pos_lock(struct sobj *o)
+{
+    irqflags_t flags = spin_lock_irqsave(&sobj_lock);
+    int err = 0;
+    while (o->pos_busy && !err)
+        err = (int)wait_sleep(&sobj_lock, &o->pos_waiters, WAIT_POS_LOCK, 0, WAIT_INTERRUPTIBLE, 0);
+    if (!err)
+        o->pos_busy = true;
+    spin_unlock_irqrestore(&sobj_lock, flags);
+    return err;
+}
+
+static void pos_unlock(struct sobj *o)
+{
+    irqflags_t flags = spin_lock_irqsave(&sobj_lock);
+    o->pos_busy = false;
+    struct thread *t = wait_queue_first(&o->pos_waiters);
+    if (t)
+        wait_wake(t, 0);
+    spin_unlock_irqrestore(&sobj_lock, flags);
+}
+
+/* A server's count must be a count of what was asked, or an errno. */
+static long checked_result(struct sobj *o, const struct kcall *kc, uint64_t asked)
+{
+    int64_t n = (int64_t)kc->msg.w[0];
+    if (n > (int64_t)asked || n < -4095) {
+        static bool said;
+        if (!said) {
+            said = true;
+            kprintf("io: server answered %ld to a request for %lu bytes (cookie %lu): protocol violation, -EIO\n",
+                    (long)n, asked, o->cookie);
+        }
+        return -EIO;
+    }
+    return n;
+}
+
+/* One call; the kernel's own reasons become errnos a program understands:
+ * the server gone is an I/O error. */
+static long call(struct sobj *o, struct kcall *kc)
+{
+    long r = ipc_kcall(o->ep, kc);
+    return r == -EPIPE ? -EIO : r;
+}
+
+static uint64_t io_flags(const struct file *f)
+{
+    return (f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0) | (f->flags & O_APPEND ? IO_F_APPEND : 0);
+}
+
+/* Reads or writes the uio one piece (iovec, at most KX_BULK_MAX) per call,
+ * until done or a short count. */
+static long sobj_io(struct file *f, struct uio *u, bool write)
+{
+    struct sobj *o = f->priv;
+    bool seekable = f->ops->seekable;
+    if (seekable) {
+        int err = pos_lock(o);
+        if (err)
+            return err;
+    }
+    uint64_t done = 0;
+    long err = 0;
+    while (u->resid) {
+        while (u->off == u->iov[u->idx].iov_len) {
+            u->idx++;
+            u->off = 0;
+        }
+        uint64_t n = u->iov[u->idx].iov_len - u->off;
+        if (n > u->resid)
+            n = u->resid;
+        if (n > KX_BULK_MAX)
+            n = KX_BULK_MAX;
+        struct ipc_buf user = { u->vm, u->iov[u->idx].iov_base + u->off, n };
+        struct kcall kc = {
+            .msg = { .label = write ? IO_WRITE : IO_READ, .w = { o->cookie, f->pos, n, io_flags(f) } },
+        };
+        if (write)
+            kc.send = user;
+        else
+            kc.recv = user;
+        long r = call(o, &kc);
+        if (!r)
+            r = checked_result(o, &kc, n);
+        if (r < 0) {
+            err = r;
+            break;
+        }
+        if (seekable)
+            f->pos = write && (f->flags & O_APPEND) ? kc.msg.w[1] : f->pos + (uint64_t)r;
+        done += (uint64_t)r;
+        u->off += (uint64_t)r;
+        u->resid -= (uint64_t)r;
+        if ((uint64_t)r < n)
+            break;
+    }
+    if (seekable)
+        pos_unlock(o);
+    return done ? (long)done : err;
+}
+
+static long sobj_read(struct file *f, struct uio *u)
+{
+    return sobj_io(f, u, false);
+}
+
+static long sobj_write(struct file *f, struct uio *u)
+{
+    return sobj_io(f, u, true);
+}
+
+static long sobj_size(struct file *f, uint64_t *size)
+{
+    struct sobj *o = f->priv;
+    struct kcall kc = { .msg = { .label = IO_STAT, .w = { o->cookie } } };
+    long r = call(o, &kc);
+    if (!r)
+        r = checked_result(o, &kc, 0);
+    if (!r)
+        *size = kc.msg.w[1];
+    return r;
+}
+
+static long sobj_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+    (void)f;
+    (void)cmd;
+    (void)arg;
+    return -ENOTTY; /* IO_IOCTL comes with the terminal */
+}
+
+static void sobj_release(struct file *f)
+{
+    struct sobj *o = f->priv;
+    ipc_post(o->ep, o->close_msg);
+    kobject_put(&o->ep->obj);
+    kfree(o);
+}
+
+static const struct file_ops sobj_seekable_ops = {
+    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
+    .size = sobj_size, .seekable = true,
+};
+
+static const struct file_ops sobj_stream_ops = {
+    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
+    .seekable = false,
+};
+
+#define ATTACH_FLAGS (O_ACCMODE | O_NONBLOCK | O_APPEND | O_CLOEXEC | KX_FD_SEEKABLE)
+
+/* kx_fd_attach(endpoint, cookie, flags) -> fd: a descriptor for the object
+ * `cookie` of the server behind the endpoint. Only a holder of the receive
+ * right -- the server's side -- may say which objects exist. */
+long sys_kx_fd_attach(struct trap_frame *f)
+{
+    struct process *p = current_process();
+    struct handle *h;
+    int err = handle_get(&p->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND | KX_RIGHT_RECV, &h);
+    if (err)
+        return err;
+    uint64_t flags = f->x[2];
+    if ((flags & ~(uint64_t)ATTACH_FLAGS) || (flags & O_ACCMODE) == O_ACCMODE)
+        return -EINVAL;
+    struct sobj *o = kzalloc(sizeof(*o));
+    struct kpost *m = o ? kzalloc(sizeof(*m)) : 0;
+    struct file *file = m ? file_alloc(flags & KX_FD_SEEKABLE ? &sobj_seekable_ops : &sobj_stream_ops, o,
+                                       (uint32_t)(flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)))
+                          : 0;
+    if (!file) {
+        kfree(m);
+        kfree(o);
+        return -ENOMEM;
+    }
+    o->ep = (struct endpoint *)kobject_get(h->obj);
+    o->cookie = f->x[1];
+    o->close_msg = m;
+    m->badge = KX_BADGE_KERNEL | p->pid;
+    m->msg.label = IO_CLOSE;
+    m->msg.w[0] = o->cookie;
+    int fd = fd_install(p->files, file, 0, fd_limit(), flags & O_CLOEXEC);
+    if (fd < 0)
+        file_put(file);
+    return fd;
+}
