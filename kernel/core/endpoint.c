@@ -754,13 +754,13 @@ long sys_kx_msg_write(struct trap_frame *f)
  * urgent thread runnable, pending notification bits) returns false and the
  * ordinary path runs. Returns true with x0 set once this thread runs again.
  */
-bool ipc_fastpath(struct trap_frame *f)
+int ipc_fastpath(struct trap_frame *f)
 {
     if (f->x[1] & ~(uint64_t)0xffffffffu)
-        return false; /* KX_MSG_XFER or other flags */
+        return IPC_FAST_NO; /* KX_MSG_XFER or other flags */
     struct thread *self = current_thread();
     if (signal_pending(self))
-        return false;
+        return IPC_FAST_NO;
     struct handle *h;
     struct thread *partner;
     spin_lock(&ipc_lock);
@@ -809,8 +809,9 @@ bool ipc_fastpath(struct trap_frame *f)
     self->wait.reason = WAIT_NONE;
     self->wait.lock = 0;
     f->x[0] = (uint64_t)native_result(self->wait.result);
-    return true;
+    /* Running again: straight back to user mode unless work became due meanwhile. */
+    return sched_resched_pending || signal_pending(self) ? IPC_FAST_DONE_WORK : IPC_FAST_DONE;
 slow:
     spin_unlock(&ipc_lock);
-    return false;
+    return IPC_FAST_NO;
 }

@@ -54,8 +54,11 @@ struct notification *notification_create(void);
 /* Sets bits in n and wakes whoever waits for them (also from interrupt handlers). */
 void notification_signal(struct notification *n, uint64_t bits);
 /* kx_call / kx_reply_recv without the generic layers, when nothing unusual is
- * going on; false: take the ordinary path. Interrupts masked. */
-bool ipc_fastpath(struct trap_frame *f);
+ * going on. Interrupts masked. Returns IPC_FAST_NO (take the ordinary path),
+ * IPC_FAST_DONE (done: return to user mode at once) or IPC_FAST_DONE_WORK
+ * (done, but a switch or a signal became due: exit_to_user first). */
+enum { IPC_FAST_NO = 0, IPC_FAST_DONE = 1, IPC_FAST_DONE_WORK = 2 };
+int ipc_fastpath(struct trap_frame *f);
 /* A thread is ending: a caller it was about to answer gets -EPIPE. */
 void ipc_thread_exit(struct thread *t);
 /* A caller waiting for its answer is being interrupted: whoever holds it (a

@@ -35,7 +35,7 @@ struct memobj *memobj_create(uint64_t size, unsigned flags)
             kfree(m);
             return 0;
         }
-        memset(phys_to_virt(m->phys), 0, PAGE_SIZE << m->order);
+        pages_zero(phys_to_virt(m->phys), 1ull << m->order);
         return m;
     }
     m->pages = kzalloc(npages * sizeof(uint64_t));
@@ -49,7 +49,7 @@ struct memobj *memobj_create(uint64_t size, unsigned flags)
             memobj_destroy(&m->obj);
             return 0;
         }
-        memset(phys_to_virt(m->pages[i]), 0, PAGE_SIZE);
+        pages_zero(phys_to_virt(m->pages[i]), 1);
     }
     return m;
 }

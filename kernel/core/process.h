@@ -100,6 +100,15 @@ struct process {
     char comm[16];               /* prctl(PR_SET_NAME) */
 };
 
+/* Whether t's process has a signal that is going to be acted on: pending and
+ * not blocked (ignored signals are never left pending). Inline: every return
+ * to user mode asks. */
+static inline bool signal_pending(const struct thread *t)
+{
+    const struct process *p = t->proc;
+    return p && (p->sig.pending & ~p->sig.blocked);
+}
+
 /* Finds an executable regular file in the initrd. */
 int initrd_find_program(const char *path, const void **data, size_t *size);
 /* Where a program's bytes are: in kernel memory (`kernel`, e.g. the initrd)

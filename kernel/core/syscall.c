@@ -5,10 +5,8 @@
 #include "kenix/syscall.h" /* uapi: the native number range */
 #include "process.h"
 
-#define LINUX_SYSCALL_LIMIT 0x400
-
 #define KENIX_SYSCALL_ENTRY(name, fn) [LINUX_NR_##name] = fn,
-static const syscall_fn linux_table[LINUX_SYSCALL_LIMIT] = {
+const syscall_fn syscall_linux_table[LINUX_SYSCALL_LIMIT] = {
     KENIX_SYSCALLS(KENIX_SYSCALL_ENTRY)
 };
 #undef KENIX_SYSCALL_ENTRY
@@ -57,14 +55,9 @@ static void log_unknown(unsigned nr, const struct trap_frame *f)
             p ? p->name : "?", f->elr);
 }
 
-void syscall_dispatch_linux(struct trap_frame *f)
+void syscall_unknown(struct trap_frame *f)
 {
     uint64_t nr = f->x[8];
-    syscall_fn fn = nr < LINUX_SYSCALL_LIMIT ? linux_table[nr] : 0;
-    if (!fn) {
-        log_unknown(nr > 0xffffffff ? 0xffffffff : (unsigned)nr, f);
-        f->x[0] = (uint64_t)-ENOSYS;
-        return;
-    }
-    f->x[0] = (uint64_t)fn(f);
+    log_unknown(nr > 0xffffffff ? 0xffffffff : (unsigned)nr, f);
+    f->x[0] = (uint64_t)-ENOSYS;
 }

@@ -36,18 +36,23 @@ struct syscall_native_entry {
 };
 extern const struct syscall_native_entry syscall_native_table[KENIX_NATIVE_COUNT];
 
-/* Linux numbers and unknown ones. */
-void syscall_dispatch_linux(struct trap_frame *frame);
+/* The Linux handlers by number (NULL: not implemented), and the path for
+ * numbers without a handler (logged once, -ENOSYS). */
+#define LINUX_SYSCALL_LIMIT 0x400
+extern const syscall_fn syscall_linux_table[LINUX_SYSCALL_LIMIT];
+void syscall_unknown(struct trap_frame *frame);
 
-/* Runs the call in x8 with x0-x5 and puts the result in x0. Native calls
- * are dispatched inline: IPC is the hot path. */
+/* Runs the call in x8 with x0-x5 and puts the result in x0; inline: every
+ * system call comes this way. */
 static inline void syscall_dispatch(struct trap_frame *f)
 {
-    uint64_t n = f->x[8] - KENIX_SYS_BASE;
-    if (n < KENIX_NATIVE_COUNT)
-        f->x[0] = (uint64_t)syscall_native_table[n].fn(f);
+    uint64_t nr = f->x[8], n = nr - KENIX_SYS_BASE;
+    syscall_fn fn = n < KENIX_NATIVE_COUNT ? syscall_native_table[n].fn
+                    : nr < LINUX_SYSCALL_LIMIT ? syscall_linux_table[nr] : 0;
+    if (fn)
+        f->x[0] = (uint64_t)fn(f);
     else
-        syscall_dispatch_linux(f);
+        syscall_unknown(f);
 }
 /* Name of a Linux or native number, or NULL for a number neither ABI has. */
 const char *syscall_name(unsigned nr);

@@ -10,7 +10,7 @@
 #include "ipc.h"
 #include "sched.h"
 #include "thread.h"
-#include "../posix/signal.h"
+#include "process.h"
 
 void wait_queue_push(struct wait_queue *q, struct thread *t)
 {

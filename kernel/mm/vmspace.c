@@ -130,18 +130,24 @@ typedef int (*pte_fn)(pte_t *pte, uint64_t va, void *ctx);
 static int walk_table(uint64_t table_pa, unsigned level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
                       void *ctx)
 {
-    pte_t *t = phys_to_virt(table_pa);
+    const pte_t *t = phys_to_virt(table_pa);
     unsigned shift = 39 - 9 * level;
     uint64_t span = 1ull << shift;
-    for (unsigned i = (unsigned)((start - base) >> shift); i < PT_ENTRIES; i++) {
-        uint64_t va = base + (uint64_t)i * span;
-        if (va >= end)
-            break;
+    unsigned first = (unsigned)((start - base) >> shift), last = (unsigned)((end - 1 - base) >> shift);
+    if (last >= PT_ENTRIES)
+        last = PT_ENTRIES - 1;
+    for (unsigned i = first; i <= last; i++) {
+        if (!(i & 7) && i + 7 <= last &&
+            !(t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7])) {
+            i += 7; /* eight empty entries at a time: sparse tables are the rule */
+            continue;
+        }
         if (!(t[i] & PTE_VALID))
             continue;
+        uint64_t va = base + (uint64_t)i * span;
         int err;
         if (level == 3) {
-            err = fn(&t[i], va, ctx);
+            err = fn((pte_t *)&t[i], va, ctx);
         } else {
             uint64_t lo = va > start ? va : start;
             uint64_t hi = va + span < end ? va + span : end;
@@ -156,6 +162,41 @@ static int walk_table(uint64_t table_pa, unsigned level, uint64_t base, uint64_t
 static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, void *ctx)
 {
     return start < end ? walk_table(vs->root_pa, 0, 0, start, end, fn, ctx) : 0;
+}
+
+/* Maps one user page (leaf entry `pte` for pa), making the tables on the way;
+ * each new table is recorded, so destroying the space frees them without
+ * scanning for them. -EEXIST if mapped, -ENOMEM. */
+static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
+{
+    pte_t *t = phys_to_virt(vs->root_pa);
+    for (unsigned level = 0; level < 3; level++) {
+        pte_t *e = &t[(va >> (39 - 9 * level)) & (PT_ENTRIES - 1)];
+        if (!(*e & PTE_VALID)) {
+            if (vs->ntables == vs->tables_cap) {
+                unsigned cap = vs->tables_cap ? 2 * vs->tables_cap : 16;
+                uint64_t *grown = kmalloc(cap * sizeof(*grown));
+                if (!grown)
+                    return -ENOMEM;
+                memcpy(grown, vs->tables, vs->ntables * sizeof(*grown));
+                kfree(vs->tables);
+                vs->tables = grown;
+                vs->tables_cap = cap;
+            }
+            uint64_t table = pt_alloc_table();
+            if (!table)
+                return -ENOMEM;
+            vs->tables[vs->ntables++] = table;
+            *e = table | PTE_TABLE | PTE_VALID;
+        }
+        t = phys_to_virt(*e & PTE_ADDR_MASK);
+    }
+    pte_t *leaf = &t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
+    if (*leaf & PTE_VALID)
+        return -EEXIST;
+    *leaf = pte;
+    dsb_ishst();
+    return 0;
 }
 
 struct vm_area *vmspace_find(struct vmspace *vs, uint64_t addr)
@@ -208,7 +249,7 @@ int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64
     kobject_get(&m->obj);
     for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
         uint64_t pa = memobj_page(m, (off + done) / PAGE_SIZE);
-        if (pt_map(vs->root_pa, va + done, pa, PAGE_SIZE, user_prot(prot, a->device), false)) {
+        if (map_page(vs, va + done, pa | user_prot(prot, a->device) | PTE_TABLE | PTE_VALID)) {
             vmspace_remove(vs, va, len);
             return -ENOMEM;
         }
@@ -236,8 +277,8 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
     uint64_t pa = frame_alloc(0);
     if (!pa)
         return 0;
-    memset(phys_to_virt(pa), 0, PAGE_SIZE);
-    if (pt_map(vs->root_pa, va, pa, PAGE_SIZE, user_prot(a->prot, false), false) != 0) {
+    pages_zero(phys_to_virt(pa), 1);
+    if (map_page(vs, va, pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID) != 0) {
         frame_free(pa, 0);
         return 0;
     }
@@ -462,7 +503,7 @@ static int fork_pte(pte_t *pte, uint64_t va, void *arg)
         child = private_pte(pa, c->a->prot, true);
         c->child->resident_pages++;
     }
-    if (pt_map(c->child->root_pa, va, pa, PAGE_SIZE, child & ~(PTE_ADDR_MASK | PTE_TABLE | PTE_VALID), false)) {
+    if (map_page(c->child, va, child)) {
         if (!c->a->obj) {
             frame_unref(pa);
             c->child->resident_pages--;
@@ -512,17 +553,6 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
     return vs;
 }
 
-/* Frees every table page below `table` at `level` (leaf frames are released by unmap_area). */
-static void free_tables(uint64_t table_pa, unsigned level)
-{
-    pte_t *t = phys_to_virt(table_pa);
-    if (level < 3)
-        for (unsigned i = 0; i < PT_ENTRIES; i++)
-            if ((t[i] & (PTE_VALID | PTE_TABLE)) == (PTE_VALID | PTE_TABLE))
-                free_tables(t[i] & PTE_ADDR_MASK, level + 1);
-    frame_free(table_pa, 0);
-}
-
 void vmspace_destroy(struct vmspace *vs)
 {
     struct vm_area *a;
@@ -533,6 +563,9 @@ void vmspace_destroy(struct vmspace *vs)
     }
     tlb_flush_asid(vs);
     asid_free(vs->asid);
-    free_tables(vs->root_pa, 0);
+    for (unsigned i = 0; i < vs->ntables; i++)
+        frame_free(vs->tables[i], 0);
+    kfree(vs->tables);
+    frame_free(vs->root_pa, 0);
     kfree(vs);
 }

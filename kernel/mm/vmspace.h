@@ -62,6 +62,8 @@ struct vmspace {
     uint64_t resident_pages;
     uint64_t max_resident;   /* ru_maxrss */
     uint64_t faults;         /* pages faulted in (ru_minflt) */
+    uint64_t *tables;        /* every translation table page below the root, to free at the end */
+    unsigned ntables, tables_cap;
 };
 
 struct vmspace *vmspace_create(void);

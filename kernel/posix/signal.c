@@ -39,12 +39,6 @@ static bool discarded(const struct process *p, int sig)
     return (DEFAULT_IGNORE | DEFAULT_STOP) & bit;
 }
 
-bool signal_pending(const struct thread *t)
-{
-    const struct process *p = t->proc;
-    return p && (p->sig.pending & ~p->sig.blocked);
-}
-
 void signal_send_locked(struct process *p, int sig, struct spinlock *held)
 {
     spin_assert_held(&proc_lock);

@@ -40,10 +40,6 @@ struct sigstate {
     uint64_t action_mask[64];   /* sa_mask likewise */
 };
 
-/* Whether t's process has a signal that is going to be acted on: pending and
- * not blocked (ignored signals are never left pending). */
-bool signal_pending(const struct thread *t);
-
 /* Sends sig (1..64) to p from the kernel's side (permission already checked).
  * Discards it if p ignores it; otherwise marks it pending and, if it is not
  * blocked, interrupts p's wait. `held` is a lock the caller holds (proc_lock

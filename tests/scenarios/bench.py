@@ -75,3 +75,29 @@ def ipc(ctx):
             s.expect(r"^bench: done$")
             s.expect(r"^init: /bin/bench_ipc exited with status 0$")
             check(s.wait_exit() == 0, f"{mode}: every benchmark ran and checked its results")
+
+
+# Issue 7's figures, with Linux 6.1 on the same QEMU machine (icount, from
+# the issue) and the first milestone beside each: printed, never a condition.
+POSIX_FIGURES = [
+    ("pipe round trip, 1 byte each way", "pipe round trip", "Linux 14,577; milestone <= 4,000"),
+    ("sched_yield ping-pong (per yield)", "sched_yield ping-pong", "Linux 2,349; milestone <= 600"),
+    ("fork+exit+wait", "fork+exit+wait", "Linux 119,593; milestone <= 40,000"),
+    ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
+    ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
+]
+
+
+@scenario("bench.posix", labels=("bench",))
+def posix(ctx):
+    """Pipes, switches, fork and kernel-originated calls (bench_posix, run by /init)."""
+    for icount in (True, False):
+        mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
+        with ctx.boot("kenix.poweroff -- /bin/bench_posix", icount=icount, disk=False) as s:
+            for printed, name, linux in POSIX_FIGURES:
+                m = s.expect(rf"^bench: {re.escape(printed)}: (\d+) ns$", timeout=60)
+                note = f" ({linux})" if linux and icount else ""
+                print(f"BENCH {name} {mode}: {m.group(1)}{note}")
+            s.expect(r"^bench: done$")
+            s.expect(r"^init: /bin/bench_posix exited with status 0$")
+            check(s.wait_exit() == 0, f"{mode}: every benchmark ran and checked its results")

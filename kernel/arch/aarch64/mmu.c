@@ -46,8 +46,27 @@ uint64_t pt_alloc_table(void)
     }
     uint64_t pa = use_frames ? frame_alloc(0) : 0;
     if (pa)
-        memset(table_ptr(pa), 0, PAGE_SIZE);
+        pages_zero(table_ptr(pa), 1);
     return pa;
+}
+
+/* DC ZVA clears a whole block (DCZID_EL0: 4 << BS bytes, 64 on QEMU's
+ * cortex-a72) per instruction: a page in 64 of them instead of 512 stores.
+ * Only with the MMU on, on Normal memory (the linear map). */
+void pages_zero(void *va, uint64_t npages)
+{
+    static unsigned block; /* bytes per DC ZVA; 0: not known yet */
+    if (!block) {
+        uint64_t dczid = read_sysreg(dczid_el0);
+        block = (dczid & 0x10) ? 1 : 4u << (dczid & 0xf); /* DZP: prohibited, use stores */
+    }
+    uint8_t *p = va, *end = p + npages * PAGE_SIZE;
+    if (block < 16) {
+        memset(va, 0, npages * PAGE_SIZE);
+        return;
+    }
+    for (; p < end; p += block)
+        __asm__ volatile("dc zva, %0" ::"r"(p) : "memory");
 }
 
 static unsigned level_shift(unsigned level)

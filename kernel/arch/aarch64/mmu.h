@@ -49,6 +49,9 @@ uint64_t pt_alloc_table(void);
 /* The PTE mapping va at level 3 (or the block covering it), NULL if unmapped. */
 pte_t *pt_lookup(uint64_t root_pa, uint64_t va, unsigned *level);
 
+/* Zeroes npages pages at va (linear map, MMU on) with DC ZVA. */
+void pages_zero(void *va, uint64_t npages);
+
 /* From now on translation tables are frames (so user tables can be freed). */
 void mmu_use_frame_allocator(void);
 

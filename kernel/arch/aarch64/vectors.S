@@ -106,10 +106,12 @@ trap_entry:
     mov     x9, #KX_SYS_reply_recv
     cmp     x8, x9
     b.ne    5f
-6:  bl      ipc_fastpath
+6:  bl      ipc_fastpath                /* IPC_FAST_* (core/ipc.h) */
     cbz     w0, 7f                      /* not handled: the ordinary path */
-    mov     x0, sp                      /* handled: this thread runs again; */
-    bl      exit_to_user                /* whatever became due meanwhile */
+    cmp     w0, #1                      /* handled, nothing due: straight back */
+    b.eq    trap_return
+    mov     x0, sp                      /* handled, and a switch or a signal */
+    bl      exit_to_user                /* became due meanwhile */
     b       trap_return
 7:  mov     x0, sp
 5:  bl      el0_sync

@@ -1,0 +1,253 @@
+/*
+ * Costs of the POSIX process paths, measured in the guest with
+ * CLOCK_MONOTONIC around many iterations after a warm-up (under QEMU's
+ * -icount shift=0 a nanosecond is an instruction):
+ *   - a 1-byte pipe round trip between two processes;
+ *   - sched_yield ping-pong between two processes (per yield: one switch);
+ *   - fork + _exit + wait4 of this (small, static) program;
+ *   - a kernel-originated call round trip to a toy server (lseek SEEK_END on
+ *     one of its objects: IO_STAT and its answer), and a 4 KiB read through
+ *     it (IO_READ answered with 4 KiB of bulk data, copied once into the
+ *     reader's buffer).
+ * `bench_posix fork N` and `bench_posix yield N` measure one figure alone (to
+ * profile it with tools/guest_profile.py).
+ * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
+ * time; exits 0 unless an operation failed or gave a wrong answer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <kenix/io.h>
+#include <kenix/kx.h>
+#include <kenix/spawn.h>
+
+#define SELF "/bin/bench_posix"
+#define SLOT_EP 4
+#define WARMUP 100
+#define ROUNDS 2000
+#define FORKS 200
+#define FILE_SIZE 8192
+
+static int errors;
+
+static void fail(const char *what, long err)
+{
+    printf("bench: FAIL %s (%ld)\n", what, err);
+    errors++;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void report(const char *what, uint64_t total_ns, uint64_t ops)
+{
+    printf("bench: %s: %lu ns\n", what, (unsigned long)(total_ns / ops));
+}
+
+/* ---- a toy server: every object is the same 8 KiB file ----------------------- */
+
+static int server_main(void)
+{
+    static uint8_t file[FILE_SIZE];
+    for (size_t i = 0; i < sizeof(file); i++)
+        file[i] = (uint8_t)i;
+    struct kx_msg m;
+    uint64_t badge;
+    long r = kx_recv(SLOT_EP, &m, NULL, &badge);
+    for (;;) {
+        if (r < 0)
+            return 1;
+        uint32_t label = KX_MSG_LABEL(m.label);
+        struct kx_xfer out = { 0 };
+        struct kx_xfer *x = NULL;
+        if (label == IO_READ) {
+            uint64_t pos = m.w[1], n = m.w[2];
+            if (pos > FILE_SIZE)
+                pos = FILE_SIZE;
+            if (n > FILE_SIZE - pos)
+                n = FILE_SIZE - pos;
+            out.send = file + pos;
+            out.send_len = n;
+            x = &out;
+            m.w[0] = n;
+        } else if (label == IO_STAT) {
+            m.w[0] = 0;
+            m.w[1] = FILE_SIZE;
+        } else if (label == IO_CLOSE) {
+            m.w[0] = 0;
+        } else if (label == 0xe417) {
+            return 0; /* exit: the caller's call fails with EPIPE, which it expects */
+        } else {
+            m.w[0] = (uint64_t)-ENOSYS;
+        }
+        r = kx_reply_recv(SLOT_EP, &m, x, &badge);
+    }
+}
+
+/* ---- the figures ------------------------------------------------------------------ */
+
+static void pipe_round_trip(void)
+{
+    int ping[2], pong[2];
+    if (pipe(ping) || pipe(pong)) {
+        fail("pipe", errno);
+        return;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(ping[1]); /* so the parent's close is our end of file */
+        close(pong[0]);
+        while (read(ping[0], &c, 1) == 1)
+            if (write(pong[1], &c, 1) != 1)
+                _exit(1);
+        _exit(0);
+    }
+    char c = 'x';
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1) {
+            fail("pipe round trip", errno);
+            break;
+        }
+    }
+    report("pipe round trip, 1 byte each way", now_ns() - start, ROUNDS);
+    close(ping[1]);
+    int st;
+    waitpid(pid, &st, 0);
+    close(ping[0]);
+    close(pong[0]);
+    close(pong[1]);
+}
+
+static void yield_ping_pong(int rounds)
+{
+    int go[2];
+    pipe(go);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        read(go[0], &c, 1);
+        for (int i = 0; i < WARMUP + rounds; i++)
+            sched_yield();
+        _exit(0);
+    }
+    write(go[1], "g", 1);
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        sched_yield();
+    }
+    report("sched_yield ping-pong (per yield)", now_ns() - start, (uint64_t)rounds);
+    int st;
+    waitpid(pid, &st, 0);
+    close(go[0]);
+    close(go[1]);
+}
+
+static void fork_exit_wait(int forks)
+{
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP / 10 + forks; i++) {
+        if (i == WARMUP / 10)
+            start = now_ns();
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(7);
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 7) {
+            fail("fork+exit+wait", pid < 0 ? errno : st);
+            return;
+        }
+    }
+    report("fork+exit+wait", now_ns() - start, (uint64_t)forks);
+}
+
+static void kernel_calls(void)
+{
+    struct kx_initrd rd;
+    long ep = kx_endpoint_create();
+    if (kx_initrd_open(KX_SLOT_INITRD, &rd) || ep < 0) {
+        fail("setting up the server", ep);
+        return;
+    }
+    char *argv[] = { SELF, "server", NULL };
+    struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_EP };
+    long server = kx_spawn_with(&rd, SELF, argv, NULL, &give, 1);
+    int fd = (int)kx_fd_attach((kx_handle_t)ep, 1, O_RDONLY | KX_FD_SEEKABLE);
+    if (server < 0 || fd < 0) {
+        fail("server or kx_fd_attach", server < 0 ? server : fd);
+        return;
+    }
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (lseek(fd, 0, SEEK_END) != FILE_SIZE) {
+            fail("lseek SEEK_END through the server", errno);
+            break;
+        }
+    }
+    report("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", now_ns() - start, ROUNDS);
+    static uint8_t buf[4096];
+    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        lseek(fd, 0, SEEK_SET); /* the kernel's alone: no call */
+        if (read(fd, buf, sizeof(buf)) != sizeof(buf)) {
+            fail("4 KiB read through the server", errno);
+            break;
+        }
+    }
+    report("4 KiB read through a kernel-originated call (lseek + read)", now_ns() - start, ROUNDS);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        if (buf[i] != (uint8_t)i) {
+            fail("4 KiB read: the bytes", (long)i);
+            break;
+        }
+    close(fd);
+    struct kx_msg m = { .label = 0xe417 };
+    kx_call((kx_handle_t)ep, &m, NULL);
+    kx_process_wait((kx_handle_t)server);
+    kx_handle_close((kx_handle_t)server);
+    kx_handle_close((kx_handle_t)ep);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "server"))
+        return server_main();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 2 && !strcmp(argv[1], "fork")) { /* one figure alone: for tools/guest_profile.py */
+        fork_exit_wait(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "yield")) {
+        yield_ping_pong(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    pipe_round_trip();
+    yield_ping_pong(ROUNDS);
+    fork_exit_wait(FORKS);
+    kernel_calls();
+    printf("bench: done\n");
+    return errors ? 1 : 0;
+}
