@@ -357,7 +357,6 @@ long process_create(struct process *parent, const char *name, struct process **o
         p->umask = 022;
     }
     signal_reset(&p->sig);
-    p->did_exec = true;
     *out = p;
     return 0;
 }
@@ -384,6 +383,7 @@ void process_discard(struct process *p)
 
 void process_start(struct process *p)
 {
+    p->did_exec = true; /* a program of its own: its parent may no longer move it (setpgid) */
     sched_wake(p->thread);
 }
 

@@ -97,6 +97,7 @@ struct thread *thread_create_user(struct process *proc, uint64_t entry, uint64_t
     f->elr = entry;
     f->sp = sp;
     f->spsr = SPSR_EL0T;
+    f->syscallno = -1; /* not returning from a system call: nothing to restart */
     prepare_first_switch(t, 0, 0, (uint64_t)(uintptr_t)f); /* everything is in the user frame */
     return t;
 }

@@ -72,6 +72,7 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     struct trap_frame *cf = thread_user_frame(t);
     *cf = *f;
     cf->x[0] = 0;
+    cf->syscallno = -1; /* the child returns from nothing it could restart */
     if (newsp)
         cf->sp = newsp;
     t->tpidr_el0 = (flags & CLONE_SETTLS) ? tls : read_sysreg(tpidr_el0);
@@ -106,7 +107,7 @@ long sys_clone(struct trap_frame *f)
     if (flags & CLONE_PARENT_SETTID)
         copy_to_user(parent->vm, ptid, &pid, sizeof(uint32_t));
     if (!(flags & CLONE_VFORK)) {
-        process_start(p);
+        sched_wake(p->thread); /* not process_start: a forked child has not exec'd */
         return pid;
     }
     /* vfork: the parent sleeps until the child exits (or, later, execs).
@@ -114,7 +115,7 @@ long sys_clone(struct trap_frame *f)
      * preempted), and after the wake-up p may be gone: only pid is used. */
     irqflags_t lf = spin_lock_irqsave(&proc_lock);
     p->vfork_parent = parent;
-    process_start(p);
+    sched_wake(p->thread);
     wait_sleep(&proc_lock, &p->vfork_waiters, WAIT_VFORK, 0, WAIT_INTERRUPTIBLE, 0);
     spin_unlock_irqrestore(&proc_lock, lf);
     return pid; /* even if a signal ended the wait: the child exists */
