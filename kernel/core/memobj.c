@@ -116,6 +116,9 @@ long sys_kx_mem_map(struct trap_frame *f)
                   (prot & KX_PROT_EXEC ? VM_EXEC : 0);
     if (vm & ~max_prot)
         return -EPERM;
+    uint64_t as = p->rlim[RLIMIT_AS].rlim_cur;
+    if (as != RLIM_INFINITY && (p->vm->total_vm > as || len > as - p->vm->total_vm))
+        return -ENOMEM; /* RLIMIT_AS counts these windows as mmap does */
     uint64_t va = vmspace_find_free(p->vm, len);
     if (!va)
         return -ENOMEM;

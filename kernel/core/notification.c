@@ -23,6 +23,8 @@ struct notification *notification_create(void)
 
 void notification_signal(struct notification *n, uint64_t bits)
 {
+    if (!bits)
+        return; /* nothing to wake anyone for: waits end on a non-zero word */
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     n->bits |= bits;
     struct thread *t = wait_queue_first(&n->waiters);

@@ -16,6 +16,7 @@
 #include "../arch/aarch64/sysreg.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
+#include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "../posix/file.h"
 
@@ -356,6 +357,7 @@ long process_create(struct process *parent, const char *name, struct process **o
         default_limits(p->rlim);
         p->umask = 022;
     }
+    p->dumpable = true;
     signal_reset(&p->sig);
     *out = p;
     return 0;
@@ -410,19 +412,34 @@ void process_times(const struct process *p, uint64_t *utime, uint64_t *stime)
     }
 }
 
-void process_reap(struct process *z)
+void process_reap(struct process *z, bool waited)
 {
     spin_assert_held(&proc_lock);
     struct process *parent = z->parent;
-    if (parent) {
+    /* Only a child waited for counts in RUSAGE_CHILDREN, as on Linux. */
+    if (parent && waited) {
         uint64_t u, s;
         process_times(z, &u, &s);
         parent->child_utime += u + z->child_utime;
         parent->child_stime += s + z->child_stime;
+        uint64_t rss = z->max_rss_pages > z->child_max_rss ? z->max_rss_pages : z->child_max_rss;
+        if (rss > parent->child_max_rss)
+            parent->child_max_rss = rss;
     }
     process_obj_reaped(z);
     process_unlink(z);
     process_free_struct(z);
+}
+
+/* A child of `parent` has become a zombie: SIGCHLD, collected at once if
+ * the parent wants no zombies, and the parent's waiters look again (for it,
+ * or to find no children left: ECHILD). proc_lock held. */
+static void child_exited(struct process *parent, struct process *c)
+{
+    signal_send_locked(parent, SIGCHLD, &proc_lock);
+    if (signal_autoreap(parent))
+        process_reap(c, false);
+    wait_wake_all(&parent->child_waiters, 0);
 }
 
 /* Gives p's children to process 1 (or to nobody, if it is gone); zombies among
@@ -439,21 +456,13 @@ static void reparent_children(struct process *p)
         if (!init) {
             c->sibling = 0;
             if (c->state == PROC_ZOMBIE)
-                process_reap(c); /* nobody will ever wait for it */
+                process_reap(c, false); /* nobody will ever wait for it */
             continue;
         }
         c->sibling = init->children;
         init->children = c;
-        if (c->state == PROC_ZOMBIE) {
-            if (signal_autoreap(init)) {
-                init->children = c->sibling;
-                c->parent = 0;
-                process_reap(c);
-            } else {
-                signal_send_locked(init, SIGCHLD, &proc_lock);
-                wait_wake_all(&init->child_waiters, 0);
-            }
-        }
+        if (c->state == PROC_ZOMBIE)
+            child_exited(init, c);
     }
 }
 
@@ -472,6 +481,12 @@ void process_exit(int status)
      * reaped by the scheduler. Keep running on the kernel half only, since the
      * user half is about to vanish. */
     struct vmspace *vm = p->vm;
+    if (p->clear_child_tid) {
+        /* Linux writes 0 there at exit (and wakes a futex: none yet). A bad
+         * address is the program's own business. */
+        uint32_t zero = 0;
+        copy_to_user(vm, p->clear_child_tid, &zero, sizeof(zero));
+    }
     p->vm = 0;
     p->max_rss_pages = vm->max_resident;
     p->min_faults = vm->faults;
@@ -494,12 +509,10 @@ void process_exit(int status)
     p->state = PROC_ZOMBIE;
     self->proc = 0;
     struct process *parent = p->parent;
-    if (!parent || signal_autoreap(parent)) {
-        process_reap(p);
-    } else {
-        signal_send_locked(parent, SIGCHLD, &proc_lock);
-        wait_wake_all(&parent->child_waiters, 0);
-    }
+    if (parent)
+        child_exited(parent, p);
+    else
+        process_reap(p, false);
     spin_unlock(&proc_lock);
     if (pid == 1)
         boot_init_exited(status);

@@ -91,6 +91,8 @@ struct process {
     uint64_t cpu_final;          /* counter ticks it ran, once exited */
     uint64_t user_ticks, sys_ticks; /* timer ticks that found it in user / kernel mode */
     uint64_t child_utime, child_stime; /* of reaped children, counter ticks */
+    uint64_t child_max_rss;      /* largest peak resident pages of a reaped child (or theirs) */
+    bool dumpable;               /* prctl(PR_SET_DUMPABLE) */
     uint64_t start_counter;
     uint64_t min_faults;         /* pages faulted in, once exited (ru_minflt) */
     uint64_t max_rss_pages;      /* peak resident pages, once exited (ru_maxrss) */
@@ -149,9 +151,9 @@ struct process *process_alloc_locked(struct process *parent, const char *name, i
 void process_drop_locked(struct process *p);
 /* Frees a process that never ran (load failed, or its creator let go of it). */
 void process_discard(struct process *p);
-/* Collects a zombie child: its times go to the parent, its pid is freed.
- * proc_lock held. */
-void process_reap(struct process *zombie);
+/* Collects a zombie child, freeing it and its pid; `waited`: by a wait call,
+ * so its times go to the parent's RUSAGE_CHILDREN. proc_lock held. */
+void process_reap(struct process *zombie, bool waited);
 
 /* The live or zombie process with this pid, or NULL. proc_lock held. */
 struct process *process_find(unsigned pid);

@@ -188,7 +188,7 @@ long sys_kx_process_wait(struct trap_frame *f)
         flags = spin_lock_irqsave(&proc_lock);
         struct process *p = o->proc;
         if (p && p->state == PROC_ZOMBIE && p->parent == self)
-            process_reap(p);
+            process_reap(p, true);
         spin_unlock_irqrestore(&proc_lock, flags);
     }
     return result;

@@ -115,9 +115,12 @@ bool wait_interrupt(struct thread *t, struct spinlock *held)
         /* A caller a server has received is held by that server: it lets go
          * of it first (the answer, if any, is dropped). Every signal that
          * interrupts today is fatal, so nothing more is owed the server. */
-        if (t->wait.reason == WAIT_IPC_REPLY)
+        /* A call a server has taken may have had effects: it is not made
+         * again (-EINTR), unlike one still queued (-ERESTARTSYS). */
+        bool taken = t->wait.reason == WAIT_IPC_REPLY;
+        if (taken)
             ipc_detach_caller(t);
-        wait_wake(t, -ERESTARTSYS);
+        wait_wake(t, taken ? -EINTR : -ERESTARTSYS);
         woken = true;
         if (take)
             spin_unlock(lock);

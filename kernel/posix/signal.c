@@ -277,7 +277,9 @@ static long thread_kill(int64_t tgid, int64_t tid, uint64_t sig)
     struct process *self = current_process();
     irqflags_t flags = spin_lock_irqsave(&proc_lock);
     struct process *p = process_find((unsigned)tid);
-    int err = !p || p->state != PROC_LIVE || (tgid > 0 && tgid != tid) ? -ESRCH : send_checked(self, p, (int)sig);
+    /* A zombie still names its thread until collected (Linux finds it too):
+     * the signal goes nowhere. */
+    int err = !p || (tgid > 0 && tgid != tid) ? -ESRCH : send_checked(self, p, (int)sig);
     spin_unlock_irqrestore(&proc_lock, flags);
     return err;
 }

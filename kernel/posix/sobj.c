@@ -119,7 +119,8 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
             kc.recv = user;
         long r = call(o, &kc);
         if (!r)
-            r = checked_result(o, &kc, n);
+            /* A read must have delivered what it claims (bulk or kx_msg_write). */
+            r = checked_result(o, &kc, write ? n : (n < kc.recv_len ? n : kc.recv_len));
         if (r < 0) {
             err = r;
             break;

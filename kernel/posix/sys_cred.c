@@ -181,8 +181,8 @@ long sys_setgroups(struct trap_frame *f)
 
 /* --- limits ------------------------------------------------------------------ */
 
-/* Linux's check_prlimit_permission: the caller's real, effective and saved
- * ids all equal the target's real ids, or it is privileged. */
+/* Linux's check_prlimit_permission: the target's real, effective and saved
+ * ids all equal the caller's real id (uid and gid), or the caller is privileged. */
 static bool may_limit(const struct process *self, const struct process *p)
 {
     const struct cred *a = &self->cred, *b = &p->cred;

@@ -14,23 +14,21 @@
 #define PATH_MAX 4096
 /* Status flags F_SETFL may change (Linux's SETFL_MASK, minus what needs a vfs). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
-/* Flags openat accepts on a kernel device. */
-#define OPEN_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | \
-                    O_DIRECTORY | O_NOFOLLOW | O_DIRECT | O_LARGEFILE | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH)
 
 static struct fdtable *files(void)
 {
     return current_process()->files;
 }
 
+/* An O_PATH descriptor only names its object: no reads, no writes (EBADF). */
 static bool readable(const struct file *f)
 {
-    return (f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR;
+    return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_ACCMODE) == O_RDWR);
 }
 
 static bool writable(const struct file *f)
 {
-    return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
+    return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR);
 }
 
 /* Reads or writes through a uio of iovcnt vectors already in the kernel. */
@@ -286,13 +284,15 @@ long sys_openat(struct trap_frame *f)
     kfree(path);
     if (r < 0)
         return r;
-    if (flags & ~(uint64_t)OPEN_FLAGS)
-        return -EINVAL;
+    /* Unknown flags are ignored, as Linux does. The devices exist already. */
+    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        return -EEXIST;
     if (flags & O_DIRECTORY)
         return -ENOTDIR;
-    if ((flags & O_ACCMODE) == O_ACCMODE)
+    if ((flags & O_ACCMODE) == O_ACCMODE && !(flags & O_PATH))
         return -EINVAL;
-    struct file *file = kdev_open((enum kdev)r, (uint32_t)(flags & (O_ACCMODE | SETFL_MASK)) | O_LARGEFILE);
+    uint32_t keep = flags & O_PATH ? O_PATH : (uint32_t)(flags & (O_ACCMODE | SETFL_MASK));
+    struct file *file = kdev_open((enum kdev)r, keep | O_LARGEFILE);
     if (!file)
         return -ENOMEM;
     int fd = fd_install(files(), file, 0, fd_limit(), flags & O_CLOEXEC);

@@ -34,7 +34,9 @@ long sys_uname(struct trap_frame *f)
 long sys_getrandom(struct trap_frame *f)
 {
     uint64_t buf = f->x[0], len = f->x[1];
-    if (f->x[2] & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+    uint64_t flags = f->x[2];
+    if ((flags & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) ||
+        (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
         return -EINVAL;
     if (len > GETRANDOM_MAX)
         len = GETRANDOM_MAX; /* a short read, as Linux allows */

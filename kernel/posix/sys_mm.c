@@ -6,11 +6,22 @@
 #include "../core/syscall.h"
 #include "../mm/vmspace.h"
 
-/* Whether the space may grow by len bytes under RLIMIT_AS. */
-static bool as_allows(const struct vmspace *vs, uint64_t len)
+/* Bytes of [start, start + len) already in areas (a MAP_FIXED replaces them). */
+static uint64_t mapped_within(const struct vmspace *vs, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len, n = 0;
+    for (const struct vm_area *a = vs->areas; a && a->start < end; a = a->next)
+        if (a->end > start)
+            n += (a->end < end ? a->end : end) - (a->start > start ? a->start : start);
+    return n;
+}
+
+/* Whether the space may grow by len bytes, replacing `replaced`, under RLIMIT_AS. */
+static bool as_allows(const struct vmspace *vs, uint64_t len, uint64_t replaced)
 {
     uint64_t limit = current_process()->rlim[RLIMIT_AS].rlim_cur;
-    return limit == RLIM_INFINITY || (vs->total_vm <= limit && len <= limit - vs->total_vm);
+    uint64_t total = vs->total_vm - replaced;
+    return limit == RLIM_INFINITY || (total <= limit && len <= limit - total);
 }
 
 static uint64_t page_up(uint64_t a)
@@ -32,7 +43,7 @@ long sys_brk(struct trap_frame *f)
     if (want < vs->brk_start || want >= USER_MMAP_BASE)
         return (long)vs->brk;
     uint64_t old_end = page_up(vs->brk), new_end = page_up(want);
-    if (new_end > old_end && (!as_allows(vs, new_end - old_end) ||
+    if (new_end > old_end && (!as_allows(vs, new_end - old_end, 0) ||
                               vmspace_add_area(vs, old_end, new_end - old_end, VM_READ | VM_WRITE) != 0))
         return (long)vs->brk;
     if (new_end < old_end)
@@ -45,8 +56,9 @@ long sys_mmap(struct trap_frame *f)
 {
     uint64_t addr = f->x[0], len = f->x[1], prot = f->x[2], flags = f->x[3];
     struct vmspace *vs = current_process()->vm;
-    if (len == 0 || page_up(len) < len || (addr & (PAGE_SIZE - 1)))
-        return -EINVAL;
+    bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    if (len == 0 || page_up(len) < len || (fixed && (addr & (PAGE_SIZE - 1))))
+        return -EINVAL; /* a hint need not be aligned: it is only a hint (and unused) */
     if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
         return -EINVAL;
     if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
@@ -54,13 +66,15 @@ long sys_mmap(struct trap_frame *f)
     if (!(flags & MAP_ANONYMOUS))
         return -ENODEV; /* file mappings need the VFS */
     if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
-        return -EINVAL; /* shared anonymous memory needs fork to mean anything */
+        return -EINVAL; /* shared anonymous memory (inherited by fork) is not there yet */
     len = page_up(len);
-    if (!as_allows(vs, len))
+    if (fixed && (addr + len > USER_TOP || addr + len < addr))
         return -ENOMEM;
-    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-        if (addr == 0 || addr + len > USER_TOP || addr + len < addr)
-            return -EINVAL;
+    if (fixed && addr == 0)
+        return -EPERM; /* Linux: below mmap_min_addr */
+    if (!as_allows(vs, len, (flags & MAP_FIXED) ? mapped_within(vs, addr, len) : 0))
+        return -ENOMEM;
+    if (fixed) {
         if (flags & MAP_FIXED)
             vmspace_remove(vs, addr, len); /* MAP_FIXED replaces what was there */
     } else {

@@ -67,6 +67,7 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     p->umask = parent->umask;
     signal_fork(&p->sig, &parent->sig);
     memcpy(p->comm, parent->comm, sizeof(p->comm));
+    p->dumpable = parent->dumpable;
     p->thread = t;
     t->tid = p->pid;
     struct trap_frame *cf = thread_user_frame(t);
@@ -187,6 +188,10 @@ static bool wanted(const struct process *c, int kind, unsigned id)
 static long do_wait(int kind, unsigned id, uint64_t options, struct wait_result *res)
 {
     struct process *self = current_process();
+    /* __WCLONE alone asks for children that signal something other than
+     * SIGCHLD at exit: Kenix makes none (clone insists on SIGCHLD). */
+    if ((options & __WCLONE) && !(options & __WALL))
+        return -ECHILD;
     irqflags_t flags = spin_lock_irqsave(&proc_lock);
     long r;
     for (;;) {
@@ -206,10 +211,11 @@ static long do_wait(int kind, unsigned id, uint64_t options, struct wait_result 
             process_times(found, &res->utime, &res->stime);
             res->utime += found->child_utime;
             res->stime += found->child_stime;
-            res->maxrss_pages = found->max_rss_pages;
+            res->maxrss_pages =
+                found->max_rss_pages > found->child_max_rss ? found->max_rss_pages : found->child_max_rss;
             res->minflt = found->min_faults;
             if (!(options & WNOWAIT))
-                process_reap(found);
+                process_reap(found, true);
             r = res->pid;
             break;
         }
@@ -406,9 +412,12 @@ long sys_prctl(struct trap_frame *f)
     case PR_GET_NAME:
         return copy_to_user(p->vm, f->x[1], p->comm, sizeof(p->comm));
     case PR_GET_DUMPABLE:
-        return 1;
+        return p->dumpable;
     case PR_SET_DUMPABLE:
-        return f->x[1] <= 1 ? 0 : -EINVAL;
+        if (f->x[1] > 1)
+            return -EINVAL;
+        p->dumpable = f->x[1];
+        return 0;
     default:
         return -EINVAL;
     }

@@ -517,6 +517,34 @@ static void zombies(void)
            rs(again), rs(k));
 }
 
+/* With SIGCHLD ignored children leave no zombie, and a parent blocked in
+ * wait4 for them must wake when the last one goes: ECHILD (it once slept on).
+ * The blocking wait happens in a child, so a hang would be bounded by reap(). */
+static int ignoring_child(void *arg)
+{
+    (void)arg;
+    signal(SIGCHLD, SIG_IGN);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        struct timespec t = { 0, 20 * 1000000 };
+        nanosleep(&t, NULL); /* the parent is asleep in wait4 by then */
+        _exit(3);
+    }
+    int st;
+    res_t r = res(waitpid(-1, &st, 0));
+    res_t k = res(kill(kid, 0));
+    ccheckf(is_err(r, ECHILD) && is_err(k, ESRCH),
+            "SIGCHLD ignored: a blocking wait4 wakes when the child is collected for it: %s; no zombie: kill -> %s",
+            rs(r), rs(k));
+    return 0;
+}
+
+static void ignored_sigchld(void)
+{
+    run_child_ok("SIGCHLD ignored", ignoring_child, NULL);
+}
+
 struct orphan_report {
     long ppid_before, ppid_after, alive;
 };
@@ -607,6 +635,7 @@ int main(void)
     rusage();
     waitids();
     zombies();
+    ignored_sigchld();
     orphans();
     many();
     return check_summary();
