@@ -1183,6 +1183,33 @@ SPEC(kx_process_start, .args = first_bad_handle);
 SPEC(kx_process_wait, .args = first_bad_handle);
 SPEC(kx_process_give_fd, .args = give_fd_args, .sometimes = true);
 
+/* kx_msg_read/kx_msg_write(reply, offset, buf, len): the fuzzer never holds a
+ * caller here, so these fail; buf is buf (bounded) or bad. */
+static void msg_copy_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = rnd() % 2 ? 0 : any();
+    a[1] = ONE_OF(0, 1, 4096, (uint64_t)-1, rnd());
+    bool good = rnd() % 2;
+    a[2] = good ? (uint64_t)(uintptr_t)buf : bad_pointer();
+    a[3] = good ? rnd() % (sizeof(buf) + 1) : length();
+}
+
+/* kx_fd_attach(ep, cookie, flags): nobody serves the fuzzer's endpoint, so the
+ * descriptor is closed at once (after_new_fd) and never read or written; its
+ * IO_CLOSE waits on the endpoint until the endpoint goes. */
+static void fd_attach_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live((int)ONE_OF(H_EP, H_EP, H_EP_SEND_ONLY, H_NOTIFY));
+    a[1] = rnd();
+    a[2] = ONE_OF(0, 1, 2, 3, 04000, 02000000, 1u << 30, (1u << 30) | 2, 0xffffffff, rnd());
+}
+
+SPEC(kx_msg_read, .args = msg_copy_args);
+SPEC(kx_msg_write, .args = msg_copy_args);
+SPEC(kx_fd_attach, .args = fd_attach_args, .after = after_new_fd, .sometimes = true);
+
 /* --- the table: every call the kernel implements --------------------------------------- */
 
 struct call {
