@@ -27,6 +27,8 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
+#include "bench.h"
+
 #define SELF_PATH "/bin/bench_ipc"
 #define SLOT_A 4 /* first handle given to a child */
 #define SLOT_B 5 /* second handle given to a child */
@@ -56,25 +58,6 @@ enum {
 
 extern char **environ;
 
-static int errors;
-
-static void fail(const char *what, long err)
-{
-    printf("bench: FAIL %s (%ld)\n", what, err);
-    errors++;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void report(const char *what, uint64_t total_ns, uint64_t ops)
-{
-    printf("bench: %s: %lu ns\n", what, (unsigned long)(total_ns / ops));
-}
 
 /* The bulk pattern for a given seed: the server recomputes it to check a copy. */
 static void fill_pattern(unsigned char *buf, uint64_t seed)

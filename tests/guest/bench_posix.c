@@ -30,6 +30,8 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 
+#include "bench.h"
+
 #define SELF "/bin/bench_posix"
 #define SLOT_EP 4
 #define WARMUP 100
@@ -37,25 +39,6 @@
 #define FORKS 200
 #define FILE_SIZE 8192
 
-static int errors;
-
-static void fail(const char *what, long err)
-{
-    printf("bench: FAIL %s (%ld)\n", what, err);
-    errors++;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void report(const char *what, uint64_t total_ns, uint64_t ops)
-{
-    printf("bench: %s: %lu ns\n", what, (unsigned long)(total_ns / ops));
-}
 
 /* ---- a toy server: every object is the same 8 KiB file ----------------------- */
 
