@@ -13,7 +13,6 @@
 #include "../mm/uaccess.h"
 
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
-#define ALL_SIGNALS (~0ull)
 #define SIGSET_SIZE 8
 
 /* Default actions (signal(7)). Real-time signals terminate. */

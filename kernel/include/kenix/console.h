@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-/* Output of user programs (fds 1 and 2 until the console server exists). */
+/* Output of user programs: the klog device (fds 0-2 of programs without a terminal). */
 void console_write_user(const char *buf, size_t n);
 
 #endif
