@@ -89,68 +89,6 @@ static int write_xfer_results(struct thread *dst, uint64_t len, const kx_handle_
     return err;
 }
 
-/* Bulk bytes and handles from src to dst; adds KX_MSG_* flags to *flags. */
-static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flags, bool *dst_fault)
-{
-    const struct kx_xfer *sx = &src->ipc.xfer;
-    const struct kx_xfer *dx = dst->ipc.xfer_uptr ? &dst->ipc.xfer : 0;
-    uint64_t len = sx->send_len, cap = dx ? dx->recv_cap : 0;
-    if (len > cap) {
-        *flags |= KX_MSG_TRUNCATED;
-        len = cap;
-    }
-    if (len) {
-        int err = copy_user_to_user(dst->proc->vm, (uint64_t)(uintptr_t)dx->recv, src->proc->vm,
-                                    (uint64_t)(uintptr_t)sx->send, len, dst_fault);
-        if (err)
-            return err;
-    }
-    /* Check every handle before moving any, so a bad one changes nothing. A
-     * handle named twice would arrive twice: a copy made without KX_RIGHT_DUP. */
-    struct handle sent[KX_XFER_MAX_HANDLES];
-    for (uint32_t i = 0; i < sx->send_handles_n; i++) {
-        for (uint32_t j = 0; j < i; j++) {
-            if (sx->send_handles[j] == sx->send_handles[i]) {
-                *dst_fault = false;
-                return -EINVAL;
-            }
-        }
-        struct handle *h;
-        int err = handle_get(&src->proc->handles, sx->send_handles[i], 0, KX_RIGHT_TRANSFER, &h);
-        if (err) {
-            *dst_fault = false;
-            return err;
-        }
-        sent[i] = *h;
-    }
-    kx_handle_t got[KX_XFER_MAX_HANDLES];
-    uint32_t ngot = 0, room = dx ? dx->recv_handles_cap : 0;
-    bool moved[KX_XFER_MAX_HANDLES] = { false };
-    for (uint32_t i = 0; i < sx->send_handles_n; i++) {
-        int h = ngot < room ? handle_install(&dst->proc->handles, sent[i].obj, sent[i].rights, sent[i].badge, 0)
-                            : -ENOSPC;
-        if (h < 0) {
-            *flags |= KX_MSG_HANDLES_DROPPED;
-            continue;
-        }
-        got[ngot++] = h;
-        moved[i] = true;
-    }
-    uint64_t arrived = len > dst->ipc.recv_written ? len : dst->ipc.recv_written;
-    int err = write_xfer_results(dst, arrived, got, ngot);
-    if (err) {
-        for (uint32_t i = 0; i < ngot; i++)
-            handle_close(&dst->proc->handles, got[i]);
-        *dst_fault = true;
-        return err;
-    }
-    if (src->ipc.move_handles)
-        for (uint32_t i = 0; i < sx->send_handles_n; i++)
-            if (moved[i])
-                handle_close(&src->proc->handles, sx->send_handles[i]);
-    return 0;
-}
-
 /* --- buffers of either kind: user (vm, address) or kernel (vm NULL) --------------------- */
 
 /* Copies n bytes from s at soff to d at doff; on failure *dst_fault says which side. */
@@ -190,6 +128,65 @@ static struct ipc_buf recv_buf(const struct thread *t)
     if (t->ipc.xfer_uptr)
         return (struct ipc_buf){ t->proc->vm, (uint64_t)(uintptr_t)t->ipc.xfer.recv, t->ipc.xfer.recv_cap };
     return (struct ipc_buf){ 0, 0, 0 };
+}
+
+/* Bulk bytes and handles from src to dst; adds KX_MSG_* flags to *flags. */
+static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flags, bool *dst_fault)
+{
+    const struct kx_xfer *sx = &src->ipc.xfer;
+    const struct kx_xfer *dx = dst->ipc.xfer_uptr ? &dst->ipc.xfer : 0;
+    uint64_t len = sx->send_len, cap = dx ? dx->recv_cap : 0;
+    if (len > cap) {
+        *flags |= KX_MSG_TRUNCATED;
+        len = cap;
+    }
+    int err = ipc_copy(recv_buf(dst), 0, send_buf(src), 0, len, dst_fault);
+    if (err)
+        return err;
+    /* Check every handle before moving any, so a bad one changes nothing. A
+     * handle named twice would arrive twice: a copy made without KX_RIGHT_DUP. */
+    struct handle sent[KX_XFER_MAX_HANDLES];
+    for (uint32_t i = 0; i < sx->send_handles_n; i++) {
+        for (uint32_t j = 0; j < i; j++) {
+            if (sx->send_handles[j] == sx->send_handles[i]) {
+                *dst_fault = false;
+                return -EINVAL;
+            }
+        }
+        struct handle *h;
+        int err = handle_get(&src->proc->handles, sx->send_handles[i], 0, KX_RIGHT_TRANSFER, &h);
+        if (err) {
+            *dst_fault = false;
+            return err;
+        }
+        sent[i] = *h;
+    }
+    kx_handle_t got[KX_XFER_MAX_HANDLES];
+    uint32_t ngot = 0, room = dx ? dx->recv_handles_cap : 0;
+    bool moved[KX_XFER_MAX_HANDLES] = { false };
+    for (uint32_t i = 0; i < sx->send_handles_n; i++) {
+        int h = ngot < room ? handle_install(&dst->proc->handles, sent[i].obj, sent[i].rights, sent[i].badge, 0)
+                            : -ENOSPC;
+        if (h < 0) {
+            *flags |= KX_MSG_HANDLES_DROPPED;
+            continue;
+        }
+        got[ngot++] = h;
+        moved[i] = true;
+    }
+    uint64_t arrived = len > dst->ipc.recv_written ? len : dst->ipc.recv_written;
+    err = write_xfer_results(dst, arrived, got, ngot);
+    if (err) {
+        for (uint32_t i = 0; i < ngot; i++)
+            handle_close(&dst->proc->handles, got[i]);
+        *dst_fault = true;
+        return err;
+    }
+    if (src->ipc.move_handles)
+        for (uint32_t i = 0; i < sx->send_handles_n; i++)
+            if (moved[i])
+                handle_close(&src->proc->handles, sx->send_handles[i]);
+    return 0;
 }
 
 /* transfer() when a kernel-originated call is one side: to a server from a
