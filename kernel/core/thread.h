@@ -38,6 +38,16 @@ struct ipc_thread {
     struct reply_obj *saved_by; /* caller: the reply object holding it, if saved */
 };
 
+/* What restart_syscall(2) does for a call that a signal interrupted, when no
+ * handler ran and the call must go on with state of its own (nanosleep's time
+ * left): Linux's restart_block. The call sets it before returning
+ * -ERESTART_RESTARTBLOCK; fn == NULL means nothing to resume (-EINTR). Owned
+ * by the thread itself. */
+struct restart_block {
+    long (*fn)(struct restart_block *rb);
+    uint64_t args[4];
+};
+
 /* Callee-saved state of a thread switched out inside the kernel (switch.S). */
 struct cpu_context {
     uint64_t x19_x28[10];
@@ -74,6 +84,7 @@ struct thread {
     uint64_t run_start;           /* counter value when last switched in */
     struct thread_wait wait;      /* what it waits for while THREAD_BLOCKED (wait.h) */
     struct ipc_thread ipc;
+    struct restart_block restart; /* see above */
     uint8_t fp_traps;             /* FP traps in a row; many: load FP state eagerly */
     uint8_t fp_eager_left;        /* eager loads left before trying lazy again */
     struct fpsimd_state fpsimd;
