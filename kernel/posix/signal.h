@@ -105,6 +105,11 @@ bool signal_send_owned_locked(struct process *p, struct sigqueue *q, struct spin
 /* Takes an owned entry off p's queue if it is there (its owner is going away). proc_lock held. */
 void signal_unqueue_owned_locked(struct process *p, struct sigqueue *q);
 
+/* Whether a signal pending and unblocked in p ends it when acted on (SIGKILL,
+ * or a default action that terminates): waits that would be cancelled
+ * politely are torn down instead (R3.3). proc_lock held. */
+bool signal_kills(const struct process *p);
+
 /* Installs `mask` as the current process's mask until it next returns to user
  * mode: then the old mask comes back, unless a handler runs, whose frame
  * saves the old mask for rt_sigreturn (sigsuspend, ppoll, pselect6). */
