@@ -200,5 +200,20 @@ def posix_scenario(program, timeout=120):
     return run
 
 
-for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_cred", "test_limits"):
+for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_cred", "test_limits",
+                 "test_jobctl"):
     posix_scenario(_program)
+
+
+@scenario("posix.init_signals", labels=("posix",))
+def init_signals(ctx):
+    """Process 1 gets only the signals it has handlers for (tests/guest/init_signals.c
+    runs as process 1 and sends itself and is sent every other kind)."""
+    with run_init(ctx, "init_signals", disk=False) as s:
+        s.expect(r"^init: started /bin/init_signals as process 1$")
+        s.expect(r"^init_signals: start, pid 1$")
+        expect_all_passed(s, "process 1 and signals", timeout=60)
+        s.expect(r"^process 1 \(/bin/init_signals\) exited with status 0$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "powered off after process 1 exited")
+        s.expect_not(TROUBLE + r"|killed by signal")
