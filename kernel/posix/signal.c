@@ -147,10 +147,16 @@ static bool accepts(struct process *p, int sig)
     spin_assert_held(&proc_lock);
     if (p->state != PROC_LIVE || !p->thread)
         return false;
-    /* Process 1 gets only the signals it has handlers for, as Linux protects init. */
-    if (p->pid == 1 && p->sig.handler[sig - 1] <= SIG_IGN)
-        return false;
+    /* Job control first, for everyone (Linux's prepare_signal): a stop
+     * signal cancels a pending SIGCONT even when process 1 then drops it. */
     signal_job_control_locked(p, sig);
+    /* Process 1 gets only the signals it has handlers for, as Linux protects
+     * init -- but a blocked signal is never dropped when sent: a handler may
+     * come before it is unblocked (if none does, delivery drops it). SIGKILL
+     * and SIGSTOP cannot be blocked, so they are always dropped. SIG_IGN is
+     * discarded()'s business, as for anyone. */
+    if (p->pid == 1 && p->sig.handler[sig - 1] == SIG_DFL && !((p->sig.blocked | p->sig.waitset) & SIGBIT(sig)))
+        return false;
     return !discarded(p, sig);
 }
 
