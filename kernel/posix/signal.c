@@ -654,10 +654,17 @@ static bool may_signal(const struct process *from, const struct process *to)
     return a->euid == 0 || a->euid == b->suid || a->euid == b->ruid || a->ruid == b->suid || a->ruid == b->ruid;
 }
 
+/* Linux lets anyone continue a process of its own session (check_kill_permission):
+ * a shell whose job changed its uid can still resume it. */
+static bool same_session(const struct process *a, const struct process *b)
+{
+    return a->pgrp && b->pgrp && a->pgrp->session == b->pgrp->session;
+}
+
 /* Sends info (signo 0: only check) to one process with permission checks; proc_lock held. */
 static int send_checked(struct process *self, struct process *p, const struct ksiginfo *info)
 {
-    if (!may_signal(self, p))
+    if (!may_signal(self, p) && !(info->signo == SIGCONT && same_session(self, p)))
         return -EPERM;
     if (p->state != PROC_LIVE)
         return 0; /* a zombie: the signal goes nowhere */
