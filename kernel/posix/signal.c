@@ -706,15 +706,20 @@ long sys_kill(struct trap_frame *f)
     } else if (pid == 0) {
         err = send_group(self, self->pgrp, &info);
     } else if (pid == -1) {
-        /* Everyone we may signal but process 1 and ourselves. */
-        int count = 0;
+        /* Everyone but process 1 and ourselves, zombies included. As on Linux
+         * (kill_something_info) the processes we may not signal count too:
+         * ESRCH only when there is nobody else at all; otherwise the last
+         * error other than EPERM, or 0. */
+        int count = 0, last = 0;
         for (struct process *p = process_iter_next(0); p; p = process_iter_next(p)) {
-            if (p->pid == 1 || p == self || p->state != PROC_LIVE)
+            if (p->pid == 1 || p == self)
                 continue;
-            if (send_checked(self, p, &info) == 0)
-                count++;
+            int r = send_checked(self, p, &info);
+            count++;
+            if (r != -EPERM)
+                last = r;
         }
-        err = count ? 0 : -ESRCH;
+        err = count ? last : -ESRCH;
     } else {
         err = pid == INT32_MIN ? -ESRCH : send_group(self, pgrp_find((unsigned)-pid), &info);
     }
