@@ -465,10 +465,12 @@ static void reparent_children(struct process *p)
         }
         c->sibling = init->children;
         init->children = c;
+        /* Zombies too, as Linux's reparent_leader: a zombie member whose
+         * parent was outside its group can still be what kept it from being
+         * orphaned. Before child_exited, which may reap it. */
+        signal_reparented_locked(c, p);
         if (c->state == PROC_ZOMBIE)
             child_exited(init, c);
-        else
-            signal_reparented_locked(c, p);
     }
 }
 

@@ -150,7 +150,8 @@ void signal_notify_parent_locked(struct process *child, int code, int status);
  * session, and have stopped members, get SIGHUP then SIGCONT (POSIX): nobody
  * could continue them otherwise. signal_exiting_locked is asked for a process
  * p that is exiting (after its children went to process 1);
- * signal_reparented_locked for each live child c of an exiting process.
+ * signal_reparented_locked for each child c of an exiting process, live or
+ * zombie.
  * proc_lock held. */
 void signal_exiting_locked(struct process *p);
 void signal_reparented_locked(struct process *c, struct process *old_parent);

@@ -109,8 +109,9 @@ void signal_exiting_locked(struct process *p)
 
 void signal_reparented_locked(struct process *c, struct process *old_parent)
 {
-    if (c->state == PROC_LIVE)
-        check_group(c, old_parent, 0);
+    /* Live or zombie (Linux's reparent_leader asks for both): a zombie still
+     * names its group, and orphaned() does not count it as a link. */
+    check_group(c, old_parent, 0);
 }
 
 void signal_stop_locked(struct process *p, int sig)

@@ -1119,6 +1119,64 @@ static int orphan_second_link(void *arg)
     return 0; /* X still links B1's group */
 }
 
+/* Linux's reparent_leader looks at zombie children too: group GZ = {Z, S},
+ * S Z's child. Z exits (not collected by A): GZ is orphaned with S stopped:
+ * SIGHUP and SIGCONT. S stops again (SIGSTOP: SIGTSTP no longer stops in
+ * an orphaned group); then A exits, and reparenting the zombie Z -- GZ's
+ * member whose parent was outside -- sends them again. */
+static int orphan_zombie_link(void *arg)
+{
+    (void)arg;
+    setsid();
+    int stopping[2];
+    pipe(stopping);
+    fflush(stdout);
+    pid_t z = fork();
+    if (z == 0) {
+        setpgid(0, 0);
+        pid_t s = fork();
+        if (s == 0) {
+            announce();
+            record_hup_cont();
+            kill(getpid(), SIGTSTP);
+            long long deadline = now_ns() + EVENT_NS;
+            while (nhups < 2 && now_ns() < deadline)
+                sleep_ms(1);
+            int first = nhups;
+            write(stopping[1], "s", 1);
+            kill(getpid(), SIGSTOP);
+            deadline = now_ns() + EVENT_NS;
+            while (nhups < 4 && now_ns() < deadline)
+                sleep_ms(1);
+            int hup = 0, cont = 0;
+            for (int i = 0; i < nhups; i++) {
+                hup += hups[i].sig == SIGHUP && hups[i].code == SI_KERNEL;
+                cont += hups[i].sig == SIGCONT && hups[i].code == SI_KERNEL;
+            }
+            ccheckf(first == 2 && hup == 2 && cont == 2 && nhups == 4,
+                    "a zombie member's reparenting: SIGHUP and SIGCONT when its parent Z exits (%d signals), again when "
+                    "Z's parent exits with Z uncollected (%d SIGHUP, %d SIGCONT in all; expected 2 and 2)",
+                    first, hup, cont);
+            _exit(0);
+        }
+        int st = 0;
+        pid_t r = wait_for(s, &st, WUNTRACED);
+        ccheckf(r == s && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "S stops on SIGTSTP while Z links its group (%s)",
+                wstatus(r, st));
+        _exit(0);
+    }
+    setpgid(z, z);
+    char c;
+    size_t got = read_bounded(stopping[0], &c, 1, now_ns() + EVENT_NS);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    int w = waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT | WNOHANG);
+    ccheckf(got == 1 && w == 0 && si.si_pid == z && si.si_code == CLD_EXITED,
+            "Z exited and is a zombie (%s); S was continued and is stopping itself again", siinfo_str(w, &si));
+    pause_ms(2 * QUIET_MS); /* S is stopped by now (nobody can wait for it) */
+    return 0;                /* Z, still a zombie, goes to process 1 */
+}
+
 /* A's child B in a group of its own, running: A exits; no SIGHUP. */
 static int orphan_none_stopped(void *arg)
 {
@@ -1165,6 +1223,7 @@ static void orphaned_groups(void)
     orphan_family("orphaned when a member exits", orphan_by_member_exit);
     orphan_family("orphaned when the last link exits", orphan_second_link);
     orphan_family("orphaned without a stopped member", orphan_none_stopped);
+    orphan_family("orphaned again through a zombie", orphan_zombie_link);
 }
 
 /* --- kill ---------------------------------------------------------------------- */
