@@ -337,8 +337,13 @@ static void stop_continue(void)
     if (!start_ticking(&c, ticker, NULL, "stop/continue"))
         return;
     int st = 0;
-    res_t k = res(kill(c.pid, SIGSTOP));
-    pid_t r = wait_for(c.pid, &st, WUNTRACED);
+    res_t k = res(kill(c.pid, SIGCONT));
+    pause_ms(QUIET_MS / 2);
+    pid_t r = waitpid(c.pid, &st, WCONTINUED | WUNTRACED | WNOHANG);
+    checkf(k.ret == 0 && r == 0, "SIGCONT to a running child -> %s: nothing to report (waitpid(WCONTINUED) -> %s)",
+           rs(k), wstatus(r, st));
+    k = res(kill(c.pid, SIGSTOP));
+    r = wait_for(c.pid, &st, WUNTRACED);
     checkf(k.ret == 0 && r == c.pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
            "kill(child, SIGSTOP) -> %s; waitpid(WUNTRACED): %s (expected stopped by SIGSTOP)", rs(k), wstatus(r, st));
     r = waitpid(c.pid, &st, WUNTRACED | WNOHANG);
@@ -593,8 +598,46 @@ static int nocldwait_child(void *arg)
     return 0;
 }
 
+/* A blocking waitpid wakes for a stop and for a continue that happen while it sleeps. */
+static int blocking_wait_child(void *arg)
+{
+    (void)arg;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        setpgid(0, 0);
+        sleep_ms(100);
+        kill(getpid(), SIGTSTP);
+        sleep_ms(200); /* an exit would take the continue's place in the report */
+        _exit(0);
+    }
+    setpgid(c, c);
+    int st = 0;
+    long long t0 = now_ns();
+    pid_t r = waitpid(c, &st, WUNTRACED);
+    long long ms = (now_ns() - t0) / 1000000;
+    ccheckf(r == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP && ms >= 50,
+            "a blocking waitpid(WUNTRACED) wakes when the child stops %lld ms later: %s", ms, wstatus(r, st));
+    pid_t h = fork();
+    if (h == 0) {
+        sleep_ms(100);
+        _exit(kill(c, SIGCONT) == 0 ? 0 : 1);
+    }
+    t0 = now_ns();
+    r = waitpid(c, &st, WCONTINUED);
+    ms = (now_ns() - t0) / 1000000;
+    ccheckf(r == c && WIFCONTINUED(st) && ms >= 50,
+            "a blocking waitpid(WCONTINUED) wakes when a sibling continues the child %lld ms later: %s", ms,
+            wstatus(r, st));
+    r = waitpid(c, &st, 0);
+    ccheckf(r == c && st == 0, "then the child's exit: %s", wstatus(r, st));
+    reap(h, &st);
+    return 0;
+}
+
 static void sigchld(void)
 {
+    run_child_ok("blocking waits", blocking_wait_child, NULL);
     run_child_ok("SIGCHLD with SA_SIGINFO", sigchld_info_child, NULL);
     run_child_ok("SA_NOCLDSTOP", nocldstop_child, NULL);
     run_child_ok("SA_NOCLDWAIT", nocldwait_child, NULL);
@@ -688,8 +731,36 @@ static int cont_handler_ticker(void *arg)
     return 0;
 }
 
-/* Stops and continues a ticker that ends (and reports) when `until` gets a byte. */
-static void stop_continue_told(const char *name, int (*fn)(void *))
+static int cont_ignored_ticker(void *arg)
+{
+    (void)arg;
+    setpgid(0, 0);
+    signal(SIGCONT, SIG_IGN);
+    tick_loop();
+    return 0;
+}
+
+static volatile sig_atomic_t usr1s;
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+    (void)sig, (void)si, (void)uc;
+    usr1s++;
+}
+
+static int usr1_handler_ticker(void *arg)
+{
+    (void)arg;
+    setpgid(0, 0);
+    install(SIGUSR1, on_usr1, SA_RESTART);
+    tick_loop();
+    ccheckf(usr1s == 1, "the SIGUSR1 sent while it was stopped ran its handler once continued: %d times", (int)usr1s);
+    return 0;
+}
+
+/* Stops and continues a ticker that ends (and reports) when `until` gets a
+ * byte; `while_stopped` (0: none) is sent to it while it is stopped, and
+ * must leave it stopped. */
+static void stop_continue_told(const char *name, int (*fn)(void *), int while_stopped)
 {
     int until[2];
     pipe2(until, O_CLOEXEC);
@@ -706,10 +777,17 @@ static void stop_continue_told(const char *name, int (*fn)(void *))
     kill(c.pid, SIGSTOP);
     pid_t r = wait_for(c.pid, &st, WUNTRACED);
     size_t n = ticks_during(c.ticks, QUIET_MS / 2);
+    if (while_stopped) {
+        kill(c.pid, while_stopped);
+        n += ticks_during(c.ticks, QUIET_MS);
+    }
     kill(c.pid, SIGCONT);
+    int st2 = 0;
+    pid_t r2 = wait_for(c.pid, &st2, WCONTINUED);
     bool ran = tick_arrives(c.ticks);
-    checkf(r == c.pid && WIFSTOPPED(st) && n == 0 && ran, "%s: stopped (%s, %zu ticks), continued (runs: %s)", name,
-           wstatus(r, st), n, ran ? "yes" : "no");
+    checkf(r == c.pid && WIFSTOPPED(st) && n == 0 && r2 == c.pid && WIFCONTINUED(st2) && ran,
+           "%s: stopped (%s, %zu ticks%s), continued (%s, runs: %s)", name, wstatus(r, st), n,
+           while_stopped ? ", also after a handled SIGUSR1" : "", wstatus(r2, st2), ran ? "yes" : "no");
     write(until[1], "e", 1);
     close(until[1]);
     st = finish_child(c.pid, c.report, name);
@@ -746,8 +824,10 @@ static void pending_cancel(void)
     checkf(r == c && WIFEXITED(st) && st == 0, "unblocking the discarded stop signals does not stop the child: %s",
            what);
     run_child_ok("a stop signal discards SIGCONT", stop_discards_cont, NULL);
-    stop_continue_told("SIGCONT blocked", blocked_cont_ticker);
-    stop_continue_told("SIGCONT handler", cont_handler_ticker);
+    stop_continue_told("SIGCONT blocked", blocked_cont_ticker, 0);
+    stop_continue_told("SIGCONT handler", cont_handler_ticker, 0);
+    stop_continue_told("SIGCONT ignored", cont_ignored_ticker, 0);
+    stop_continue_told("a handled signal while stopped", usr1_handler_ticker, SIGUSR1);
 }
 
 /* --- blocked calls across a stop ------------------------------------------------ */
@@ -975,6 +1055,9 @@ static int orphaned_self_stop(void *arg)
                         "nothing pending (0x%llx)",
                 signame(sigs[i]), p);
     }
+    install(SIGTSTP, on_usr1, 0);
+    kill(getpid(), SIGTSTP);
+    ccheckf(usr1s == 1, "only the default action is suppressed: a SIGTSTP handler runs (%d times)", (int)usr1s);
     kill(getpid(), SIGSTOP);
     return 0;
 }
