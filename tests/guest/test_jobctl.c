@@ -1256,7 +1256,7 @@ static int orphan_zombie_link(void *arg)
     int w = waitid(P_PID, (id_t)z, &si, WEXITED | WNOWAIT | WNOHANG);
     ccheckf(got == 1 && w == 0 && si.si_pid == z && si.si_code == CLD_EXITED,
             "Z exited and is a zombie (%s); S was continued and is stopping itself again", siinfo_str(w, &si));
-    pause_ms(2 * QUIET_MS); /* S is stopped by now (nobody can wait for it) */
+    pause_ms(3 * QUIET_MS); /* S is stopped by now (nobody can wait for it: its parent is process 1) */
     return 0;                /* Z, still a zombie, goes to process 1 */
 }
 
