@@ -19,6 +19,7 @@
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "../posix/file.h"
+#include "../posix/ktimer.h"
 
 struct spinlock proc_lock = SPINLOCK_INIT("proc");
 
@@ -503,6 +504,7 @@ void process_exit(int status)
         p->vfork_parent = 0;
     }
     reparent_children(p);
+    ktimers_exit_locked(p); /* its timers stop before it is a zombie */
     p->cpu_final = sched_thread_cpu(self);
     p->thread = 0;
     p->exit_status = status;

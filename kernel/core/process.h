@@ -36,6 +36,7 @@ struct vmspace;
 struct process_obj;
 struct ustack_aux;
 struct fdtable;
+struct ptimers;
 
 extern struct spinlock proc_lock;
 
@@ -83,6 +84,7 @@ struct process {
     struct linux_rlimit rlim[RLIM_NLIMITS];
     unsigned umask;
     struct sigstate sig;
+    struct ptimers *timers;      /* itimers and POSIX timers, made on first use (posix/ktimer.h) */
     int exit_status;             /* wait status, once a zombie */
     bool did_exec;               /* runs a program of its own (setpgid: EACCES) */
     struct process *vfork_parent;/* blocked in clone(CLONE_VFORK) until we exit */

@@ -919,6 +919,121 @@ static void clock_sleep_args(uint64_t a[NREGS])
     }
 }
 
+/* Timers. Whatever is armed must not end this program: ITIMER_* values are
+ * 0 (disarm), an hour (CPU time never gets there) or ~forever, and POSIX
+ * timers send only SIGURG (ignored by default; no handler is installed) or
+ * nothing (SIGEV_NONE) -- never the default SIGALRM of a NULL sigevent.
+ * Timers made are kept (a few ids for the other calls) and never deleted on
+ * purpose: timer_create called over and over runs into the kernel's
+ * per-process limit (EAGAIN), which is what bounds it. */
+
+static const struct { int64_t interval[2], value[2]; }
+    itv_off = { { 0, 0 }, { 0, 0 } }, itv_hour = { { 1, 0 }, { 3600, 0 } },
+    itv_bad_usec = { { 0, 0 }, { 0, 1000000 } }, itv_negative = { { 0, 0 }, { -1, 0 } },
+    itv_forever = { { INT64_MAX, 999999 }, { INT64_MAX, 999999 } };
+
+static uint64_t itimer_which(void)
+{
+    return ONE_OF(0, 1, 2, 3, (uint64_t)-1, GARBAGE_HIGH | 0, GARBAGE_HIGH | 2);
+}
+
+static void getitimer_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = itimer_which();
+    a[1] = out_pointer();
+}
+
+static void setitimer_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = itimer_which();
+    a[1] = rnd() % 6 ? ONE_OF(PTR(&itv_off), PTR(&itv_hour), PTR(&itv_bad_usec), PTR(&itv_negative),
+                              PTR(&itv_forever), 0)
+                     : bad_pointer();
+    a[2] = rnd() % 2 ? 0 : out_pointer();
+}
+
+static int timer_ids[16];
+static unsigned ntimer_ids;
+static int32_t new_timer_id;
+
+static const struct {
+    uint64_t value;
+    int32_t signo, notify, tid, pad[11];
+} sev_none = { 7, 0, 1, 0, { 0 } }, sev_urg = { 7, SIGURG, 0, 0, { 0 } }, sev_bad_signo = { 0, 65, 0, 0, { 0 } },
+  sev_zero_signo = { 0, 0, 0, 0, { 0 } }, sev_bad_notify = { 0, SIGURG, 3, 0, { 0 } },
+  sev_bad_tid = { 0, SIGURG, 4, 0x7fffffff, { 0 } };
+static struct {
+    uint64_t value;
+    int32_t signo, notify, tid, pad[11];
+} sev_own_tid = { 7, SIGURG, 4, 0, { 0 } };
+
+static void timer_create_args(uint64_t a[NREGS])
+{
+    generic(a);
+    sev_own_tid.tid = (int32_t)getpid();
+    a[0] = ONE_OF(0, 1, 7, 0, 1, 2, 4, 5, 8, 11, (uint64_t)-1);
+    a[1] = rnd() % 8 ? ONE_OF(PTR(&sev_none), PTR(&sev_urg), PTR(&sev_urg), PTR(&sev_own_tid), PTR(&sev_bad_signo),
+                              PTR(&sev_zero_signo), PTR(&sev_bad_notify), PTR(&sev_bad_tid))
+                     : bad_pointer();
+    a[2] = rnd() % 6 ? PTR(&new_timer_id) : bad_pointer();
+}
+
+static void after_timer_create(const char *name, const uint64_t a[NREGS], long r)
+{
+    (void)name;
+    if (r == 0 && a[2] == PTR(&new_timer_id))
+        timer_ids[ntimer_ids++ % 16] = new_timer_id;
+}
+
+/* A timer id: one made (maybe with garbage in the upper half, which timer_t
+ * being an int ignores), or one that is none. */
+static uint64_t timer_id(void)
+{
+    uint64_t known = ntimer_ids ? (uint64_t)timer_ids[rnd() % (ntimer_ids < 16 ? ntimer_ids : 16)] : 0;
+    return ONE_OF(known, known, known, GARBAGE_HIGH | known, (uint64_t)-1, 0x7fffffff, 1023, 1024, 0x80000000ull);
+}
+
+static const struct { int64_t interval[2], value[2]; }
+    its_off = { { 0, 0 }, { 0, 0 } }, its_short = { { 0, 1000 }, { 0, 1000 } }, its_once = { { 0, 0 }, { 0, 1000 } },
+    its_hour = { { 0, 0 }, { 3600, 0 } }, its_bad_nsec = { { 0, 0 }, { 0, 1000000000 } },
+    its_negative = { { -1, 0 }, { 1, 0 } }, its_forever = { { INT64_MAX, 999999999 }, { INT64_MAX, 999999999 } };
+
+static void timer_settime_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+    a[1] = ONE_OF(0, 0, 1, 0xff); /* 1 is TIMER_ABSTIME: a microsecond after boot is long past */
+    a[2] = rnd() % 8 ? ONE_OF(PTR(&its_off), PTR(&its_short), PTR(&its_once), PTR(&its_hour), PTR(&its_bad_nsec),
+                              PTR(&its_negative), PTR(&its_forever), 0)
+                     : bad_pointer();
+    a[3] = rnd() % 2 ? 0 : out_pointer();
+}
+
+static void timer_gettime_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+    a[1] = out_pointer();
+}
+
+static void timer_id_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+}
+
+static void after_timer_delete(const char *name, const uint64_t a[NREGS], long r)
+{
+    (void)name;
+    if (r != 0)
+        return;
+    for (unsigned i = 0; i < ntimer_ids && i < 16; i++)
+        if (timer_ids[i] == (int)a[0])
+            timer_ids[i] = -1; /* now an id that is none (until made again) */
+}
+
 static void brk_args(uint64_t a[NREGS])
 {
     /* Never below the current break: that would take the C library's memory. */
@@ -1145,6 +1260,13 @@ SPEC(sysinfo, .args = writes_out, .sometimes = true);
 SPEC(nanosleep, .args = sleep_args, .sometimes = true);
 SPEC(clock_gettime, .args = clock_out, .sometimes = true);
 SPEC(clock_nanosleep, .args = clock_sleep_args, .sometimes = true);
+SPEC(getitimer, .args = getitimer_args, .sometimes = true);
+SPEC(setitimer, .args = setitimer_args, .sometimes = true);
+SPEC(timer_create, .args = timer_create_args, .after = after_timer_create, .sometimes = true);
+SPEC(timer_settime, .args = timer_settime_args, .sometimes = true);
+SPEC(timer_gettime, .args = timer_gettime_args, .sometimes = true);
+SPEC(timer_getoverrun, .args = timer_id_args, .sometimes = true);
+SPEC(timer_delete, .args = timer_id_args, .after = after_timer_delete, .sometimes = true);
 SPEC(sched_yield, .args = generic, .sometimes = true);
 SPEC(uname, .args = writes_out, .sometimes = true);
 SPEC(getrandom, .args = getrandom_args, .sometimes = true);

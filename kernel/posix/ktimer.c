@@ -1,0 +1,368 @@
+/*
+ * The timer core (ktimer.h): the expiry heap, firing from the tick, overrun
+ * accounting, and each process's timer state.
+ *
+ * The heap is a binary min-heap of armed timers by deadline, shared by every
+ * process: the tick looks at its top only, so a tick with nothing due costs
+ * one comparison, and firing costs O(log n) per timer that expires. Its array
+ * never has to grow while a timer is armed: every timer reserves its slot
+ * when it is created (ktimer_create), so arming cannot fail and needs no
+ * memory under proc_lock.
+ *
+ * An interval timer is moved forward from its previous deadline (deadline +
+ * k * interval, the first such time after now), so it does not drift with
+ * tick latency, and periods that went by unseen are counted as overruns
+ * instead of being fired one by one.
+ */
+#include "ktimer.h"
+
+#include "kenix/errno.h"
+#include "kenix/linux_abi.h"
+#include "kenix/panic.h"
+#include "kenix/spinlock.h"
+#include "kenix/string.h"
+#include "../arch/aarch64/timer.h"
+#include "../core/process.h"
+#include "../core/thread.h"
+#include "../mm/heap.h"
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+uint64_t ktime_now(void)
+{
+    return timer_monotonic_ns();
+}
+
+uint64_t ktime_add(uint64_t a, uint64_t b)
+{
+    if (a >= KTIME_MAX || b >= KTIME_MAX - a)
+        return KTIME_MAX;
+    return a + b;
+}
+
+uint64_t ktime_from(int64_t sec, uint64_t nsec)
+{
+    if ((uint64_t)sec >= KTIME_MAX / NSEC_PER_SEC)
+        return KTIME_MAX;
+    return ktime_add((uint64_t)sec * NSEC_PER_SEC, nsec);
+}
+
+void ktime_split(uint64_t ns, int64_t out[2])
+{
+    if (ns > KTIME_MAX)
+        ns = KTIME_MAX;
+    out[0] = (int64_t)(ns / NSEC_PER_SEC);
+    out[1] = (int64_t)(ns % NSEC_PER_SEC);
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a + b < a ? UINT64_MAX : a + b;
+}
+
+/* d + n * iv, clamped to KTIME_MAX (iv > 0). */
+static uint64_t advance(uint64_t d, uint64_t n, uint64_t iv)
+{
+    if (d >= KTIME_MAX || n > (KTIME_MAX - d) / iv)
+        return KTIME_MAX;
+    return d + n * iv;
+}
+
+/* ---- the expiry heap (proc_lock) ------------------------------------------------ */
+
+static struct ktimer **heap;
+static unsigned heap_len;      /* armed timers in it */
+static unsigned heap_cap;      /* room in the array */
+static unsigned heap_reserved; /* timers that exist: each may be armed */
+
+static void heap_set(unsigned i, struct ktimer *t)
+{
+    heap[i] = t;
+    t->heap_pos = i + 1;
+}
+
+static void sift_up(unsigned i)
+{
+    struct ktimer *t = heap[i];
+    while (i > 0) {
+        unsigned parent = (i - 1) / 2;
+        if (heap[parent]->deadline <= t->deadline)
+            break;
+        heap_set(i, heap[parent]);
+        i = parent;
+    }
+    heap_set(i, t);
+}
+
+static void sift_down(unsigned i)
+{
+    struct ktimer *t = heap[i];
+    for (;;) {
+        unsigned c = 2 * i + 1;
+        if (c >= heap_len)
+            break;
+        if (c + 1 < heap_len && heap[c + 1]->deadline < heap[c]->deadline)
+            c++;
+        if (t->deadline <= heap[c]->deadline)
+            break;
+        heap_set(i, heap[c]);
+        i = c;
+    }
+    heap_set(i, t);
+}
+
+static void heap_push(struct ktimer *t)
+{
+    KASSERT(!t->heap_pos && heap_len < heap_cap, "ktimer heap: push without a reserved slot");
+    heap_set(heap_len++, t);
+    sift_up(heap_len - 1);
+}
+
+static void heap_remove(struct ktimer *t)
+{
+    unsigned i = t->heap_pos - 1;
+    t->heap_pos = 0;
+    struct ktimer *last = heap[--heap_len];
+    if (i == heap_len)
+        return;
+    heap_set(i, last);
+    if (i > 0 && heap[(i - 1) / 2]->deadline > last->deadline)
+        sift_up(i);
+    else
+        sift_down(i);
+}
+
+/* Makes room for one more timer (called without locks; may allocate). */
+static int heap_reserve(void)
+{
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    while (heap_reserved == heap_cap) {
+        unsigned cap = heap_cap ? heap_cap * 2 : 32;
+        spin_unlock_irqrestore(&proc_lock, flags);
+        struct ktimer **bigger = kmalloc(cap * sizeof(*bigger));
+        if (!bigger)
+            return -ENOMEM;
+        flags = spin_lock_irqsave(&proc_lock);
+        struct ktimer **spare = bigger;
+        if (heap_cap < cap) { /* nobody grew it meanwhile */
+            if (heap_len)
+                memcpy(bigger, heap, heap_len * sizeof(*heap));
+            spare = heap;
+            heap = bigger;
+            heap_cap = cap;
+        }
+        spin_unlock_irqrestore(&proc_lock, flags);
+        kfree(spare);
+        flags = spin_lock_irqsave(&proc_lock);
+    }
+    heap_reserved++;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return 0;
+}
+
+/* ---- arming, reading back ----------------------------------------------------- */
+
+void ktimer_disarm_locked(struct ktimer *t)
+{
+    if (t->heap_pos)
+        heap_remove(t);
+    t->armed = false;
+    t->interval = 0;
+}
+
+void ktimer_arm_locked(struct ktimer *t, uint64_t deadline, uint64_t interval)
+{
+    if (t->heap_pos)
+        heap_remove(t);
+    t->deadline = deadline > KTIME_MAX ? KTIME_MAX : deadline;
+    t->interval = interval > KTIME_MAX ? KTIME_MAX : interval;
+    t->armed = true;
+    if (!t->sigev_none)
+        heap_push(t);
+}
+
+/* An armed interval timer whose deadline is at or before `now` and that the
+ * tick has not handled yet: moved past now. Those expiries found the signal
+ * still queued (count_overruns) or nothing to send (SIGEV_NONE). */
+static void catch_up(struct ktimer *t, uint64_t now, bool count_overruns)
+{
+    if (!t->armed || !t->interval || t->deadline > now)
+        return;
+    uint64_t n = (now - t->deadline) / t->interval + 1;
+    if (count_overruns)
+        t->overrun = sat_add(t->overrun, n);
+    t->deadline = advance(t->deadline, n, t->interval);
+    if (t->heap_pos) {
+        heap_remove(t);
+        heap_push(t);
+    }
+}
+
+uint64_t ktimer_remaining_locked(struct ktimer *t, uint64_t now)
+{
+    if (!t->armed)
+        return 0;
+    if (t->deadline > now)
+        return t->deadline - now;
+    if (t->sigev_none) {
+        /* Never queued: it expires only in being looked at. */
+        if (!t->interval) {
+            t->armed = false;
+            return 0;
+        }
+        catch_up(t, now, false);
+        return t->deadline - now;
+    }
+    if (t->interval && t->q.queued) {
+        /* Its signal is still pending: the periods since count as overruns,
+         * as Linux forwards a timer whose signal awaits delivery. */
+        catch_up(t, now, true);
+        return t->deadline - now;
+    }
+    return 1; /* due; the tick fires it */
+}
+
+/* ---- firing ------------------------------------------------------------------- */
+
+/* A POSIX timer's signal is being taken (proc_lock held): its si_overrun is
+ * the expiries that found it still queued, frozen for timer_getoverrun. */
+static void posix_delivered(struct sigqueue *q, struct ksiginfo *info)
+{
+    struct ktimer *t = container_of(q, struct ktimer, q);
+    catch_up(t, ktime_now(), true);
+    int overrun = t->overrun > DELAYTIMER_MAX ? DELAYTIMER_MAX : (int)t->overrun;
+    info->timer.overrun = overrun;
+    t->overrun_last = overrun;
+    t->overrun = 0;
+}
+
+/* Linux re-arms an interval ITIMER_REAL when its SIGALRM is taken, not when it
+ * expires: while the signal waits (blocked), getitimer reads 0 and no
+ * further SIGALRM is raised; if it is ignored, the timer stops. */
+static void real_rearm(struct ktimer *t, uint64_t now)
+{
+    uint64_t d = t->deadline;
+    if (d <= now)
+        d = advance(d, (now - d) / t->interval + 1, t->interval);
+    ktimer_arm_locked(t, d, t->interval);
+}
+
+static void real_delivered(struct sigqueue *q, struct ksiginfo *info)
+{
+    (void)info;
+    struct ktimer *t = container_of(q, struct ktimer, q);
+    if (!t->armed && t->interval)
+        real_rearm(t, ktime_now());
+}
+
+/* t (just taken off the heap) expired at or before now. proc_lock held. */
+static void fire(struct ktimer *t, uint64_t now)
+{
+    struct process *p = t->owner;
+    if (t->kind == KTIMER_REAL) {
+        t->armed = false;
+        signal_send_owned_locked(p, &t->q, &proc_lock);
+        /* Not queued, yet SIGALRM pending (a kill's, merged): it is taken
+         * with that one, so the timer goes on now. Not queued and not
+         * pending: ignored, and the timer stops, as on Linux. */
+        if (t->interval && !t->q.queued && (p->sig.pending & SIGBIT(SIGALRM)))
+            real_rearm(t, now);
+        return;
+    }
+    if (!signal_send_owned_locked(p, &t->q, &proc_lock))
+        t->overrun = sat_add(t->overrun, 1); /* the last expiry's signal is still queued */
+    if (!t->interval) {
+        t->armed = false;
+        return;
+    }
+    /* Periods that passed between the deadline and this tick (an interval
+     * shorter than the tick, or a late tick): overruns if the signal waits. */
+    uint64_t missed = (now - t->deadline) / t->interval;
+    if (t->q.queued)
+        t->overrun = sat_add(t->overrun, missed);
+    t->deadline = advance(t->deadline, missed + 1, t->interval);
+    heap_push(t);
+}
+
+void ktimers_tick(uint64_t counter_now, struct thread *cur, bool user)
+{
+    /* Read without the lock: this is the interrupt, and everyone who changes
+     * these holds proc_lock with interrupts masked (one CPU). */
+    uint64_t now = timer_counter_to_ns(counter_now);
+    struct process *p = cur->proc;
+    bool cpu = p && p->timers && (p->timers->cpu[0].expires || p->timers->cpu[1].expires);
+    if (!cpu && !(heap_len && heap[0]->deadline <= now))
+        return;
+    spin_lock(&proc_lock);
+    while (heap_len && heap[0]->deadline <= now) {
+        struct ktimer *t = heap[0];
+        heap_remove(t);
+        fire(t, now);
+    }
+    if (cpu)
+        itimer_cpu_tick_locked(p, user);
+    spin_unlock(&proc_lock);
+}
+
+/* ---- lifetime ----------------------------------------------------------------- */
+
+struct ktimer *ktimer_create(enum ktimer_kind kind, int clock, bool sigev_none)
+{
+    struct ktimer *t = kzalloc(sizeof(*t));
+    if (!t)
+        return 0;
+    if (heap_reserve()) {
+        kfree(t);
+        return 0;
+    }
+    t->owner = current_process();
+    t->kind = (uint8_t)kind;
+    t->clock = (uint8_t)clock;
+    t->sigev_none = sigev_none;
+    t->q.owned = true;
+    t->q.delivered = kind == KTIMER_REAL ? real_delivered : posix_delivered;
+    return t;
+}
+
+void ktimer_release_locked(struct ktimer *t)
+{
+    spin_assert_held(&proc_lock);
+    ktimer_disarm_locked(t);
+    signal_unqueue_owned_locked(t->owner, &t->q);
+    heap_reserved--;
+}
+
+struct ptimers *ptimers_get(void)
+{
+    struct process *p = current_process();
+    if (p->timers)
+        return p->timers;
+    struct ptimers *pt = kzalloc(sizeof(*pt));
+    if (!pt)
+        return 0;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    p->timers = pt; /* published under the lock: the tick reads it */
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return pt;
+}
+
+void ktimers_exit_locked(struct process *p)
+{
+    spin_assert_held(&proc_lock);
+    struct ptimers *pt = p->timers;
+    if (!pt)
+        return;
+    for (unsigned i = 0; i < pt->table_size; i++) {
+        if (pt->table[i]) {
+            ktimer_release_locked(pt->table[i]);
+            kfree(pt->table[i]);
+        }
+    }
+    if (pt->real) {
+        ktimer_release_locked(pt->real);
+        kfree(pt->real);
+    }
+    p->timers = 0;
+    kfree(pt->table);
+    kfree(pt);
+}
