@@ -85,6 +85,7 @@ POSIX_FIGURES = [
     ("fork+exit+wait", "fork+exit+wait", "Linux 119,593; milestone <= 40,000"),
     ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
     ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
+    ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler", ""),
 ]
 
 
