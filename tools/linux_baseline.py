@@ -96,9 +96,7 @@ def _apt_options(cache):
     state and dpkg architectures stay as they were."""
     opts = ["-o", "APT::Architecture=arm64", "-o", "APT::Architectures::=arm64",
             "-o", f"Dir::State::Lists={cache / 'lists'}",
-            "-o", f"Dir::Cache={cache / 'cache'}",
-            # The host's dpkg state is amd64's; nothing is installed here anyway.
-            "-o", "APT::Get::List-Cleanup=false"]
+            "-o", f"Dir::Cache={cache / 'cache'}"]
     if os.geteuid() == 0:
         # As root apt hands downloads to the _apt user, who cannot write our
         # private directories; it would fall back with a warning.
@@ -158,6 +156,11 @@ def fetch_kernel(linux_dir, refresh=False):
             raise BaselineError(f"apt-get download {pkg}:arm64 failed:\n{dl.stdout.strip()}")
         deb = debs[-1]
         pointer.write_text(deb.name + "\n")
+        # A refresh that brought a newer kernel: the older one is not used again.
+        for old in linux_dir.glob("linux-image-*_arm64.deb"):
+            if old != deb:
+                old.unlink()
+                shutil.rmtree(linux_dir / old.name[:-len(".deb")], ignore_errors=True)
     unpacked = linux_dir / deb.name[:-len(".deb")]
     images = sorted(unpacked.glob("boot/vmlinuz-*"))
     if not images:
