@@ -136,8 +136,9 @@ static void call_end(struct poll_call *c)
     }
 }
 
-/* The file an fd names for polling: NULL for a bad one and for O_PATH
- * (Linux's fdget leaves those out: ppoll says POLLNVAL, select nothing). */
+/* The file an fd names for ppoll: NULL for a bad one and for O_PATH (Linux's
+ * do_pollfd says POLLNVAL for both; its select, as of 6.18, polls an O_PATH
+ * file like any other: do_select takes it as it is). */
 static struct file *pollable(const struct fdtable *t, int64_t fd)
 {
     struct file *f = fd_file(t, fd);
@@ -409,8 +410,6 @@ static long do_select(int32_t n, const uint64_t uset[3], const struct timeout *t
                     badf = true;
                     break;
                 }
-                if (file->flags & O_PATH)
-                    continue; /* never ready */
                 struct poll_chunk *ch = call_room(&c);
                 if (!ch) {
                     r = -ENOMEM;
