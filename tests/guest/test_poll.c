@@ -514,6 +514,38 @@ static void wakeups(void)
     close_pipe(p);
 }
 
+/* Several processes polling one pipe: one write wakes them all. */
+static int poll_one_pipe(void *arg)
+{
+    int fd = *(int *)arg;
+    struct pollfd f = { fd, POLLIN, 0 };
+    struct timespec t = ms(5000);
+    res_t r = xppoll(&f, 1, &t, NULL);
+    return r.ret == 1 && f.revents == POLLIN ? 0 : 1;
+}
+
+static void shared_pipe(void)
+{
+    int p[2];
+    make_pipe(p);
+    pid_t kids[6];
+    for (int i = 0; i < 6; i++) {
+        fflush(stdout);
+        kids[i] = fork();
+        if (kids[i] == 0)
+            _exit(poll_one_pipe(&p[0]));
+    }
+    sleep_ms(50); /* they are all asleep on the pipe by now (or will see the byte) */
+    write_byte(&p[1]);
+    int ok = 0;
+    for (int i = 0; i < 6; i++) {
+        int st;
+        ok += reap(kids[i], &st) == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    }
+    checkf(ok == 6, "six processes polling one pipe: one write wakes all six: %d", ok);
+    close_pipe(p);
+}
+
 /* A child writes just as the parent starts waiting: no wake-up may be lost. */
 static void no_lost_wakeup(void)
 {
@@ -902,6 +934,7 @@ int main(int argc, char **argv)
     many();
     timeouts();
     wakeups();
+    shared_pipe();
     no_lost_wakeup();
     masks();
     errors();
