@@ -24,6 +24,8 @@
     X(pipe2, sys_pipe2)                     \
     X(lseek, sys_lseek)                     \
     X(ioctl, sys_ioctl)                     \
+    X(pselect6, sys_pselect6)               \
+    X(ppoll, sys_ppoll)                     \
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
     X(clone, sys_clone)                     \
@@ -44,6 +46,13 @@
     X(rt_sigprocmask, sys_rt_sigprocmask)   \
     X(rt_sigpending, sys_rt_sigpending)     \
     X(rt_sigaction, sys_rt_sigaction)       \
+    X(rt_sigreturn, sys_rt_sigreturn)       \
+    X(rt_sigsuspend, sys_rt_sigsuspend)     \
+    X(rt_sigtimedwait, sys_rt_sigtimedwait) \
+    X(rt_sigqueueinfo, sys_rt_sigqueueinfo) \
+    X(rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo) \
+    X(sigaltstack, sys_sigaltstack)         \
+    X(restart_syscall, sys_restart_syscall) \
     X(getuid, sys_getuid)                   \
     X(geteuid, sys_geteuid)                 \
     X(getgid, sys_getgid)                   \

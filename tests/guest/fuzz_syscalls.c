@@ -71,6 +71,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -145,7 +146,7 @@ static uint64_t one_of(const uint64_t *v, size_t n)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 
 /* Handles worth trying: live objects of every kind this program can make. */
-enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_COUNT };
+enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_COUNT };
 static kx_handle_t handles[H_COUNT];
 /* Handles random calls created: closed now and then so memory stays bounded. */
 static long created[256];
@@ -730,6 +731,77 @@ static void sigprocmask_args(uint64_t a[NREGS])
     a[3] = sigset_size();
 }
 
+/* ppoll and pselect6 never block long: the timeout is zero, 1 us (the next
+ * tick), invalid or at a bad address, never absent; what the kernel writes
+ * (revents, sets, the time left) lands in these, whose sizes bound nfds when
+ * the pointers are good. The kept devices are always ready. */
+#define POLL_FDS 8
+static struct pollfd poll_fds[POLL_FDS];
+static uint64_t select_sets[3][2]; /* 128 descriptors each */
+static struct timespec poll_ts;
+static uint64_t poll_mask;
+static struct {
+    uint64_t p, size;
+} select_pack;
+
+static uint64_t poll_timeout(void)
+{
+    switch (rnd() % 8) {
+    case 0: poll_ts = (struct timespec){ 0, 1000 }; break;
+    case 1: poll_ts = (struct timespec){ -1, 0 }; break;
+    case 2: poll_ts = (struct timespec){ 0, 1000000000 }; break;
+    case 3: return bad_pointer() | 1; /* never 0: that is "forever" */
+    default: poll_ts = (struct timespec){ 0, 0 }; break;
+    }
+    return PTR(&poll_ts);
+}
+
+static uint64_t poll_sigmask(void)
+{
+    poll_mask = ONE_OF(0, ~0ull, 1ull << (SIGCHLD - 1), rnd());
+    return ONE_OF(0, 0, PTR(&poll_mask), bad_pointer());
+}
+
+static uint64_t poll_fd(void)
+{
+    return ONE_OF(KEEP_NULL, KEEP_ZERO, KEEP_FULL, KEEP_URANDOM, 0, (uint64_t)-1, 3, 1023, 0x7fffffff, rnd());
+}
+
+static void ppoll_args(uint64_t a[NREGS])
+{
+    generic(a);
+    for (int i = 0; i < POLL_FDS; i++)
+        poll_fds[i] = (struct pollfd){ .fd = (int)poll_fd(), .events = (short)ONE_OF(POLLIN, POLLOUT, 0, rnd()),
+                                       .revents = (short)rnd() };
+    bool good = rnd() % 4;
+    a[0] = good ? PTR(poll_fds) : bad_pointer();
+    /* Past the array only where nothing can be copied: beyond any RLIMIT_NOFILE, or a bad pointer. */
+    a[1] = rnd() % 4 ? rnd() % (POLL_FDS + 1)
+                     : ONE_OF((1u << 20) + 1, (uint64_t)-1, 0x100000001ull, good ? 0 : 1024);
+    a[2] = poll_timeout();
+    a[3] = poll_sigmask();
+    a[4] = ONE_OF(8, 8, 8, 0, 7, 128, (uint64_t)-1);
+}
+
+static void pselect6_args(uint64_t a[NREGS])
+{
+    generic(a);
+    bool good = rnd() % 4;
+    for (int s = 0; s < 3; s++) {
+        select_sets[s][0] = ONE_OF(0, 1ull << KEEP_NULL, (1ull << KEEP_ZERO) | (1ull << KEEP_URANDOM), 1ull << 3,
+                                   rnd());
+        select_sets[s][1] = rnd() % 4 ? 0 : rnd();
+        a[1 + s] = good ? ONE_OF(0, PTR(select_sets[s]), PTR(select_sets[s])) : ONE_OF(0, bad_pointer());
+    }
+    /* At most the sets' 128 bits with good pointers (the kernel writes that many back). */
+    a[0] = good ? ONE_OF(0, 1, KEEP_LAST + 1, 64, 128, rnd() % 129, (uint64_t)-1, 0xffffffff00000000ull | 14)
+                : ONE_OF(1024, 0x7fffffff, 1u << 20, rnd());
+    a[4] = poll_timeout();
+    select_pack.p = poll_sigmask();
+    select_pack.size = ONE_OF(8, 8, 8, 0, 16);
+    a[5] = ONE_OF(0, PTR(&select_pack), PTR(&select_pack), bad_pointer());
+}
+
 static void sigpending_args(uint64_t a[NREGS])
 {
     generic(a);
@@ -742,13 +814,25 @@ static struct {
     uint64_t handler, flags, restorer, mask;
 } sigaction_in;
 
+/* Signals a handler may not be forged for: those the fuzzer sends itself
+ * (kill and friends, SIGCHLD from its children) and those a fault would
+ * raise -- a handler at a random address would run. */
+static bool must_stay_harmless(uint64_t sig)
+{
+    int s = (int)sig;
+    return delivers(sig) || s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGTRAP || s == SIGFPE;
+}
+
 static void sigaction_args(uint64_t a[NREGS])
 {
     generic(a);
     a[0] = ONE_OF(1 + rnd() % 64, 1 + rnd() % 64, SIGCHLD, SIGKILL, SIGSTOP, 0, 65, (uint64_t)-1);
-    /* SIG_DFL and SIG_IGN; handlers (refused for now) at addresses that are none. */
+    /* SIG_DFL and SIG_IGN; handlers at addresses that are none, only for
+     * signals nothing sends here. */
     sigaction_in.handler = ONE_OF((uint64_t)SIG_DFL, (uint64_t)SIG_DFL, (uint64_t)SIG_IGN, (uint64_t)SIG_IGN,
                                   KERNEL_TEXT, NOWHERE, rnd());
+    if (must_stay_harmless(a[0]) && sigaction_in.handler > (uint64_t)SIG_IGN)
+        sigaction_in.handler = (uint64_t)SIG_IGN;
     sigaction_in.flags = ONE_OF(0, SA_NOCLDWAIT, SA_NOCLDSTOP, SA_RESTART | SA_SIGINFO, 0x04000000 /* SA_RESTORER */,
                                 rnd());
     sigaction_in.restorer = any();
@@ -763,6 +847,75 @@ static void sigaction_args(uint64_t a[NREGS])
         a[2] = ONE_OF(0, PTR(buf));
         a[3] = 8;
     }
+}
+
+/* rt_sigtimedwait: never without a timeout (nothing sends most signals). */
+static const struct timespec ts_zero = { 0, 0 };
+
+static void sigtimedwait_args(uint64_t a[NREGS])
+{
+    generic(a);
+    sigset_in = ONE_OF(0, ~0ull, 1ull << (SIGURG - 1), rnd());
+    a[0] = ONE_OF(PTR(&sigset_in), PTR(&sigset_in), bad_pointer());
+    a[1] = maybe_out();
+    a[2] = rnd() % 4 ? ONE_OF(PTR(&ts_zero), PTR(&ts_short), PTR(&ts_bad_nsec), PTR(&ts_negative)) : bad_pointer();
+    if (!a[2])
+        a[2] = PTR(&ts_zero); /* NULL is "forever" */
+    a[3] = sigset_size();
+}
+
+/* rt_sigqueueinfo, rt_tgsigqueueinfo: what kill may send, where kill may send it. */
+static struct {
+    int32_t signo, err, code, pad;
+    uint64_t rest[14];
+} queue_info;
+
+static void queue_info_fill(void)
+{
+    /* SI_QUEUE; SI_USER, SI_TKILL and SI_KERNEL, refused unless to oneself; anything. */
+    queue_info.code = (int32_t)ONE_OF((uint64_t)-1, 0, (uint64_t)-6, 0x80, rnd());
+    queue_info.rest[0] = rnd();
+}
+
+static void sigqueueinfo_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[1] = rnd() % 2 ? ONE_OF(SIGCHLD, SIGURG, SIGWINCH) : signal_number();
+    a[0] = delivers(a[1]) ? ONE_OF(self(), GARBAGE_HIGH | self()) : any_pid();
+    queue_info_fill();
+    a[2] = ONE_OF(PTR(&queue_info), PTR(&queue_info), bad_pointer());
+}
+
+static void tgsigqueueinfo_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[2] = rnd() % 2 ? ONE_OF(SIGCHLD, SIGURG, SIGWINCH) : signal_number();
+    if (delivers(a[2])) {
+        a[0] = ONE_OF(self(), self(), self(), 0, (uint64_t)-1);
+        a[1] = self();
+    } else {
+        a[0] = any_pid();
+        a[1] = rnd() % 2 ? self() : any_pid();
+    }
+    queue_info_fill();
+    a[3] = ONE_OF(PTR(&queue_info), PTR(&queue_info), bad_pointer());
+}
+
+/* sigaltstack: stacks anywhere (no handler here ever runs on one). */
+static struct {
+    uint64_t sp;
+    int32_t flags, pad;
+    uint64_t size;
+} stack_in;
+
+static void sigaltstack_args(uint64_t a[NREGS])
+{
+    generic(a);
+    stack_in.sp = ONE_OF(PTR(arena), 0, NOWHERE, KERNEL_TEXT, rnd());
+    stack_in.flags = (int32_t)ONE_OF(0, 0, 1 /* SS_ONSTACK */, 2 /* SS_DISABLE */, 0x80000000u, rnd());
+    stack_in.size = ONE_OF(16384, 5120, 5119, 0, ~0ull, rnd());
+    a[0] = ONE_OF(0, PTR(&stack_in), PTR(&stack_in), bad_pointer());
+    a[1] = maybe_out();
 }
 
 /* The uid/gid family */
@@ -1204,6 +1357,8 @@ static void create_process_args(uint64_t a[NREGS])
 
 /* The Linux calls, in the kernel table's order. */
 SPEC(read, .args = read_args, .sometimes = true);
+SPEC(ppoll, .args = ppoll_args, .sometimes = true);
+SPEC(pselect6, .args = pselect6_args, .sometimes = true);
 SPEC(write, .args = write_args, .sometimes = true);
 SPEC(readv, .args = readv_args, .sometimes = true);
 SPEC(writev, .args = writev_args, .sometimes = true);
@@ -1236,6 +1391,13 @@ SPEC(tgkill, .args = tgkill_args, .sometimes = true);
 SPEC(rt_sigprocmask, .args = sigprocmask_args, .sometimes = true);
 SPEC(rt_sigpending, .args = sigpending_args, .sometimes = true);
 SPEC(rt_sigaction, .args = sigaction_args, .sometimes = true);
+SPEC(rt_sigreturn, .skip = "would replace the fuzzer's registers (test_signal forges frames in children)");
+SPEC(rt_sigsuspend, .skip = "waits for a signal nobody sends (test_signal covers it)");
+SPEC(rt_sigtimedwait, .args = sigtimedwait_args);
+SPEC(rt_sigqueueinfo, .args = sigqueueinfo_args, .sometimes = true);
+SPEC(rt_tgsigqueueinfo, .args = tgsigqueueinfo_args, .sometimes = true);
+SPEC(sigaltstack, .args = sigaltstack_args, .sometimes = true);
+SPEC(restart_syscall, .args = generic);
 SPEC(getuid, .args = generic, .sometimes = true);
 SPEC(geteuid, .args = generic, .sometimes = true);
 SPEC(getgid, .args = generic, .sometimes = true);
@@ -1325,12 +1487,25 @@ static void fd_attach_args(uint64_t a[NREGS])
     generic(a);
     a[0] = live((int)ONE_OF(H_EP, H_EP, H_EP_SEND_ONLY, H_NOTIFY));
     a[1] = rnd();
-    a[2] = ONE_OF(0, 1, 2, 3, 04000, 02000000, 1u << 30, (1u << 30) | 2, 0xffffffff, rnd());
+    a[2] = ONE_OF(0, 1, 2, 3, 04000, 02000000, 1u << 30, (1u << 30) | 2, 0xffffffff, rnd(), KX_FD_EVENT,
+                  KX_FD_EVENT | 2, KX_FD_EVENT | KX_FD_SEEKABLE);
+    a[3] = live((int)ONE_OF(H_EVENT, H_EVENT, H_NOTIFY)); /* read only with KX_FD_EVENT */
+}
+
+/* kx_event_update(ev, clear, set): never blocks. */
+static void event_update_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live(H_EVENT);
+    a[1] = ONE_OF(0, KX_EVENT_IN, KX_EVENT_ALL, 0x40, ~0ull, rnd());
+    a[2] = ONE_OF(0, KX_EVENT_IN, KX_EVENT_OUT | KX_EVENT_HUP, KX_EVENT_ALL, 0x100, ~0ull, rnd());
 }
 
 SPEC(kx_msg_read, .args = msg_copy_args);
 SPEC(kx_msg_write, .args = msg_copy_args);
 SPEC(kx_fd_attach, .args = fd_attach_args, .after = after_new_fd, .sometimes = true);
+SPEC(kx_event_create, .args = generic, .sometimes = true);
+SPEC(kx_event_update, .args = event_update_args, .sometimes = true);
 
 /* --- the table: every call the kernel implements --------------------------------------- */
 
@@ -1392,7 +1567,7 @@ static bool is_handle_maker(const struct call *c)
 {
     return c->nr == KX_SYS_handle_dup || c->nr == KX_SYS_endpoint_create || c->nr == KX_SYS_endpoint_mint ||
            c->nr == KX_SYS_notify_create || c->nr == KX_SYS_mem_create || c->nr == KX_SYS_process_create ||
-           c->nr == KX_SYS_reply_save;
+           c->nr == KX_SYS_reply_save || c->nr == KX_SYS_event_create;
 }
 
 static void close_created(void)
@@ -1409,6 +1584,7 @@ static void refresh_handles(void)
     static const uint32_t type[H_COUNT] = {
         [H_EP] = KX_OBJ_ENDPOINT, [H_EP_SEND_ONLY] = KX_OBJ_ENDPOINT, [H_NOTIFY] = KX_OBJ_NOTIFICATION,
         [H_MEM] = KX_OBJ_MEMORY,  [H_MEM_DMA] = KX_OBJ_MEMORY,        [H_PROCESS] = KX_OBJ_PROCESS,
+        [H_EVENT] = KX_OBJ_EVENT,
     };
     struct kx_handle_info info;
     for (int i = 0; i < H_COUNT; i++) {
@@ -1423,6 +1599,7 @@ static void refresh_handles(void)
         case H_NOTIFY: h = kx_notify_create(); break;
         case H_MEM: h = kx_mem_create(8192, 0); break;
         case H_MEM_DMA: h = kx_mem_create(4096, KX_MEM_CONTIGUOUS); break;
+        case H_EVENT: h = kx_event_create(); break;
         case H_PROCESS: {
             /* A real process, never started here: give has something to act on. */
             char *argv[] = { "/bin/hello", NULL };

@@ -201,5 +201,5 @@ def posix_scenario(program, timeout=120):
 
 
 for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_cred", "test_limits",
-                 "test_timer"):
+                 "test_poll", "test_timer"):
     posix_scenario(_program)
