@@ -379,8 +379,10 @@ static int itimer_cpu_fires(void *arg)
         struct itimerval v = { { 0, 0 }, { 0, 40 * 1000 } };
         setitimer(which, &v, NULL);
         long long used = spin_until(sig, 1000);
-        /* At least the value (less a tick of sampling), at most a few ticks more. */
-        ccheckf(hits[sig] == 1 && used >= 30 * MS && used <= 40 * MS + 4 * TICK_NS && last_code[sig] == SI_KERNEL,
+        /* At least the value, less a tick of sampling. CPU time is sampled by
+         * the tick, as Linux's tick-based accounting does: ticks a busy host
+         * delays are lost to it, so the upper bound only says "it fired". */
+        ccheckf(hits[sig] == 1 && used >= 30 * MS && used <= 2 * 40 * MS + 4 * TICK_NS && last_code[sig] == SI_KERNEL,
                 "%s after 40 ms of CPU: %d signal, %lld us of CPU spent (si_code %d)",
                 which == ITIMER_VIRTUAL ? "ITIMER_VIRTUAL" : "ITIMER_PROF", (int)hits[sig], used / 1000,
                 last_code[sig]);
@@ -398,28 +400,32 @@ static int itimer_cpu_fires(void *arg)
         long long used3 = cpu_ns() - start;
         struct itimerval off = { { 0, 0 }, { 0, 0 } };
         setitimer(which, &off, NULL);
-        ccheckf(hits[sig] >= 3 && used3 >= 50 * MS && used3 <= 60 * MS + 5 * TICK_NS,
+        ccheckf(hits[sig] >= 3 && used3 >= 50 * MS && used3 <= 2 * 60 * MS + 5 * TICK_NS,
                 "periodic every 20 ms of CPU: %d signals in %lld us of CPU", (int)hits[sig], used3 / 1000);
     }
 
-    /* ITIMER_PROF counts time in the kernel, ITIMER_VIRTUAL does not. */
+    /* ITIMER_PROF counts time in the kernel, ITIMER_VIRTUAL does not: big
+     * reads from /dev/zero spend nearly all their time there. */
     catch(SIGPROF, 0);
     catch(SIGVTALRM, 0);
+    static char big[256 * 1024];
+    int zero = open("/dev/zero", O_RDONLY);
     struct itimerval v = { { 0, 0 }, { 0, 60 * 1000 } };
     setitimer(ITIMER_VIRTUAL, &v, NULL);
     setitimer(ITIMER_PROF, &v, NULL);
     long long start = cpu_ns();
     while (!hits[SIGPROF] && !hits[SIGVTALRM] && cpu_ns() - start < 2000 * MS)
-        for (int i = 0; i < 100; i++)
-            syscall(SYS_getppid);
+        if (read(zero, big, sizeof(big)) != (ssize_t)sizeof(big))
+            break;
     struct itimerval left;
     getitimer(ITIMER_VIRTUAL, &left);
     struct itimerval off = { { 0, 0 }, { 0, 0 } };
     setitimer(ITIMER_VIRTUAL, &off, NULL);
     setitimer(ITIMER_PROF, &off, NULL);
-    /* Under qemu-user a system call is mostly emulation in the host's user mode. */
-    kcheckf(hits[SIGPROF] == 1 && hits[SIGVTALRM] == 0 && tv_ns(&left.it_value) > 10 * MS,
-            "making system calls: SIGPROF first, ITIMER_VIRTUAL still has %lld us", tv_ns(&left.it_value) / 1000);
+    close(zero);
+    ccheckf(hits[SIGPROF] == 1 && hits[SIGVTALRM] == 0 && tv_ns(&left.it_value) > 40 * MS,
+            "reading /dev/zero: SIGPROF after 60 ms, ITIMER_VIRTUAL still has %lld us of its 60 ms",
+            tv_ns(&left.it_value) / 1000);
     return 0;
 }
 
