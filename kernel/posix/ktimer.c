@@ -329,7 +329,14 @@ void ktimer_release_locked(struct ktimer *t)
     spin_assert_held(&proc_lock);
     ktimer_disarm_locked(t);
     signal_unqueue_owned_locked(t->owner, &t->q);
-    heap_reserved--;
+    if (--heap_reserved == 0) {
+        /* No timer left anywhere: the array goes, so a burst of timers does
+         * not keep its memory after they are gone (a slab page pinned). */
+        KASSERT(heap_len == 0, "ktimer heap: %u armed with no timer left", heap_len);
+        kfree(heap);
+        heap = 0;
+        heap_cap = 0;
+    }
 }
 
 struct ptimers *ptimers_get(void)

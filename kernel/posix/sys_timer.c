@@ -107,15 +107,15 @@ long sys_timer_create(struct trap_frame *f)
     if (err)
         return err;
     if (usev) {
-        switch (ev.notify) {
+        switch (ev.sigev_notify) {
         case SIGEV_SIGNAL | SIGEV_THREAD_ID:
             /* One thread per process: only the caller itself (gettid is the pid). */
-            if (ev.tid <= 0 || (unsigned)ev.tid != p->pid)
+            if (ev.sigev_notify_thread_id <= 0 || (unsigned)ev.sigev_notify_thread_id != p->pid)
                 return -EINVAL;
             /* fallthrough */
         case SIGEV_SIGNAL:
         case SIGEV_THREAD:
-            if (ev.signo <= 0 || ev.signo >= NSIG)
+            if (ev.sigev_signo <= 0 || ev.sigev_signo >= NSIG)
                 return -EINVAL;
             break;
         case SIGEV_NONE:
@@ -130,14 +130,14 @@ long sys_timer_create(struct trap_frame *f)
     int id = free_id(p, pt);
     if (id < 0)
         return id;
-    struct ktimer *t = ktimer_create(KTIMER_POSIX, (int)clock, usev && ev.notify == SIGEV_NONE);
+    struct ktimer *t = ktimer_create(KTIMER_POSIX, (int)clock, usev && ev.sigev_notify == SIGEV_NONE);
     if (!t)
         return -EAGAIN; /* Linux's answer when it cannot allocate a timer */
     t->id = id;
     t->q.info.code = SI_TIMER;
     t->q.info.timer.tid = id;
-    t->q.info.signo = usev ? ev.signo : SIGALRM;
-    t->q.info.timer.value = usev ? ev.value : (uint64_t)id; /* no sigevent: sival_int is the id */
+    t->q.info.signo = usev ? ev.sigev_signo : SIGALRM;
+    t->q.info.timer.value = usev ? ev.sigev_value : (uint64_t)id; /* no sigevent: sival_int is the id */
     int32_t out = id;
     err = copy_to_user(p->vm, uid, &out, sizeof(out));
     if (err) {

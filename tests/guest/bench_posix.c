@@ -325,11 +325,13 @@ static void timer_expiry(void)
     }
     timer_delete(t);
     signal(SIGALRM, SIG_DFL);
-    if (handled < 10 || on < off) {
-        fail("timer expiry: too few expiries handled, or no cost", (long)handled);
+    if (handled < 10) {
+        fail("timer expiry: too few expiries handled", (long)handled);
         return;
     }
-    report("timer expiry to handler (periodic POSIX timer, SIGALRM)", on - off, handled);
+    /* Under icount the difference is exact; under plain TCG it is noise and
+     * may even come out negative: 0 then. */
+    report("timer expiry to handler (periodic POSIX timer, SIGALRM)", on > off ? on - off : 0, handled);
 }
 
 int main(int argc, char **argv)

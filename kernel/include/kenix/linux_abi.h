@@ -189,13 +189,13 @@
 /* timer_getoverrun and si_overrun saturate here. */
 #define DELAYTIMER_MAX 0x7fffffff
 
-/* struct sigevent as Linux lays it out (64 bytes on AArch64). */
+/* abi: struct sigevent */
 struct linux_sigevent {
-    uint64_t value;  /* sigev_value */
-    int32_t signo;
-    int32_t notify;
-    int32_t tid;     /* SIGEV_THREAD_ID: the thread signalled */
-    int32_t pad[11];
+    uint64_t sigev_value;
+    int32_t sigev_signo;
+    int32_t sigev_notify;
+    int32_t sigev_notify_thread_id; /* SIGEV_THREAD_ID: the thread signalled */
+    int32_t _pad[11];
 };
 
 /* open flags, in octal as Linux writes them. AArch64 has its own values for
