@@ -16,8 +16,9 @@
  *     the handler, sigreturn -- measured as the extra time a fixed user-mode
  *     loop takes while the timer fires once a tick, divided by the expiries
  *     handled (the tick itself happens either way).
- * `bench_posix fork N`, `bench_posix yield N` and `bench_posix ppoll N` measure
- * one figure alone (to profile it with tools/guest_profile.py).
+ * `bench_posix fork N`, `bench_posix yield N`, `bench_posix ppoll N` and
+ * `bench_posix timer` measure one figure alone (to profile it with
+ * tools/guest_profile.py).
  * On Linux (tools/linux_baseline.py) the kernel-originated calls, which need
  * Kenix's native calls, are skipped; every other figure is portable POSIX.
  * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
@@ -345,6 +346,10 @@ int main(int argc, char **argv)
     }
     if (argc > 2 && !strcmp(argv[1], "yield")) {
         yield_ping_pong(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "timer")) {
+        timer_expiry();
         return errors ? 1 : 0;
     }
     if (argc > 2 && !strcmp(argv[1], "ppoll")) {

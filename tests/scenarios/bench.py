@@ -87,7 +87,8 @@ POSIX_FIGURES = [
     ("ppoll on 64 ready pipes", "ppoll, 64 ready pipes", ""),
     ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
     ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
-    ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler", ""),
+    ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler",
+     "Linux 5,633, its own hrtimer interrupt included"),
 ]
 
 
