@@ -12,7 +12,10 @@
  * An interval timer is moved forward from its previous deadline (deadline +
  * k * interval, the first such time after now), so it does not drift with
  * tick latency, and periods that went by unseen are counted as overruns
- * instead of being fired one by one.
+ * instead of being fired one by one. A periodic POSIX timer whose signal is
+ * still queued leaves the heap until the signal is taken (Linux's rule: a
+ * blocked signal costs the tick nothing); the expiries meanwhile are
+ * counted when it comes back.
  */
 #include "ktimer.h"
 
@@ -167,6 +170,7 @@ void ktimer_disarm_locked(struct ktimer *t)
     if (t->heap_pos)
         heap_remove(t);
     t->armed = false;
+    t->waiting = false;
     t->interval = 0;
 }
 
@@ -177,31 +181,37 @@ void ktimer_arm_locked(struct ktimer *t, uint64_t deadline, uint64_t interval)
     t->deadline = deadline > KTIME_MAX ? KTIME_MAX : deadline;
     t->interval = interval > KTIME_MAX ? KTIME_MAX : interval;
     t->armed = true;
+    t->waiting = false;
     if (!t->sigev_none)
         heap_push(t);
 }
 
-/* An armed interval timer whose deadline is at or before `now` and that the
- * tick has not handled yet: moved past now. Those expiries found the signal
- * still queued (count_overruns) or nothing to send (SIGEV_NONE). */
-static void catch_up(struct ktimer *t, uint64_t now, bool count_overruns)
+/* Moves an armed interval timer's deadline past `now` along its grid, if it
+ * is not already; returns how many expiries that passed over. The heap
+ * position follows. */
+static uint64_t forward(struct ktimer *t, uint64_t now)
 {
     if (!t->armed || !t->interval || t->deadline > now)
-        return;
+        return 0;
     uint64_t n = (now - t->deadline) / t->interval + 1;
-    if (count_overruns)
-        t->overrun = sat_add(t->overrun, n);
     t->deadline = advance(t->deadline, n, t->interval);
     if (t->heap_pos) {
         heap_remove(t);
         heap_push(t);
     }
+    return n;
 }
 
 uint64_t ktimer_remaining_locked(struct ktimer *t, uint64_t now)
 {
     if (!t->armed)
         return 0;
+    if (t->waiting) {
+        /* Its signal is still queued: the expiries since are overruns, as
+         * Linux forwards a timer whose signal awaits delivery. */
+        t->overrun = sat_add(t->overrun, forward(t, now));
+        return t->deadline - now;
+    }
     if (t->deadline > now)
         return t->deadline - now;
     if (t->sigev_none) {
@@ -210,13 +220,7 @@ uint64_t ktimer_remaining_locked(struct ktimer *t, uint64_t now)
             t->armed = false;
             return 0;
         }
-        catch_up(t, now, false);
-        return t->deadline - now;
-    }
-    if (t->interval && t->q.queued) {
-        /* Its signal is still pending: the periods since count as overruns,
-         * as Linux forwards a timer whose signal awaits delivery. */
-        catch_up(t, now, true);
+        forward(t, now);
         return t->deadline - now;
     }
     return 1; /* due; the tick fires it */
@@ -224,12 +228,17 @@ uint64_t ktimer_remaining_locked(struct ktimer *t, uint64_t now)
 
 /* ---- firing ------------------------------------------------------------------- */
 
-/* A POSIX timer's signal is being taken (proc_lock held): its si_overrun is
- * the expiries that found it still queued, frozen for timer_getoverrun. */
+/* A POSIX timer's signal is being taken (proc_lock held): a periodic timer
+ * that waited for this goes on, the expiries meanwhile counted; si_overrun is
+ * that count, frozen for timer_getoverrun. */
 static void posix_delivered(struct sigqueue *q, struct ksiginfo *info)
 {
     struct ktimer *t = container_of(q, struct ktimer, q);
-    catch_up(t, ktime_now(), true);
+    if (t->waiting) {
+        t->overrun = sat_add(t->overrun, forward(t, ktime_now()));
+        t->waiting = false;
+        heap_push(t);
+    }
     int overrun = t->overrun > DELAYTIMER_MAX ? DELAYTIMER_MAX : (int)t->overrun;
     info->timer.overrun = overrun;
     t->overrun_last = overrun;
@@ -270,17 +279,23 @@ static void fire(struct ktimer *t, uint64_t now)
         return;
     }
     if (!signal_send_owned_locked(p, &t->q, &proc_lock))
-        t->overrun = sat_add(t->overrun, 1); /* the last expiry's signal is still queued */
+        t->overrun = sat_add(t->overrun, 1); /* still queued (cannot happen: it would be waiting) */
     if (!t->interval) {
         t->armed = false;
         return;
     }
-    /* Periods that passed between the deadline and this tick (an interval
-     * shorter than the tick, or a late tick): overruns if the signal waits. */
-    uint64_t missed = (now - t->deadline) / t->interval;
-    if (t->q.queued)
-        t->overrun = sat_add(t->overrun, missed);
-    t->deadline = advance(t->deadline, missed + 1, t->interval);
+    /* On along the grid past now: the first step is the expiry just sent, the
+     * others (an interval shorter than the tick, a late tick) overruns. */
+    uint64_t steps = forward(t, now);
+    if (t->q.queued) {
+        t->overrun = sat_add(t->overrun, steps - 1);
+        /* Its signal waits to be taken: so does the timer, off the heap
+         * (Linux's rule), so a blocked signal costs the tick nothing. */
+        t->waiting = true;
+        return;
+    }
+    /* Discarded (ignored, or its process cannot take it): at most one
+     * expiry per tick from here on. */
     heap_push(t);
 }
 

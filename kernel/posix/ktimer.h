@@ -16,7 +16,8 @@
  *
  * Each timer owns one struct sigqueue (owned = true): it is sent with
  * signal_send_owned_locked, and while it is still queued further expiries
- * are counted as overruns instead of queueing more signals.
+ * are counted as overruns instead of queueing more signals (a periodic
+ * timer then waits off the heap until its signal is taken).
  */
 #ifndef KENIX_POSIX_KTIMER_H
 #define KENIX_POSIX_KTIMER_H
@@ -51,6 +52,7 @@ struct ktimer {
     uint8_t clock;          /* CLOCK_REALTIME or CLOCK_MONOTONIC; immutable */
     bool sigev_none;        /* SIGEV_NONE: never queued, only read back; immutable */
     bool armed;
+    bool waiting;           /* periodic, its signal queued: off the heap until it is taken */
     uint64_t deadline;      /* next expiry, CLOCK_MONOTONIC ns (<= KTIME_MAX), while armed */
     uint64_t interval;      /* ns; 0: one shot */
     unsigned heap_pos;      /* 1 + its index in the expiry heap; 0: not there */
