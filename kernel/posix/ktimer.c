@@ -29,6 +29,8 @@
 #include "../core/thread.h"
 #include "../mm/heap.h"
 
+#define KTIMER_TICK_BUDGET 1024
+
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 
 uint64_t ktime_now(void)
@@ -309,7 +311,11 @@ void ktimers_tick(uint64_t counter_now, struct thread *cur, bool user)
     if (!cpu && !(heap_len && heap[0]->deadline <= now))
         return;
     spin_lock(&proc_lock);
-    while (heap_len && heap[0]->deadline <= now) {
+    /* At most KTIMER_TICK_BUDGET expiries a tick: timers whose signal is
+     * ignored keep firing (one expiry a tick each), and thousands of them
+     * with tiny intervals must make timers late, not wedge the kernel. The
+     * rest stay due, in deadline order, for the next tick. */
+    for (unsigned budget = KTIMER_TICK_BUDGET; budget && heap_len && heap[0]->deadline <= now; budget--) {
         struct ktimer *t = heap[0];
         heap_remove(t);
         fire(t, now);
