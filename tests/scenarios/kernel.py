@@ -200,6 +200,6 @@ def posix_scenario(program, timeout=120):
     return run
 
 
-for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_cred", "test_limits",
+for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_sigaction", "test_cred", "test_limits",
                  "test_poll"):
     posix_scenario(_program)
