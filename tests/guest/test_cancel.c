@@ -435,6 +435,73 @@ static void killed(void)
     close(fd);
 }
 
+/* ---- a server that dies holding a cancelled call -------------------------------------- */
+
+#define SLOT_READY 5
+
+/* argv[1] "hold": receives one call on SLOT_EP, saves it, tells its pid on
+ * SLOT_READY (bit 62 if something failed) and never answers: it waits until
+ * killed. */
+static int hold_main(void)
+{
+    struct kx_msg m;
+    uint64_t badge;
+    long r;
+    do {
+        struct kx_xfer x = { .recv = inbox, .recv_cap = sizeof(inbox) };
+        r = kx_recv(SLOT_EP, &m, &x, &badge);
+    } while (r == 0 && (m.label & KX_MSG_NOTIFY));
+    long h = r == 0 ? kx_reply_save() : -1;
+    kx_notify_signal(SLOT_READY, h > 0 ? (uint64_t)getpid() : 1ull << 62);
+    long never = kx_notify_create();
+    uint64_t bits;
+    for (;;)
+        kx_notify_wait((kx_handle_t)never, &bits);
+}
+
+/* The server dies holding a cancelled call: the call ends as interrupted (its
+ * dropping says nothing happened), the read is made again and reaches the
+ * server that is left -- us. */
+static void server_dies(void)
+{
+    long ready = kx_notify_create();
+    char *argv[] = { SELF, "hold", NULL };
+    struct kx_give give[2] = { { ep, KX_RIGHT_RECV, SLOT_EP }, { (kx_handle_t)ready, KX_RIGHT_WRITE, SLOT_READY } };
+    long proc = ready > 0 ? kx_spawn_with(&initrd, SELF, argv, NULL, give, 2) : -1;
+    if (!checkf(proc > 0, "a helper server (%ld)", proc))
+        return;
+    int fd = (int)kx_fd_attach(ep, 8, O_RDONLY);
+    /* The helper waits in kx_recv; we do not receive until it has the call. */
+    pid_t pid = client(fd, OP_READ, 1, 10);
+    uint64_t helper = 0;
+    kx_notify_wait((kx_handle_t)ready, &helper);
+    kill(pid, SIGUSR1);
+    bool noted = cancel_noted();
+    kx_handle_t got[2];
+    long mine = kx_reply_cancelled(got, 2);
+    bool blocked = still_blocked(pid);
+    checkf(helper > 0 && helper < (1ull << 62) && noted && mine == 0 && blocked,
+           "a helper saved the read; the signal is noted on the endpoint's notification, listed for the helper "
+           "that saved it (not for us: %ld), and the reader waits for the helper's answer", mine);
+    kill((pid_t)helper, SIGKILL);
+    long hst = kx_process_wait((kx_handle_t)proc);
+    struct kx_msg m;
+    uint64_t badge;
+    long r = next_call(&m, &badge);
+    long w = r == 0 && KX_MSG_LABEL(m.label) == IO_READ ? kx_msg_write(0, 0, DATA, 10) : -1;
+    answer(0, IO_READ, w);
+    struct report rep;
+    bool ok = get_report(&rep);
+    wait_status(pid);
+    checkf(hst == SIGKILL && r == 0 && w == 10 && ok && rep.r == 10 && !memcmp(rep.data, DATA, 10) &&
+               rep.handled == 1,
+           "the helper dies with the cancelled reply unanswered: the read restarts (SA_RESTART), reaches us and "
+           "returns our 10 bytes (r %ld)", rep.r);
+    kx_handle_close((kx_handle_t)proc);
+    kx_handle_close((kx_handle_t)ready);
+    close(fd);
+}
+
 /* ---- native kx_call (R3.6) ------------------------------------------------------------ */
 
 static int native_main(void)
@@ -483,6 +550,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "native"))
         return native_main();
+    if (argc > 1 && !strcmp(argv[1], "hold"))
+        return hold_main();
     printf("test_cancel: start\n");
     long e = kx_endpoint_create(), n = kx_notify_create();
     ep = (kx_handle_t)e;
@@ -499,6 +568,7 @@ int main(int argc, char **argv)
     held_implicitly();
     edges();
     killed();
+    server_dies();
     native_call();
     return check_summary();
 }
