@@ -132,7 +132,7 @@ bool ipc_interrupt_caller(struct thread *t, bool fatal)
     } else if (server->ipc.caller == t) {
         server->ipc.caller = 0;
         server->ipc.caller_detached = true;
-        note_cancel(t->ipc.ep); /* its answer (imminent) will be dropped; kx_reply_save would list it */
+        note_cancel(t->ipc.ep); /* its answer (imminent) will be dropped; kx_reply returns 0 */
     }
     t->ipc.server = 0;
     return true;
@@ -142,8 +142,8 @@ long sys_kx_reply_save(struct trap_frame *f)
 {
     (void)f;
     struct thread *self = current_thread();
-    if (!self->ipc.caller && !self->ipc.caller_detached)
-        return -EINVAL;
+    if (!self->ipc.caller)
+        return -EINVAL; /* none, or gone already (killed: the answer would be dropped; a one-way post) */
     struct reply_obj *r = kzalloc(sizeof(*r));
     if (!r)
         return -ENOMEM;
@@ -163,9 +163,9 @@ long sys_kx_reply_save(struct trap_frame *f)
             if (c->ipc.cancel)
                 reply_cancel(r); /* a signal came while the server had it implicitly */
         } else {
-            /* Killed before or during the save (the allocation may let a
-             * signal in): an answer will be dropped; the server learns it
-             * from kx_reply_cancelled. */
+            /* Killed during the save (the allocation may let a signal in):
+             * the handle's answer will be dropped; the server learns it from
+             * kx_reply_cancelled like any other cancel. */
             r->detached = true;
             self->ipc.caller_detached = false;
             reply_cancel(r);
