@@ -293,6 +293,7 @@ static void process_unlink(struct process *p)
 
 static void process_free_struct(struct process *p)
 {
+    signal_release(&p->sig); /* a process that never ran may have been sent some */
     kfree(p->cred.groups);
     kfree(p);
 }
@@ -436,10 +437,13 @@ void process_reap(struct process *z, bool waited)
  * or to find no children left: ECHILD). proc_lock held. */
 static void child_exited(struct process *parent, struct process *c)
 {
-    signal_send_locked(parent, SIGCHLD, &proc_lock);
+    int status = c->exit_status;
+    if (status & 0x7f)
+        signal_notify_parent_locked(c, (status & 0x80) ? CLD_DUMPED : CLD_KILLED, status & 0x7f);
+    else
+        signal_notify_parent_locked(c, CLD_EXITED, (status >> 8) & 0xff);
     if (signal_autoreap(parent))
         process_reap(c, false);
-    wait_wake_all(&parent->child_waiters, 0);
 }
 
 /* Gives p's children to process 1 (or to nobody, if it is gone); zombies among
@@ -463,6 +467,8 @@ static void reparent_children(struct process *p)
         init->children = c;
         if (c->state == PROC_ZOMBIE)
             child_exited(init, c);
+        else
+            signal_reparented_locked(c, p);
     }
 }
 
@@ -504,6 +510,8 @@ void process_exit(int status)
         p->vfork_parent = 0;
     }
     reparent_children(p);
+    signal_exiting_locked(p);
+    signal_release(&p->sig);
     p->cpu_final = sched_thread_cpu(self);
     p->thread = 0;
     p->exit_status = status;

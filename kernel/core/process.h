@@ -179,5 +179,7 @@ uint64_t process_cpu(const struct process *p);
 /* Splits a process's run time into user and system parts (Linux's way:
  * the total, apportioned by the ticks that found it in each mode). */
 void process_times(const struct process *p, uint64_t *utime, uint64_t *stime);
+/* Counter ticks as clock ticks of times() and siginfo's si_utime (USER_HZ). */
+int64_t to_clock_ticks(uint64_t counter);
 
 #endif

@@ -151,6 +151,14 @@ void sched_fpsimd_flush(struct thread *t)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+void sched_fpsimd_reload(struct thread *t)
+{
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    if (fp_owner == t)
+        fpsimd_restore(&t->fpsimd);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 void sched_forget_thread(struct thread *t)
 {
     if (fp_owner == t)

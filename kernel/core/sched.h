@@ -56,6 +56,8 @@ struct thread *sched_deadline_first_due(uint64_t now);
 void sched_fpsimd_trap(void);
 /* Saves t's FP/SIMD registers into t->fpsimd if they are live (fork copies them). */
 void sched_fpsimd_flush(struct thread *t);
+/* Puts t->fpsimd, just changed (rt_sigreturn), in the registers if they hold t's state. */
+void sched_fpsimd_reload(struct thread *t);
 /* A thread is being freed: it no longer owns the FP/SIMD registers. */
 void sched_forget_thread(struct thread *t);
 /* Counter ticks the thread has spent on the CPU, including the current run. */

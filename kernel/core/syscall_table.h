@@ -44,6 +44,13 @@
     X(rt_sigprocmask, sys_rt_sigprocmask)   \
     X(rt_sigpending, sys_rt_sigpending)     \
     X(rt_sigaction, sys_rt_sigaction)       \
+    X(rt_sigreturn, sys_rt_sigreturn)       \
+    X(rt_sigsuspend, sys_rt_sigsuspend)     \
+    X(rt_sigtimedwait, sys_rt_sigtimedwait) \
+    X(rt_sigqueueinfo, sys_rt_sigqueueinfo) \
+    X(rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo) \
+    X(sigaltstack, sys_sigaltstack)         \
+    X(restart_syscall, sys_restart_syscall) \
     X(getuid, sys_getuid)                   \
     X(geteuid, sys_geteuid)                 \
     X(getgid, sys_getgid)                   \

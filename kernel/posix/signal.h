@@ -71,10 +71,13 @@ struct sigaltstack_state {
     uint32_t flags;              /* SS_DISABLE, SS_AUTODISARM */
 };
 
+/* What a parent's wait can report about a live child (sigstate.report). */
+enum { REPORT_NONE, REPORT_STOPPED, REPORT_CONTINUED };
+
 struct sigstate {
     uint64_t blocked;           /* the mask */
     uint64_t pending;           /* sent, not yet acted on */
-    uint64_t ignored;           /* disposition SIG_IGN */
+    uint64_t waitset;           /* rt_sigtimedwait waits for these: they wake it although blocked */
     uint64_t chld_flags;        /* SA_NOCLDWAIT / SA_NOCLDSTOP of SIGCHLD's action */
     uint64_t handler[64];       /* disposition: SIG_DFL, SIG_IGN or a user address */
     uint64_t action_flags[64];  /* sa_flags each rt_sigaction set, reported back */
@@ -84,6 +87,9 @@ struct sigstate {
     unsigned queued;            /* kmalloc'd entries on queue (RLIMIT_SIGPENDING) */
     uint64_t saved_blocked;     /* the mask to put back (restore_mask) */
     bool restore_mask;          /* a call installed a temporary mask (sigsuspend, ppoll, pselect6) */
+    bool stopped;               /* stopped by a stop signal until SIGCONT or SIGKILL */
+    uint8_t stop_sig;           /* the signal that stopped it */
+    uint8_t report;             /* REPORT_*: not yet collected by the parent's wait */
     struct sigaltstack_state altstack;
 };
 
@@ -119,6 +125,9 @@ void signal_set_temp_mask(uint64_t mask);
  * on): runs default actions, stops, or sets up a handler's frame; applies the
  * restart rules to an interrupted system call. */
 void signal_deliver(struct trap_frame *f);
+/* Whether the way back to user mode needs signal_deliver: a signal to act on,
+ * a system call to restart or turn into EINTR, a temporary mask to put back. */
+bool signal_work_pending(const struct trap_frame *f);
 
 /* A fault in user mode: sends sig with si_code `code` and si_addr `addr`,
  * forced as Linux does (a blocked or ignored fault signal kills). Returns to
@@ -131,6 +140,20 @@ void signal_fork(struct sigstate *child, const struct sigstate *parent);
 void signal_reset(struct sigstate *s);
 /* A process is gone: frees its queue. proc_lock held. */
 void signal_release(struct sigstate *s);
+
+/* Tells child's parent (if any) what happened to it: SIGCHLD with si_code
+ * `code` (CLD_*) and si_status `status`, and wakes the parent's waits.
+ * Stops and continues are not signalled to a parent with SA_NOCLDSTOP.
+ * proc_lock held. */
+void signal_notify_parent_locked(struct process *child, int code, int status);
+/* Process groups that lose their last link to a parent outside them in their
+ * session, and have stopped members, get SIGHUP then SIGCONT (POSIX): nobody
+ * could continue them otherwise. signal_exiting_locked is asked for a process
+ * p that is exiting (after its children went to process 1);
+ * signal_reparented_locked for each live child c of an exiting process.
+ * proc_lock held. */
+void signal_exiting_locked(struct process *p);
+void signal_reparented_locked(struct process *c, struct process *old_parent);
 
 /* Whether the parent of an exiting child wants no zombie (SIGCHLD ignored, or SA_NOCLDWAIT). */
 bool signal_autoreap(const struct process *parent);

@@ -284,7 +284,7 @@ long sys_getrusage(struct trap_frame *f)
 
 #define USER_HZ 100 /* clock ticks of times() and AT_CLKTCK */
 
-static int64_t to_clock_ticks(uint64_t counter)
+int64_t to_clock_ticks(uint64_t counter)
 {
     return (int64_t)(timer_counter_to_us(counter) / (1000000 / USER_HZ));
 }

@@ -182,9 +182,10 @@ static bool wanted(const struct process *c, int kind, unsigned id)
     }
 }
 
-/* Finds an exited child matching (kind, id), waiting for one unless WNOHANG;
- * collects it unless WNOWAIT. Returns its pid, 0 (WNOHANG, none yet), or
- * -ECHILD / -ERESTARTSYS. */
+/* Finds a child matching (kind, id) that exited (WEXITED), stopped
+ * (WSTOPPED, alias WUNTRACED) or continued (WCONTINUED), waiting for one
+ * unless WNOHANG; collects an exited one unless WNOWAIT. Returns its pid,
+ * 0 (WNOHANG, none yet), or -ECHILD / -ERESTARTSYS. */
 static long do_wait(int kind, unsigned id, uint64_t options, struct wait_result *res)
 {
     struct process *self = current_process();
@@ -201,8 +202,26 @@ static long do_wait(int kind, unsigned id, uint64_t options, struct wait_result 
             if (!wanted(c, kind, id))
                 continue;
             any = true;
-            if (c->state == PROC_ZOMBIE && (options & WEXITED))
+            if (c->state == PROC_ZOMBIE) {
+                if (options & WEXITED)
+                    found = c;
+            } else if ((options & WSTOPPED) && c->sig.report == REPORT_STOPPED) {
                 found = c;
+            } else if ((options & WCONTINUED) && c->sig.report == REPORT_CONTINUED) {
+                found = c;
+            }
+        }
+        if (found && found->state != PROC_ZOMBIE) {
+            /* A stop or a continue: reported once (unless WNOWAIT), the child stays. */
+            res->pid = found->pid;
+            res->uid = found->cred.ruid;
+            res->status = found->sig.report == REPORT_STOPPED ? (found->sig.stop_sig << 8) | 0x7f : 0xffff;
+            process_times(found, &res->utime, &res->stime);
+            res->maxrss_pages = res->minflt = 0;
+            if (!(options & WNOWAIT))
+                found->sig.report = REPORT_NONE;
+            r = res->pid;
+            break;
         }
         if (found) {
             res->pid = found->pid;
@@ -310,7 +329,13 @@ long sys_waitid(struct trap_frame *f)
         info.si_signo = SIGCHLD;
         info.si_pid = (int32_t)res.pid;
         info.si_uid = res.uid;
-        if (res.status & 0x7f) {
+        if (res.status == 0xffff) {
+            info.si_code = CLD_CONTINUED;
+            info.si_status = SIGCONT;
+        } else if ((res.status & 0xff) == 0x7f) {
+            info.si_code = CLD_STOPPED;
+            info.si_status = (res.status >> 8) & 0xff;
+        } else if (res.status & 0x7f) {
             info.si_code = (res.status & 0x80) ? CLD_DUMPED : CLD_KILLED;
             info.si_status = res.status & 0x7f;
         } else {

@@ -742,13 +742,25 @@ static struct {
     uint64_t handler, flags, restorer, mask;
 } sigaction_in;
 
+/* Signals a handler may not be forged for: those the fuzzer sends itself
+ * (kill and friends, SIGCHLD from its children) and those a fault would
+ * raise -- a handler at a random address would run. */
+static bool must_stay_harmless(uint64_t sig)
+{
+    int s = (int)sig;
+    return delivers(sig) || s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGTRAP || s == SIGFPE;
+}
+
 static void sigaction_args(uint64_t a[NREGS])
 {
     generic(a);
     a[0] = ONE_OF(1 + rnd() % 64, 1 + rnd() % 64, SIGCHLD, SIGKILL, SIGSTOP, 0, 65, (uint64_t)-1);
-    /* SIG_DFL and SIG_IGN; handlers (refused for now) at addresses that are none. */
+    /* SIG_DFL and SIG_IGN; handlers at addresses that are none, only for
+     * signals nothing sends here. */
     sigaction_in.handler = ONE_OF((uint64_t)SIG_DFL, (uint64_t)SIG_DFL, (uint64_t)SIG_IGN, (uint64_t)SIG_IGN,
                                   KERNEL_TEXT, NOWHERE, rnd());
+    if (must_stay_harmless(a[0]) && sigaction_in.handler > (uint64_t)SIG_IGN)
+        sigaction_in.handler = (uint64_t)SIG_IGN;
     sigaction_in.flags = ONE_OF(0, SA_NOCLDWAIT, SA_NOCLDSTOP, SA_RESTART | SA_SIGINFO, 0x04000000 /* SA_RESTORER */,
                                 rnd());
     sigaction_in.restorer = any();
@@ -763,6 +775,75 @@ static void sigaction_args(uint64_t a[NREGS])
         a[2] = ONE_OF(0, PTR(buf));
         a[3] = 8;
     }
+}
+
+/* rt_sigtimedwait: never without a timeout (nothing sends most signals). */
+static const struct timespec ts_zero = { 0, 0 };
+
+static void sigtimedwait_args(uint64_t a[NREGS])
+{
+    generic(a);
+    sigset_in = ONE_OF(0, ~0ull, 1ull << (SIGURG - 1), rnd());
+    a[0] = ONE_OF(PTR(&sigset_in), PTR(&sigset_in), bad_pointer());
+    a[1] = maybe_out();
+    a[2] = rnd() % 4 ? ONE_OF(PTR(&ts_zero), PTR(&ts_short), PTR(&ts_bad_nsec), PTR(&ts_negative)) : bad_pointer();
+    if (!a[2])
+        a[2] = PTR(&ts_zero); /* NULL is "forever" */
+    a[3] = sigset_size();
+}
+
+/* rt_sigqueueinfo, rt_tgsigqueueinfo: what kill may send, where kill may send it. */
+static struct {
+    int32_t signo, err, code, pad;
+    uint64_t rest[14];
+} queue_info;
+
+static void queue_info_fill(void)
+{
+    /* SI_QUEUE; SI_USER, SI_TKILL and SI_KERNEL, refused unless to oneself; anything. */
+    queue_info.code = (int32_t)ONE_OF((uint64_t)-1, 0, (uint64_t)-6, 0x80, rnd());
+    queue_info.rest[0] = rnd();
+}
+
+static void sigqueueinfo_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[1] = rnd() % 2 ? ONE_OF(SIGCHLD, SIGURG, SIGWINCH) : signal_number();
+    a[0] = delivers(a[1]) ? ONE_OF(self(), GARBAGE_HIGH | self()) : any_pid();
+    queue_info_fill();
+    a[2] = ONE_OF(PTR(&queue_info), PTR(&queue_info), bad_pointer());
+}
+
+static void tgsigqueueinfo_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[2] = rnd() % 2 ? ONE_OF(SIGCHLD, SIGURG, SIGWINCH) : signal_number();
+    if (delivers(a[2])) {
+        a[0] = ONE_OF(self(), self(), self(), 0, (uint64_t)-1);
+        a[1] = self();
+    } else {
+        a[0] = any_pid();
+        a[1] = rnd() % 2 ? self() : any_pid();
+    }
+    queue_info_fill();
+    a[3] = ONE_OF(PTR(&queue_info), PTR(&queue_info), bad_pointer());
+}
+
+/* sigaltstack: stacks anywhere (no handler here ever runs on one). */
+static struct {
+    uint64_t sp;
+    int32_t flags, pad;
+    uint64_t size;
+} stack_in;
+
+static void sigaltstack_args(uint64_t a[NREGS])
+{
+    generic(a);
+    stack_in.sp = ONE_OF(PTR(arena), 0, NOWHERE, KERNEL_TEXT, rnd());
+    stack_in.flags = (int32_t)ONE_OF(0, 0, 1 /* SS_ONSTACK */, 2 /* SS_DISABLE */, 0x80000000u, rnd());
+    stack_in.size = ONE_OF(16384, 5120, 5119, 0, ~0ull, rnd());
+    a[0] = ONE_OF(0, PTR(&stack_in), PTR(&stack_in), bad_pointer());
+    a[1] = maybe_out();
 }
 
 /* The uid/gid family */
@@ -1121,6 +1202,13 @@ SPEC(tgkill, .args = tgkill_args, .sometimes = true);
 SPEC(rt_sigprocmask, .args = sigprocmask_args, .sometimes = true);
 SPEC(rt_sigpending, .args = sigpending_args, .sometimes = true);
 SPEC(rt_sigaction, .args = sigaction_args, .sometimes = true);
+SPEC(rt_sigreturn, .skip = "would replace the fuzzer's registers (test_signal forges frames in children)");
+SPEC(rt_sigsuspend, .skip = "waits for a signal nobody sends (test_signal covers it)");
+SPEC(rt_sigtimedwait, .args = sigtimedwait_args);
+SPEC(rt_sigqueueinfo, .args = sigqueueinfo_args, .sometimes = true);
+SPEC(rt_tgsigqueueinfo, .args = tgsigqueueinfo_args, .sometimes = true);
+SPEC(sigaltstack, .args = sigaltstack_args, .sometimes = true);
+SPEC(restart_syscall, .args = generic);
 SPEC(getuid, .args = generic, .sometimes = true);
 SPEC(geteuid, .args = generic, .sometimes = true);
 SPEC(getgid, .args = generic, .sometimes = true);

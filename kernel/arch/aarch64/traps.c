@@ -103,7 +103,8 @@ void __attribute__((noreturn)) kernel_stack_overflow(const struct trap_frame *f)
 bool cpu_irq_from_user;
 
 /* A synchronous exception from user mode: a system call, a page to fault in,
- * or a fault that ends the process with the signal POSIX names for it. */
+ * or a fault that raises the signal POSIX names for it (with si_addr and
+ * si_code), to be handled or to end the process. */
 static void user_sync(struct trap_frame *f)
 {
     unsigned ec = (unsigned)(f->esr >> 26) & 0x3f;
@@ -118,29 +119,40 @@ static void user_sync(struct trap_frame *f)
     case EC_IABT_LOWER: {
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
         unsigned fsc = f->esr & 0x3c;
+        struct vmspace *vm = current_process()->vm;
         /* Not mapped yet (maybe demand-zero), or mapped without write access
          * (maybe copy-on-write); other kinds are real faults. */
-        int err = fsc == 0x04 || fsc == 0x0c
-                      ? vmspace_fault(current_process()->vm, f->far, write, ec == EC_IABT_LOWER, fsc == 0x0c)
-                      : -EFAULT;
+        int err = fsc == 0x04 || fsc == 0x0c ? vmspace_fault(vm, f->far, write, ec == EC_IABT_LOWER, fsc == 0x0c)
+                                             : -EFAULT;
         if (err == 0)
             return;
         if (err == -ENOMEM)
             process_fault("out of memory", f, SIGKILL); /* what Linux's OOM killer sends */
-        if ((f->esr & 0x3f) == 0x21)
-            process_fault("alignment fault", f, SIGBUS);
-        process_fault(ec == EC_IABT_LOWER ? "instruction fetch fault" : write ? "write fault" : "read fault",
-                      f, SIGSEGV);
+        if ((f->esr & 0x3f) == 0x21) {
+            signal_fault(f, "alignment fault", SIGBUS, BUS_ADRALN, f->far);
+            return;
+        }
+        /* No mapping there at all, or one that does not allow this access. */
+        int code = vmspace_find(vm, f->far) ? SEGV_ACCERR : SEGV_MAPERR;
+        signal_fault(f, ec == EC_IABT_LOWER ? "instruction fetch fault" : write ? "write fault" : "read fault", SIGSEGV,
+                     code, f->far);
+        return;
     }
     case EC_PC_ALIGN:
+        signal_fault(f, "PC alignment fault", SIGBUS, BUS_ADRALN, f->far);
+        return;
     case EC_SP_ALIGN:
-        process_fault(ec == EC_PC_ALIGN ? "PC alignment fault" : "SP alignment fault", f, SIGBUS);
+        signal_fault(f, "SP alignment fault", SIGBUS, BUS_ADRALN, f->sp);
+        return;
     case EC_BRK64:
-        process_fault("breakpoint", f, SIGTRAP);
+        signal_fault(f, "breakpoint", SIGTRAP, TRAP_BRKPT, f->elr);
+        return;
     case EC_FP_EXC64:
-        process_fault("floating-point exception", f, SIGFPE);
+        signal_fault(f, "floating-point exception", SIGFPE, FPE_FLTINV, f->elr);
+        return;
     default:
-        process_fault(ec_name(ec), f, SIGILL);
+        signal_fault(f, ec_name(ec), SIGILL, ILL_ILLOPC, f->elr);
+        return;
     }
 }
 
@@ -160,23 +172,6 @@ void el0_sync(struct trap_frame *frame)
     exit_to_user(frame);
 }
 
-/* A system call that was interrupted before it did anything is made again,
- * as Linux does when no handler runs (all of them, until handlers exist):
- * x0 gets its first argument back and the PC goes back to the svc. */
-static void restart_syscall(struct trap_frame *f)
-{
-    if (f->syscallno < 0)
-        return;
-    long r = (long)f->x[0];
-    if (r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND) {
-        f->x[0] = f->orig_x0;
-        f->elr -= 4;
-    } else if (r == -ERESTART_RESTARTBLOCK) {
-        f->x[0] = (uint64_t)-EINTR; /* no restart blocks yet: nanosleep says EINTR */
-    }
-    f->syscallno = -1; /* once */
-}
-
 void exit_to_user(struct trap_frame *f)
 {
     for (;;) {
@@ -184,15 +179,17 @@ void exit_to_user(struct trap_frame *f)
             schedule();
             continue;
         }
-        if (signal_pending(current_thread())) {
+        /* Signals to act on, a system call to restart or finish (EINTR), a
+         * temporary mask to put back: signal_deliver, with interrupts on. */
+        if (signal_work_pending(f)) {
             irq_enable();
-            signal_deliver(f); /* the default actions: maybe this process ends here */
+            signal_deliver(f);
             irq_disable();
             continue;
         }
         break;
     }
-    restart_syscall(f);
+    f->syscallno = -1;
 }
 
 void trap_return_unmasked_panic(const struct trap_frame *f)

@@ -77,7 +77,13 @@
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_QUEUE (-1)
+#define SI_TIMER (-2)
 #define SI_TKILL (-6)
+
+/* sigaltstack's ss_flags. */
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SS_AUTODISARM (1U << 31)
 
 /* si_code of SIGCHLD: what happened to the child. */
 #define CLD_EXITED 1
@@ -491,6 +497,15 @@ struct linux_winsize {
     uint16_t ws_ypixel;
 };
 _Static_assert(sizeof(struct linux_winsize) == 8, "struct winsize is 8 bytes");
+
+/* abi: stack_t */
+struct linux_stack {
+    uint64_t ss_sp;
+    int32_t ss_flags;
+    int32_t _pad;
+    uint64_t ss_size;
+};
+_Static_assert(sizeof(struct linux_stack) == 24, "stack_t is 24 bytes");
 
 /* The siginfo fields kill, wait and faults fill in; the rest of the 128 bytes
  * must reach user space zeroed. si_pid/si_uid (a sender) and si_status (a
