@@ -393,6 +393,35 @@ static void edges(void)
     close(fd);
 }
 
+/* SIGSTOP is not fatal: it cancels; the read answered -EINTR stops, and
+ * SIGCONT makes it again (no handler ran). */
+static void stop_continue(void)
+{
+    int fd = (int)kx_fd_attach(ep, 9, O_RDONLY);
+    pid_t pid = client(fd, OP_READ, -1, 10);
+    struct kx_msg m;
+    long h = receive_and_save(IO_READ, pid, &m);
+    kill(pid, SIGSTOP);
+    kx_handle_t got[2];
+    long n = cancel_noted() ? kx_reply_cancelled(got, 2) : -1;
+    long ar = n == 1 && got[0] == h ? answer((kx_handle_t)h, IO_READ, -EINTR) : -1;
+    int st = -1;
+    pid_t w = waitpid(pid, &st, WUNTRACED);
+    checkf(h > 0 && ar == 0 && w == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
+           "SIGSTOP to a reader in a saved reply cancels it; answered -EINTR, the reader stops (status %#x)", st);
+    kill(pid, SIGCONT);
+    uint64_t badge;
+    long r = next_call(&m, &badge);
+    long wr = r == 0 && KX_MSG_LABEL(m.label) == IO_READ ? kx_msg_write(0, 0, DATA, 10) : -1;
+    answer(0, IO_READ, wr);
+    struct report rep;
+    bool ok = get_report(&rep);
+    st = wait_status(pid);
+    checkf(wr == 10 && ok && rep.r == 10 && !memcmp(rep.data, DATA, 10) && st == 0,
+           "SIGCONT: the read is made again and returns the 10 bytes (r %ld)", rep.r);
+    close(fd);
+}
+
 /* SIGKILL ends a client whatever the server does; the server still hears of it. */
 static void killed(void)
 {
@@ -439,7 +468,8 @@ static void killed(void)
 
 #define SLOT_READY 5
 
-/* argv[1] "hold": receives one call on SLOT_EP, saves it, tells its pid on
+/* argv[1] "hold": receives one call on SLOT_EP (past the IO_CLOSE posts of
+ * earlier cases and any notification), saves it, tells its pid on
  * SLOT_READY (bit 62 if something failed) and never answers: it waits until
  * killed. */
 static int hold_main(void)
@@ -450,7 +480,7 @@ static int hold_main(void)
     do {
         struct kx_xfer x = { .recv = inbox, .recv_cap = sizeof(inbox) };
         r = kx_recv(SLOT_EP, &m, &x, &badge);
-    } while (r == 0 && (m.label & KX_MSG_NOTIFY));
+    } while (r == 0 && ((m.label & KX_MSG_NOTIFY) || KX_MSG_LABEL(m.label) == IO_CLOSE));
     long h = r == 0 ? kx_reply_save() : -1;
     kx_notify_signal(SLOT_READY, h > 0 ? (uint64_t)getpid() : 1ull << 62);
     long never = kx_notify_create();
@@ -480,9 +510,16 @@ static void server_dies(void)
     kx_handle_t got[2];
     long mine = kx_reply_cancelled(got, 2);
     bool blocked = still_blocked(pid);
-    checkf(helper > 0 && helper < (1ull << 62) && noted && mine == 0 && blocked,
-           "a helper saved the read; the signal is noted on the endpoint's notification, listed for the helper "
-           "that saved it (not for us: %ld), and the reader waits for the helper's answer", mine);
+    bool helped = helper > 1 && helper < (1ull << 62);
+    checkf(helped && noted && mine == 0 && blocked,
+           "a helper (pid %llu) saved the read; the signal is noted on the endpoint's notification, listed for "
+           "the helper that saved it (not for us: %ld), and the reader waits for the helper's answer (%d, %d)",
+           (unsigned long long)helper, mine, noted, blocked);
+    if (!helped) {
+        kill(pid, SIGKILL);
+        wait_status(pid);
+        return;
+    }
     kill((pid_t)helper, SIGKILL);
     long hst = kx_process_wait((kx_handle_t)proc);
     struct kx_msg m;
@@ -567,6 +604,7 @@ int main(int argc, char **argv)
     write_cases();
     held_implicitly();
     edges();
+    stop_continue();
     killed();
     server_dies();
     native_call();
