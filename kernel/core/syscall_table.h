@@ -24,6 +24,8 @@
     X(pipe2, sys_pipe2)                     \
     X(lseek, sys_lseek)                     \
     X(ioctl, sys_ioctl)                     \
+    X(pselect6, sys_pselect6)               \
+    X(ppoll, sys_ppoll)                     \
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
     X(clone, sys_clone)                     \

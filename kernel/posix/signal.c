@@ -299,6 +299,17 @@ void signal_set_temp_mask(uint64_t mask)
     spin_unlock_irqrestore(&proc_lock, flags);
 }
 
+void signal_restore_temp_mask(void)
+{
+    struct process *p = current_process();
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    if (p->sig.restore_mask) {
+        p->sig.blocked = p->sig.saved_blocked;
+        p->sig.restore_mask = false;
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 /* --- fork, exec, exit ----------------------------------------------------------------- */
 
 void signal_fork(struct sigstate *child, const struct sigstate *parent)

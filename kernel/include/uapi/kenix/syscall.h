@@ -46,6 +46,8 @@
     X(26, msg_read)              \
     X(27, msg_write)             \
     X(28, fd_attach)             \
+    X(29, event_create)          \
+    X(30, event_update)          \
     X(31, reply_cancelled)
 
 #ifndef __ASSEMBLER__
