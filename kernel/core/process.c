@@ -481,6 +481,7 @@ void process_exit(int status)
         kprintf("process %u (%s) exited with status %d\n", p->pid, p->name, (status >> 8) & 0xff);
     ipc_thread_exit(self);
     handle_table_clear(&p->handles);
+    ipc_process_exit(p); /* saved replies that live on elsewhere forget us */
     fdtable_destroy(p->files);
     p->files = 0;
     process_obj_exited(p, status);

@@ -662,7 +662,10 @@ static bool may_signal(const struct process *from, const struct process *to)
 /* Sends info (signo 0: only check) to one process with permission checks; proc_lock held. */
 static int send_checked(struct process *self, struct process *p, const struct ksiginfo *info)
 {
-    if (!may_signal(self, p))
+    /* SIGCONT may go to anyone in the caller's session (job control across
+     * users, as Linux allows). */
+    bool same_session = self->pgrp && p->pgrp && self->pgrp->session == p->pgrp->session;
+    if (!may_signal(self, p) && !(info->signo == SIGCONT && same_session))
         return -EPERM;
     if (p->state != PROC_LIVE)
         return 0; /* a zombie: the signal goes nowhere */

@@ -12,6 +12,11 @@
  * read it in the kernel. An object without one is always ready for reading
  * and writing, like a regular file.
  *
+ * Signals: a call a server holds is cancelled, not abandoned (core/reply.c);
+ * the server answers -EINTR if nothing moved, which becomes -ERESTARTSYS, or
+ * the count it moved, which is a short count like any other. A piece already
+ * done is never undone: a signal between pieces returns what was done.
+ *
  * Ownership: a sobj belongs to its file (file->priv) and holds a reference to
  * the endpoint and, if any, the event; its IO_CLOSE message is allocated at
  * open, so the last close can always tell the server and never waits for it.
@@ -128,6 +133,12 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
         if (!r)
             /* A read must have delivered what it claims (bulk or kx_msg_write). */
             r = checked_result(o, &kc, write ? n : (n < kc.recv_len ? n : kc.recv_len));
+        if (r == -EINTR && kc.cancelled)
+            /* The server let a cancelled call go without moving anything
+             * (R3.4): made again under SA_RESTART or when no handler runs,
+             * -EINTR otherwise. The offset has not moved, so a restarted
+             * read asks for the same bytes and none is lost or doubled. */
+            r = -ERESTARTSYS;
         if (r < 0) {
             err = r;
             break;

@@ -35,6 +35,12 @@ typedef int32_t kx_handle_t;
  * server can trust it. The low bits carry the process's pid. */
 #define KX_BADGE_KERNEL (1ull << 63)
 
+/* Bit 63 of a notification bound to an endpoint (kx_endpoint_bind): the
+ * kernel sets it when a signal cancels a call a server holds in a saved
+ * reply. The server asks kx_reply_cancelled which ones and answers each
+ * (docs/ipc-protocols.md, "Cancelled calls"). A hint: the list is the truth. */
+#define KX_NOTE_CANCEL (1ull << 63)
+
 /* Object types (kx_handle_info.type). */
 enum kx_object_type {
     KX_OBJ_ENDPOINT = 1,

@@ -52,6 +52,14 @@ long kx_reply(kx_handle_t reply, struct kx_msg *msg, struct kx_xfer *xfer);
 long kx_reply_recv(kx_handle_t ep, struct kx_msg *msg, struct kx_xfer *xfer, uint64_t *badge);
 /* Sets the call received last aside: returns a reply handle for kx_reply. */
 static inline long kx_reply_save(void) { return kenix_trap0(KX_SYS_reply_save); }
+/* The saved replies of this process whose callers a signal cancelled since it
+ * last asked (KX_NOTE_CANCEL on the endpoint's bound notification says when
+ * to ask): stores up to n handles in out[], oldest first, each once; returns
+ * how many. Answer each: -EINTR if nothing moved for it, else the count. */
+static inline long kx_reply_cancelled(kx_handle_t out[], size_t n)
+{
+    return kenix_trap2(KX_SYS_reply_cancelled, (long)out, (long)n);
+}
 
 /* Notifications. Wait and poll return 0 and store the bits taken in *bits. */
 static inline long kx_notify_create(void) { return kenix_trap0(KX_SYS_notify_create); }
