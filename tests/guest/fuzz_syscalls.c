@@ -1131,6 +1131,11 @@ static void timer_create_args(uint64_t a[NREGS])
                               PTR(&sev_zero_signo), PTR(&sev_bad_notify), PTR(&sev_bad_tid))
                      : bad_pointer();
     a[2] = rnd() % 6 ? PTR(&new_timer_id) : bad_pointer();
+    if (rnd() % 3 == 0) { /* one that works (until the per-process limit) */
+        a[0] = ONE_OF(CLOCK_REALTIME, CLOCK_MONOTONIC);
+        a[1] = ONE_OF(PTR(&sev_none), PTR(&sev_urg), PTR(&sev_own_tid));
+        a[2] = PTR(&new_timer_id);
+    }
 }
 
 static void after_timer_create(const char *name, const uint64_t a[NREGS], long r)
@@ -1141,11 +1146,26 @@ static void after_timer_create(const char *name, const uint64_t a[NREGS], long r
 }
 
 /* A timer id: one made (maybe with garbage in the upper half, which timer_t
- * being an int ignores), or one that is none. */
+ * being an int ignores), or one that is none. A third of the time one made
+ * and not deleted, if there is one, so the calls reach their real work. */
+static bool live_timer(uint64_t *id)
+{
+    unsigned n = ntimer_ids < 16 ? ntimer_ids : 16;
+    for (unsigned i = 0, start = n ? (unsigned)rnd() % n : 0; i < n; i++)
+        if (timer_ids[(start + i) % n] >= 0) {
+            *id = (uint64_t)timer_ids[(start + i) % n];
+            return true;
+        }
+    return false;
+}
+
 static uint64_t timer_id(void)
 {
-    uint64_t known = ntimer_ids ? (uint64_t)timer_ids[rnd() % (ntimer_ids < 16 ? ntimer_ids : 16)] : 0;
-    return ONE_OF(known, known, known, GARBAGE_HIGH | known, (uint64_t)-1, 0x7fffffff, 1023, 1024, 0x80000000ull);
+    unsigned n = ntimer_ids < 16 ? ntimer_ids : 16;
+    uint64_t known = n ? (uint64_t)(uint32_t)timer_ids[rnd() % n] : 0;
+    if (rnd() % 3 == 0 && live_timer(&known))
+        return known;
+    return ONE_OF(known, known, GARBAGE_HIGH | known, (uint64_t)-1, 0x7fffffff, 1023, 1024, 0x80000000ull);
 }
 
 static const struct { int64_t interval[2], value[2]; }
@@ -1162,6 +1182,10 @@ static void timer_settime_args(uint64_t a[NREGS])
                               PTR(&its_negative), PTR(&its_forever), 0)
                      : bad_pointer();
     a[3] = rnd() % 2 ? 0 : out_pointer();
+    if (rnd() % 3 == 0 && live_timer(&a[0])) { /* a setting that works */
+        a[2] = ONE_OF(PTR(&its_off), PTR(&its_short), PTR(&its_once), PTR(&its_hour), PTR(&its_forever));
+        a[3] = 0;
+    }
 }
 
 static void timer_gettime_args(uint64_t a[NREGS])
