@@ -15,6 +15,7 @@
 #include "kenix/linux_abi.h"
 #include "kenix/spinlock.h"
 #include "ktimer.h"
+#include "../arch/aarch64/timer.h"
 #include "../core/process.h"
 #include "../core/syscall.h"
 #include "../mm/uaccess.h"
@@ -45,8 +46,14 @@ static void ns_timeval(uint64_t ns, int64_t tv[2])
 /* The CPU time an itimer counts, ns (proc_lock held: the tick changes the counts). */
 static uint64_t cpu_sample(const struct process *p, unsigned which)
 {
-    uint64_t ticks = p->user_ticks + (which == ITIMER_PROF ? p->sys_ticks : 0);
-    return ticks * TICK_NSEC;
+    /* The run time is exact (the counter at every switch); only its split
+     * into user and system time comes from the ticks (process_times), so a
+     * tick a busy host delays or merges loses PROF nothing. */
+    if (which == ITIMER_PROF)
+        return timer_counter_to_ns(process_cpu(p));
+    uint64_t u, s;
+    process_times(p, &u, &s);
+    return timer_counter_to_ns(u);
 }
 
 static void cpu_get_locked(const struct process *p, const struct ptimers *pt, unsigned which,

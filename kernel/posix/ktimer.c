@@ -167,10 +167,20 @@ static int heap_reserve(void)
 
 /* ---- arming, reading back ----------------------------------------------------- */
 
+/* Forgets that t was parked (it is being re-armed, disarmed or released). */
+static void unpark(struct ktimer *t)
+{
+    if (t->parked) {
+        t->parked = false;
+        t->owner->timers->parked--;
+    }
+}
+
 void ktimer_disarm_locked(struct ktimer *t)
 {
     if (t->heap_pos)
         heap_remove(t);
+    unpark(t);
     t->armed = false;
     t->waiting = false;
     t->interval = 0;
@@ -180,6 +190,7 @@ void ktimer_arm_locked(struct ktimer *t, uint64_t deadline, uint64_t interval)
 {
     if (t->heap_pos)
         heap_remove(t);
+    unpark(t);
     t->deadline = deadline > KTIME_MAX ? KTIME_MAX : deadline;
     t->interval = interval > KTIME_MAX ? KTIME_MAX : interval;
     t->armed = true;
@@ -208,9 +219,9 @@ uint64_t ktimer_remaining_locked(struct ktimer *t, uint64_t now)
 {
     if (!t->armed)
         return 0;
-    if (t->waiting) {
-        /* Its signal is still queued: the expiries since are overruns, as
-         * Linux forwards a timer whose signal awaits delivery. */
+    if (t->waiting || t->parked) {
+        /* Its signal is still queued, or ignored: the expiries since are
+         * overruns, as Linux forwards such a timer when it is read. */
         t->overrun = sat_add(t->overrun, forward(t, now));
         return t->deadline - now;
     }
@@ -296,9 +307,28 @@ static void fire(struct ktimer *t, uint64_t now)
         t->waiting = true;
         return;
     }
-    /* Discarded (ignored, or its process cannot take it): at most one
-     * expiry per tick from here on. */
-    heap_push(t);
+    /* Discarded (ignored, or its process cannot take it): parked off the
+     * heap until the signal is wanted again (ktimers_unignore_locked), as
+     * Linux 6.13 does, so thousands of ignored short-interval timers cost
+     * the tick nothing. ktimer_remaining_locked still reads the grid. */
+    t->parked = true;
+    p->timers->parked++;
+}
+
+void ktimers_unignore_locked(struct process *p, int sig)
+{
+    struct ptimers *pt = p->timers;
+    if (!pt || !pt->parked)
+        return;
+    uint64_t now = ktime_now();
+    for (unsigned i = 0; i < pt->table_size && pt->parked; i++) {
+        struct ktimer *t = pt->table[i];
+        if (!t || !t->parked || t->q.info.signo != sig)
+            continue;
+        unpark(t);
+        t->overrun = sat_add(t->overrun, forward(t, now));
+        heap_push(t);
+    }
 }
 
 void ktimers_tick(uint64_t counter_now, struct thread *cur, bool user)

@@ -53,6 +53,7 @@ struct ktimer {
     bool sigev_none;        /* SIGEV_NONE: never queued, only read back; immutable */
     bool armed;
     bool waiting;           /* periodic, its signal queued: off the heap until it is taken */
+    bool parked;            /* periodic, its signal ignored: off the heap until it is not (Linux 6.13) */
     uint64_t deadline;      /* next expiry, CLOCK_MONOTONIC ns (<= KTIME_MAX), while armed */
     uint64_t interval;      /* ns; 0: one shot */
     unsigned heap_pos;      /* 1 + its index in the expiry heap; 0: not there */
@@ -73,6 +74,7 @@ struct ptimers {
     struct ktimer **table;      /* POSIX timers by id (owner thread only) */
     unsigned table_size;
     unsigned count;             /* POSIX timers in table */
+    unsigned parked;            /* timers in table parked because their signal is ignored */
 };
 
 /* CLOCK_MONOTONIC now, ns. */
@@ -113,5 +115,9 @@ void itimer_cpu_tick_locked(struct process *p, bool user);
 
 /* A process is exiting: its timers stop and are freed. proc_lock held. */
 void ktimers_exit_locked(struct process *p);
+/* p's disposition of sig no longer ignores it (rt_sigaction): periodic timers
+ * parked because it did go on, the periods meanwhile counted as overruns.
+ * Proportional to p's timers, and only when some are parked. proc_lock held. */
+void ktimers_unignore_locked(struct process *p, int sig);
 
 #endif

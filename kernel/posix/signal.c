@@ -11,6 +11,7 @@
 #include "kenix/linux_abi.h"
 #include "kenix/printk.h"
 #include "signal_internal.h"
+#include "ktimer.h"
 #include "../arch/aarch64/timer.h"
 #include "../core/process.h"
 #include "../core/sched.h"
@@ -550,6 +551,8 @@ long sys_rt_sigaction(struct trap_frame *f)
         /* POSIX: setting a pending signal to be ignored discards it, blocked or not. */
         if (signal_action(p, (int)sig) == ACT_IGNORE)
             signal_flush_locked(p, SIGBIT(sig));
+        else
+            ktimers_unignore_locked(p, (int)sig); /* timers parked while it was ignored go on */
     }
     spin_unlock_irqrestore(&proc_lock, flags);
     return uold ? copy_to_user(p->vm, uold, &old, sizeof(old)) : 0;
