@@ -891,6 +891,33 @@ static int ignored_flood(void *arg)
     return n >= 500 ? 0 : 1;
 }
 
+/* A periodic timer whose signal is ignored goes on counting while it is
+ * (timer_gettime reads a value within the period) and raises its signal
+ * again once a handler is installed, the periods meanwhile as overruns. */
+static int ignored_then_handled(void *arg)
+{
+    (void)arg;
+    signal(SIGUSR2, SIG_IGN);
+    struct sigevent sev = sev_signal(SIGUSR2, NULL);
+    int id;
+    t_create(CLOCK_MONOTONIC, &sev, &id);
+    t_set(id, 0, 20 * MS, 20 * MS, NULL);
+    sleep_through(110 * MS);
+    struct kitimerspec cur;
+    t_get(id, &cur);
+    long long left = cur.value.tv_sec * 1000000000LL + cur.value.tv_nsec;
+    ccheckf(left > 0 && left <= 20 * MS, "ignored: timer_gettime still counts down within the period (%lld us)",
+            left / 1000);
+    reset_hits(SIGUSR2);
+    catch(SIGUSR2, 0);
+    sleep_through(70 * MS);
+    ccheckf(hits[SIGUSR2] >= 2 && last_overrun[SIGUSR2] >= 0,
+            "a handler installed: the timer raises SIGUSR2 again (%d in 70 ms, last overrun %d)", (int)hits[SIGUSR2],
+            last_overrun[SIGUSR2]);
+    syscall(SYS_timer_delete, id);
+    return 0;
+}
+
 static int tick_load(void *arg)
 {
     (void)arg;
@@ -1079,6 +1106,7 @@ int main(void)
     run_child_ok("fork", posix_fork, NULL);
     run_child_ok("limit", posix_limit, NULL);
     run_child_ok("exit frees", posix_exit_frees, NULL);
+    run_child_ok("ignored, then handled", ignored_then_handled, NULL);
     run_child_ok("tick load", tick_load, NULL);
     run_child_ok("interrupted sleeps", sleep_interrupted, NULL);
     run_child_ok("stopped sleeps", sleep_stopped, NULL);
