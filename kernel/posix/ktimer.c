@@ -18,6 +18,7 @@
  * counted when it comes back.
  */
 #include "ktimer.h"
+#include "../mm/uaccess.h"
 
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
@@ -50,6 +51,19 @@ uint64_t ktime_from(int64_t sec, uint64_t nsec)
     if ((uint64_t)sec >= KTIME_MAX / NSEC_PER_SEC)
         return KTIME_MAX;
     return ktime_add((uint64_t)sec * NSEC_PER_SEC, nsec);
+}
+
+int ktime_read_user(uint64_t uaddr, uint64_t *ns)
+{
+    int64_t ts[2];
+    int err = copy_from_user(current_process()->vm, ts, uaddr, sizeof(ts));
+    if (err)
+        return err;
+    if (ts[0] < 0 || ts[1] < 0 || (uint64_t)ts[1] >= NSEC_PER_SEC)
+        return -EINVAL;
+    /* Beyond ~584 years the sum overflows: that is "forever". */
+    *ns = (uint64_t)ts[0] > UINT64_MAX / NSEC_PER_SEC - 1 ? UINT64_MAX : (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
+    return 0;
 }
 
 void ktime_split(uint64_t ns, int64_t out[2])

@@ -85,6 +85,9 @@ uint64_t ktime_add(uint64_t a, uint64_t b);
  * range) in ns, clamped to KTIME_MAX as Linux's timespec64_to_ktime. */
 uint64_t ktime_from(int64_t sec, uint64_t nsec);
 /* ns to {sec, nsec}. */
+/* Reads a struct timespec from the current process: -EFAULT, or -EINVAL
+ * unless tv_sec >= 0 and 0 <= tv_nsec < 10^9; *ns saturates at UINT64_MAX. */
+int ktime_read_user(uint64_t uaddr, uint64_t *ns);
 void ktime_split(uint64_t ns, int64_t out[2]);
 
 /* The calling process's timer state, made if needed: NULL on no memory. */

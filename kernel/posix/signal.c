@@ -606,14 +606,10 @@ long sys_rt_sigtimedwait(struct trap_frame *f)
     uint64_t deadline = 0;
     bool poll = false;
     if (utimeout) {
-        int64_t ts[2];
-        err = copy_from_user(p->vm, ts, utimeout, sizeof(ts));
+        uint64_t ns;
+        err = ktime_read_user(utimeout, &ns);
         if (err)
             return err;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        uint64_t ns = (uint64_t)ts[0] > UINT64_MAX / 1000000000u - 1 ? UINT64_MAX
-                                                                     : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
         poll = ns == 0;
         deadline = poll ? 0 : timer_deadline_after_ns(ns);
     }

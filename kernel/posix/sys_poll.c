@@ -29,6 +29,7 @@
  * returning, as Linux's poll_select_finish does.
  */
 #include "file.h"
+#include "ktimer.h"
 
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
@@ -42,7 +43,6 @@
 #include "../mm/uaccess.h"
 #include "signal.h"
 
-#define NSEC_PER_SEC 1000000000ull
 #define SIGSET_SIZE 8
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
@@ -203,20 +203,15 @@ static int read_timeout(uint64_t uaddr, struct timeout *to)
     *to = (struct timeout){ 0 };
     if (!uaddr)
         return 0;
-    int64_t ts[2];
-    int err = copy_from_user(current_process()->vm, ts, uaddr, sizeof(ts));
+    uint64_t ns;
+    int err = ktime_read_user(uaddr, &ns);
     if (err)
         return err;
-    if (ts[0] < 0 || ts[1] < 0 || (uint64_t)ts[1] >= NSEC_PER_SEC)
-        return -EINVAL;
     to->given = true;
-    if (!ts[0] && !ts[1]) {
+    if (!ns) {
         to->zero = true;
         return 0;
     }
-    uint64_t ns = (uint64_t)ts[0] > (UINT64_MAX - (uint64_t)ts[1]) / NSEC_PER_SEC
-                      ? UINT64_MAX
-                      : (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
     uint64_t start = timer_counter(), now = timer_counter_to_ns(start);
     to->end_ns = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
     uint64_t ticks = ns_to_counter(ns);

@@ -42,20 +42,6 @@ long sys_clock_gettime(struct trap_frame *f)
     return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
 }
 
-/* Reads a struct timespec; -EINVAL unless 0 <= tv_nsec < 10^9 and tv_sec >= 0. */
-static int read_timespec(uint64_t uaddr, uint64_t *ns)
-{
-    int64_t ts[2];
-    int err = copy_from_user(current_process()->vm, ts, uaddr, sizeof(ts));
-    if (err)
-        return err;
-    if (ts[0] < 0 || ts[1] < 0 || (uint64_t)ts[1] >= NSEC_PER_SEC)
-        return -EINVAL;
-    /* Beyond ~292 years the sum overflows: that is "forever". */
-    *ns = (uint64_t)ts[0] > UINT64_MAX / NSEC_PER_SEC - 1 ? UINT64_MAX : (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
-    return 0;
-}
-
 /*
  * Sleeping, and a sleep a signal interrupts, as Linux does (hrtimer_nanosleep):
  * a relative sleep writes the time left to `rem` (if given) and returns
@@ -146,7 +132,7 @@ static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns, uint64_t rmtp)
 long sys_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
-    int err = read_timespec(f->x[0], &ns);
+    int err = ktime_read_user(f->x[0], &ns);
     return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns, f->x[1]);
 }
 
@@ -157,6 +143,6 @@ long sys_clock_nanosleep(struct trap_frame *f)
     uint64_t ns;
     int err = sleep_clock(f->x[0]);
     if (!err)
-        err = read_timespec(f->x[2], &ns);
+        err = ktime_read_user(f->x[2], &ns);
     return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns, f->x[3]);
 }

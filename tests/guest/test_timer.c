@@ -936,22 +936,26 @@ static int tick_load(void *arg)
     for (int i = 0; i < 4; i++)
         pids[i] = start_child(ignored_flood, NULL, &rds[i]);
     sleep_through(150 * MS);
+    /* Most of five 20 ms sleeps on time (a host that preempts QEMU now and
+     * then may make one late; a loaded tick would make them all late). */
     long long worst = 0;
+    int on_time_count = 0;
     for (int i = 0; i < 5; i++) {
         long long start = now_ns();
         sleep_ms(20);
         long long late = now_ns() - start - 20 * MS;
         if (late > worst || late < 0)
             worst = late;
+        on_time_count += on_time(late);
     }
     long long w1 = now_ns();
     for (volatile long i = 0; i < 3000000; i++)
         ;
     w1 = now_ns() - w1;
-    ccheckf(on_time(worst) && w1 < 3 * w0,
-            "2000 ignored timers every microsecond: 20 ms sleeps at most %lld us late; a loop took %lld us "
-            "(%lld us without them)",
-            worst / 1000, w1 / 1000, w0 / 1000);
+    ccheckf(on_time_count >= 4 && w1 < 3 * w0,
+            "2000 ignored timers every microsecond: %d of 5 20 ms sleeps on time (worst %lld us late); a loop took "
+            "%lld us (%lld us without them)",
+            on_time_count, worst / 1000, w1 / 1000, w0 / 1000);
     for (int i = 0; i < 4; i++) {
         int st = finish_child(pids[i], rds[i], "timer flood");
         ccheckf(st == 0, "flooding child %d made its timers and exited (%s)", i, status_str(st));
