@@ -21,9 +21,12 @@ import sys
 S_IFDIR, S_IFREG, S_IFLNK = 0o040000, 0o100000, 0o120000
 
 
-def header(ino, mode, nlink, mtime, size, name):
-    """The 110-byte newc header: magic plus 13 eight-digit hex fields."""
-    fields = [ino, mode, 0, 0, nlink, mtime, size, 0, 0, 0, 0, len(name) + 1, 0]
+def header(ino, mode, nlink, mtime, size, name, rdev=(0, 0)):
+    """The 110-byte newc header: magic plus 13 eight-digit hex fields.
+
+    rdev is the (major, minor) of a device node (tools/linux_baseline.py's
+    /dev/console); the device fields of the archive's own file stay 0."""
+    fields = [ino, mode, 0, 0, nlink, mtime, size, 0, 0, rdev[0], rdev[1], len(name) + 1, 0]
     return b"070701" + b"".join(b"%08X" % f for f in fields)
 
 
@@ -31,9 +34,9 @@ def pad4(n):
     return b"\0" * (-n % 4)
 
 
-def record(ino, mode, nlink, mtime, name, data):
+def record(ino, mode, nlink, mtime, name, data, rdev=(0, 0)):
     encoded = name.encode()
-    head = header(ino, mode, nlink, mtime, len(data), encoded) + encoded + b"\0"
+    head = header(ino, mode, nlink, mtime, len(data), encoded, rdev) + encoded + b"\0"
     return head + pad4(len(head)) + data + pad4(len(data))
 
 

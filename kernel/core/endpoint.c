@@ -5,7 +5,8 @@
  * for a call; kx_reply answers it; kx_reply_recv answers and waits for the
  * next in one trap. A server answers the call it received last through its
  * implicit reply slot (thread.ipc.caller), or sets it aside with
- * kx_reply_save to hold several callers and answer each later.
+ * kx_reply_save to hold several callers and answer each later (reply.c,
+ * which also has what a signal does to a caller a server holds).
  *
  * A message lives in the sender's saved user registers until a receiver is
  * there; the kernel then copies the registers into the receiver's frame, and
@@ -294,7 +295,7 @@ static void abandon_caller(struct thread *self)
     struct thread *c = self->ipc.caller;
     if (c) {
         c->ipc.server = 0;
-        wait_wake(c, -EPIPE);
+        wait_wake(c, ipc_dropped_result(c));
         self->ipc.caller = 0;
     }
     self->ipc.caller_detached = false;
@@ -341,21 +342,6 @@ void ipc_thread_exit(struct thread *t)
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     abandon_caller(t);
     spin_unlock_irqrestore(&ipc_lock, flags);
-}
-
-void ipc_detach_caller(struct thread *t)
-{
-    spin_assert_held(&ipc_lock);
-    struct reply_obj *r = t->ipc.saved_by;
-    if (r) {
-        r->caller = 0;
-        r->detached = true;
-        t->ipc.saved_by = 0;
-    } else if (t->ipc.server && t->ipc.server->ipc.caller == t) {
-        t->ipc.server->ipc.caller = 0;
-        t->ipc.server->ipc.caller_detached = true;
-    }
-    t->ipc.server = 0;
 }
 
 /* c, queued as a sender, has been received by self: it now waits for self's answer. */
@@ -514,6 +500,8 @@ long sys_kx_endpoint_bind(struct trap_frame *f)
  * Returns the answer's status, or -EPIPE, or -ERESTARTSYS for a signal. */
 static long call_locked(struct thread *self, struct endpoint *ep)
 {
+    self->ipc.ep = ep;
+    self->ipc.cancel = false;
     for (;;) {
         /* Checked first: once a server holds the call, only its answer (or a
          * detach) may end the wait. */
@@ -551,9 +539,14 @@ long sys_kx_call(struct trap_frame *f)
         return err;
     struct endpoint *ep = endpoint_of(h);
     self->ipc.badge = h->badge;
+    /* Our handle may leave with this very message (KX_MSG_MOVE_HANDLES):
+     * the endpoint must outlive the call, a saved reply takes it from us. */
+    kobject_get(&ep->obj);
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result = call_locked(self, ep);
+    self->ipc.ep = 0;
     spin_unlock_irqrestore(&ipc_lock, flags);
+    kobject_put(&ep->obj);
     return native_result(result);
 }
 
@@ -566,10 +559,14 @@ long ipc_kcall(struct endpoint *ep, struct kcall *kc)
     self->ipc.recv_written = 0;
     self->ipc.badge = KX_BADGE_KERNEL | self->proc->pid;
     kc->recv_len = 0;
+    kobject_get(&ep->obj);
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     long result = call_locked(self, ep);
+    kc->cancelled = self->ipc.cancel;
     self->ipc.kcall = 0;
+    self->ipc.ep = 0;
     spin_unlock_irqrestore(&ipc_lock, flags);
+    kobject_put(&ep->obj);
     return result;
 }
 
@@ -647,46 +644,6 @@ long sys_kx_recv(struct trap_frame *f)
 long sys_kx_reply_recv(struct trap_frame *f)
 {
     return recv_call(f, true);
-}
-
-long sys_kx_reply_save(struct trap_frame *f)
-{
-    (void)f;
-    struct thread *self = current_thread();
-    if (!self->ipc.caller)
-        return -EINVAL;
-    struct reply_obj *r = kzalloc(sizeof(*r));
-    if (!r)
-        return -ENOMEM;
-    kobject_init(&r->obj, KX_OBJ_REPLY);
-    int h = handle_install(&self->proc->handles, &r->obj, KX_RIGHT_WRITE | KX_RIGHT_TRANSFER, 0, 0);
-    if (h > 0) {
-        irqflags_t flags = spin_lock_irqsave(&ipc_lock);
-        r->caller = self->ipc.caller;
-        if (r->caller) {
-            r->caller->ipc.saved_by = r;
-            self->ipc.caller = 0;
-        } else {
-            r->detached = true; /* killed meanwhile (the allocation may have let a signal in) */
-        }
-        spin_unlock_irqrestore(&ipc_lock, flags);
-    }
-    kobject_put(&r->obj);
-    return h;
-}
-
-void reply_destroy(struct kobject *o)
-{
-    struct reply_obj *r = (struct reply_obj *)o;
-    irqflags_t flags = spin_lock_irqsave(&ipc_lock);
-    struct thread *c = r->caller;
-    if (c) {
-        c->ipc.saved_by = 0;
-        c->ipc.server = 0;
-        wait_wake(c, -EPIPE); /* the server dropped the call unanswered */
-    }
-    spin_unlock_irqrestore(&ipc_lock, flags);
-    kfree(r);
 }
 
 /* The caller a server holds: its implicit one (reply == 0) or a saved one. ipc_lock held. */
@@ -774,6 +731,8 @@ int ipc_fastpath(struct trap_frame *f)
         partner->ipc.caller = self;
         self->ipc.server = partner;
         self->ipc.badge = h->badge;
+        self->ipc.ep = ep; /* pinned by our handle: no descriptor, so nothing moves it */
+        self->ipc.cancel = false;
         self->wait.reason = WAIT_IPC_REPLY;
     } else if (f->x[8] == KX_SYS_reply_recv) {
         partner = self->ipc.caller;

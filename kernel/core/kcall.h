@@ -11,8 +11,9 @@
  * badge is KX_BADGE_KERNEL | the caller's pid, and answers it as any other:
  * with kx_reply/kx_reply_recv (register words and bulk), after reading or
  * writing the caller's buffers in place with kx_msg_read/kx_msg_write if it
- * wants. The caller blocks in WAIT_IPC_REPLY like a user caller: signals,
- * the server's death and saved replies all work the same.
+ * wants. The caller blocks in WAIT_IPC_REPLY like a user caller: signals
+ * (cancelling the call, R3.2), the server's death and saved replies all work
+ * the same.
  */
 #ifndef KENIX_CORE_KCALL_H
 #define KENIX_CORE_KCALL_H
@@ -36,11 +37,16 @@ struct kcall {
     struct ipc_buf send;      /* what the server may receive or kx_msg_read */
     struct ipc_buf recv;      /* where its answer's bulk and kx_msg_write land */
     uint64_t recv_len;        /* out: bytes that arrived in recv */
+    bool cancelled;           /* out: a signal cancelled the call while a server held it; the
+                               * answer is the server's (-EINTR if nothing moved, R3.4) */
 };
 
 /* Calls ep with badge KX_BADGE_KERNEL | pid: 0 with the answer in kc, or
  * -EPIPE (no server can ever answer, or it went away), -ERESTARTSYS (a
- * signal). Blocks; call with no lock held. */
+ * signal before a server received it, or a cancelled call the server dropped
+ * unanswered), -EINTR (a fatal signal detached it). A signal once a server
+ * holds the call cancels it and the call goes on until the server answers
+ * (kc->cancelled). Blocks; call with no lock held. */
 long ipc_kcall(struct endpoint *ep, struct kcall *kc);
 
 /*

@@ -26,6 +26,15 @@ void notification_signal(struct notification *n, uint64_t bits)
     if (!bits)
         return; /* nothing to wake anyone for: waits end on a non-zero word */
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
+    notification_signal_locked(n, bits);
+    spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+void notification_signal_locked(struct notification *n, uint64_t bits)
+{
+    spin_assert_held(&ipc_lock);
+    if (!bits)
+        return;
     n->bits |= bits;
     struct thread *t = wait_queue_first(&n->waiters);
     if (t) {
@@ -36,7 +45,6 @@ void notification_signal(struct notification *n, uint64_t bits)
         ipc_deliver_notification(t, n);
         wait_wake(t, 0);
     }
-    spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 void notification_destroy(struct kobject *o)

@@ -19,6 +19,7 @@
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "../posix/file.h"
+#include "../posix/ktimer.h"
 
 struct spinlock proc_lock = SPINLOCK_INIT("proc");
 
@@ -482,6 +483,7 @@ void process_exit(int status)
         kprintf("process %u (%s) exited with status %d\n", p->pid, p->name, (status >> 8) & 0xff);
     ipc_thread_exit(self);
     handle_table_clear(&p->handles);
+    ipc_process_exit(p); /* saved replies that live on elsewhere forget us */
     fdtable_destroy(p->files);
     p->files = 0;
     process_obj_exited(p, status);
@@ -511,6 +513,7 @@ void process_exit(int status)
         p->vfork_parent = 0;
     }
     reparent_children(p);
+    ktimers_exit_locked(p); /* its timers stop before it is a zombie */
     signal_exiting_locked(p);
     signal_release(&p->sig);
     p->cpu_final = sched_thread_cpu(self);

@@ -28,6 +28,7 @@
 #include "kenix/linux_abi.h"
 #include "kenix/spinlock.h"
 #include "handle.h"
+#include "ipc.h"
 #include "thread.h"
 #include "wait.h"
 #include "../posix/signal.h"
@@ -36,6 +37,7 @@ struct vmspace;
 struct process_obj;
 struct ustack_aux;
 struct fdtable;
+struct ptimers;
 
 extern struct spinlock proc_lock;
 
@@ -83,6 +85,7 @@ struct process {
     struct linux_rlimit rlim[RLIM_NLIMITS];
     unsigned umask;
     struct sigstate sig;
+    struct ptimers *timers;      /* itimers and POSIX timers, made on first use (posix/ktimer.h) */
     int exit_status;             /* wait status, once a zombie */
     bool did_exec;               /* runs a program of its own (setpgid: EACCES) */
     struct process *vfork_parent;/* blocked in clone(CLONE_VFORK) until we exit */
@@ -97,6 +100,7 @@ struct process {
     uint64_t min_faults;         /* pages faulted in, once exited (ru_minflt) */
     uint64_t max_rss_pages;      /* peak resident pages, once exited (ru_maxrss) */
     struct process_obj *pobj;    /* the object process handles name, if any */
+    struct reply_lists replies;  /* saved replies and those cancelled (ipc_lock; core/reply.c) */
     uint64_t clear_child_tid;    /* set_tid_address */
     char name[32];               /* for kernel messages: the program's path */
     char comm[16];               /* prctl(PR_SET_NAME) */

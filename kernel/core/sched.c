@@ -4,6 +4,7 @@
 #include "kenix/spinlock.h"
 #include "process.h"
 #include "wait.h"
+#include "../posix/ktimer.h"
 #include "../mm/vmspace.h"
 #include "../arch/aarch64/sysreg.h"
 
@@ -316,7 +317,8 @@ uint64_t sched_thread_cpu(const struct thread *t)
 
 void sched_tick(void)
 {
-    wait_expire(read_sysreg(cntvct_el0));
+    uint64_t now = read_sysreg(cntvct_el0);
+    wait_expire(now);
     spin_lock(&sched_lock);
     struct thread *cur = current_thread();
     if (cur == idle_thread) {
@@ -336,6 +338,9 @@ void sched_tick(void)
             sched_resched_pending = true;
     }
     spin_unlock(&sched_lock);
+    /* Timers after the accounting above (the CPU itimers count this tick),
+     * outside sched_lock: firing takes proc_lock, which comes first. */
+    ktimers_tick(now, cur, cpu_irq_from_user);
 }
 
 void sched_idle(void)

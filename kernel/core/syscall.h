@@ -26,9 +26,12 @@ KENIX_SYSCALLS(KENIX_DECLARE_SYSCALL)
 KENIX_NATIVE_SYSCALLS(KENIX_DECLARE_NATIVE)
 #undef KENIX_DECLARE_NATIVE
 
-#define KENIX__NATIVE_COUNT(n, name) +1
-enum { KENIX_NATIVE_COUNT = 0 KENIX_NATIVE_SYSCALLS(KENIX__NATIVE_COUNT) };
-#undef KENIX__NATIVE_COUNT
+/* One past the highest native number: a union's size is its largest member's.
+ * Numbers may have gaps (reserved for calls on another branch): their entries
+ * are empty and answer -ENOSYS like any unknown number. */
+#define KENIX__NATIVE_SLOT(n, name) char name[(n) + 1];
+enum { KENIX_NATIVE_COUNT = sizeof(union { KENIX_NATIVE_SYSCALLS(KENIX__NATIVE_SLOT) }) };
+#undef KENIX__NATIVE_SLOT
 
 struct syscall_native_entry {
     const char *name;

@@ -24,6 +24,8 @@
     X(pipe2, sys_pipe2)                     \
     X(lseek, sys_lseek)                     \
     X(ioctl, sys_ioctl)                     \
+    X(pselect6, sys_pselect6)               \
+    X(ppoll, sys_ppoll)                     \
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
     X(clone, sys_clone)                     \
@@ -75,6 +77,13 @@
     X(nanosleep, sys_nanosleep)             \
     X(clock_gettime, sys_clock_gettime)     \
     X(clock_nanosleep, sys_clock_nanosleep) \
+    X(getitimer, sys_getitimer)             \
+    X(setitimer, sys_setitimer)             \
+    X(timer_create, sys_timer_create)       \
+    X(timer_settime, sys_timer_settime)     \
+    X(timer_gettime, sys_timer_gettime)     \
+    X(timer_getoverrun, sys_timer_getoverrun) \
+    X(timer_delete, sys_timer_delete)       \
     X(sched_yield, sys_sched_yield)         \
     X(uname, sys_uname)                     \
     X(getrandom, sys_getrandom)             \

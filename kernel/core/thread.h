@@ -36,6 +36,11 @@ struct ipc_thread {
     struct kcall *kcall;        /* caller: a kernel-originated call in progress (kcall.h), or NULL */
     uint64_t recv_written;      /* caller: end of what kx_msg_write put in its receive buffer */
     struct reply_obj *saved_by; /* caller: the reply object holding it, if saved */
+    struct endpoint *ep;        /* caller: the endpoint of the call in progress (kept alive by the
+                                 * caller: a reference on the slow paths, its own handle on the
+                                 * fast path, which nothing can close while it waits) */
+    bool cancel;                /* caller: a signal asked for this call to end (R3.2); its server
+                                 * decides how, and a call dropped unanswered ends interrupted */
 };
 
 /* What restart_syscall(2) does for a call that a signal interrupted, when no

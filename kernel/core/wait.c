@@ -11,6 +11,7 @@
 #include "sched.h"
 #include "thread.h"
 #include "process.h"
+#include "../posix/signal.h"
 
 void wait_queue_push(struct wait_queue *q, struct thread *t)
 {
@@ -112,16 +113,19 @@ bool wait_interrupt(struct thread *t, struct spinlock *held)
         bool take = lock && lock != held;
         if (take)
             spin_lock(lock);
-        /* A caller a server has received is held by that server: it lets go
-         * of it first (the answer, if any, is dropped). Every signal that
-         * interrupts today is fatal, so nothing more is owed the server. */
-        /* A call a server has taken may have had effects: it is not made
-         * again (-EINTR), unlike one still queued (-ERESTARTSYS). */
-        bool taken = t->wait.reason == WAIT_IPC_REPLY;
-        if (taken)
-            ipc_detach_caller(t);
-        wait_wake(t, taken ? -EINTR : -ERESTARTSYS);
-        woken = true;
+        if (t->wait.reason == WAIT_IPC_REPLY) {
+            /* A call a server has taken may have had effects that only the
+             * server knows: it is cancelled and the server answers (R3.2),
+             * unless the signal ends the process -- then the caller is
+             * detached now, and its call is not made again (-EINTR). */
+            spin_assert_held(&proc_lock);
+            woken = ipc_interrupt_caller(t, signal_kills(t->proc));
+            if (woken)
+                wait_wake(t, -EINTR);
+        } else {
+            wait_wake(t, -ERESTARTSYS);
+            woken = true;
+        }
         if (take)
             spin_unlock(lock);
     }

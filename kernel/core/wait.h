@@ -46,6 +46,7 @@ enum wait_reason {
     WAIT_POS_LOCK,   /* a file position shared with a call in a server */
     WAIT_SIGNAL,     /* rt_sigsuspend, rt_sigtimedwait: for a signal */
     WAIT_STOPPED,    /* stopped by a signal: only SIGCONT and SIGKILL end it */
+    WAIT_POLL,       /* ppoll/pselect6: any of many objects (pollwait.h) */
 };
 
 #define WAIT_INTERRUPTIBLE 1u /* a signal that is going to be acted on ends the wait */
@@ -91,8 +92,11 @@ void wait_wake(struct thread *t, long result);
 unsigned wait_wake_all(struct wait_queue *q, long result);
 
 /* A signal is going to be acted on in t's process: end t's wait if it may be
- * interrupted. `held` is a lock the caller holds (NULL: none), which may be
- * the wait's own. Returns whether t was woken. */
+ * interrupted. A caller a server holds (WAIT_IPC_REPLY) is not woken but its
+ * call cancelled, unless the signal ends the process (ipc_interrupt_caller).
+ * `held` is a lock the caller holds, which may be the wait's own; proc_lock
+ * must be held (signal_kills reads the signal state). Returns whether t was
+ * woken. */
 bool wait_interrupt(struct thread *t, struct spinlock *held);
 
 /* From the timer tick: ends the waits whose deadline has passed. */

@@ -36,6 +36,11 @@ void file_put(struct file *f)
     }
 }
 
+uint32_t file_poll(struct file *f, struct poll_entry *e)
+{
+    return f->ops->poll ? f->ops->poll(f, e) : DEFAULT_POLLMASK;
+}
+
 /* --- user I/O vectors ----------------------------------------------------- */
 
 static int uio_move(struct uio *u, void *kbuf, uint64_t n, bool to_user)

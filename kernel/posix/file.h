@@ -22,6 +22,7 @@
 #include "kenix/linux_abi.h"
 
 struct file;
+struct poll_entry;
 struct vmspace;
 
 #define NR_OPEN_MAX (1u << 20)   /* the most RLIMIT_NOFILE may allow, as Linux's nr_open */
@@ -54,6 +55,11 @@ struct file_ops {
     void (*release)(struct file *f);
     /* The object's size, for lseek SEEK_END (NULL: 0, as Linux's devices). */
     long (*size)(struct file *f, uint64_t *size);
+    /* Readiness now, as Linux's POLL* bits; with `e` (its waiter and key
+     * set), also registers e on the object so that a watched bit rising
+     * wakes the poller (pollwait.h). Never blocks. NULL: always ready for
+     * reading and writing (DEFAULT_POLLMASK: regular files, kernel devices). */
+    uint32_t (*poll)(struct file *f, struct poll_entry *e);
     bool seekable;                 /* lseek moves the offset (else -ESPIPE) */
 };
 
@@ -107,6 +113,12 @@ enum kdev {
 struct file *kdev_open(enum kdev dev, uint32_t flags);
 /* The kdev a path names (/dev/null ...), or -ENOENT. */
 int kdev_lookup(const char *path);
+
+/* What an object that never blocks reports to poll (Linux's DEFAULT_POLLMASK). */
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
+/* f's readiness (file_ops.poll, or DEFAULT_POLLMASK); see there for e. */
+uint32_t file_poll(struct file *f, struct poll_entry *e);
 
 /* A pipe: two files, read end and write end (flags: O_NONBLOCK). */
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr);

@@ -11,9 +11,16 @@
  * O_NONBLOCK; writing with every read end closed raises SIGPIPE and fails
  * with -EPIPE. Bytes a faulting user buffer could not take stay in the pipe.
  *
+ * Readiness (ppoll, pselect6) is Linux's pipe_poll: the read end is POLLIN
+ * while bytes are buffered and POLLHUP once every write end is closed; the
+ * write end is POLLOUT while a PIPE_BUF write fits (Linux: a free page slot)
+ * and POLLERR once every read end is closed. Pollers register on `pollers`
+ * and are woken when one of those bits rises (pollwait.h).
+ *
  * pipe->lock protects everything in struct pipe. Copies to and from user
  * memory happen under it (they never sleep: a missing user page is
- * allocated, not waited for). The pipe is freed when both ends' files are.
+ * allocated, not waited for). The pipe is freed when both ends' files are;
+ * a poller holds one of them while it is registered.
  */
 #include "file.h"
 
@@ -22,6 +29,7 @@
 #include "kenix/spinlock.h"
 #include "kenix/string.h"
 #include "../arch/aarch64/mmu.h"
+#include "../core/pollwait.h"
 #include "../core/process.h"
 #include "../core/wait.h"
 #include "../mm/frames.h"
@@ -38,11 +46,21 @@ struct pipe {
     uint32_t head, tail;          /* bytes written / read, modulo 2^32 */
     unsigned readers, writers;    /* open read-end and write-end files */
     struct wait_queue rwait, wwait;
+    struct poll_head pollers;     /* ppoll/pselect6 callers watching either end */
 };
+
+#define READABLE (POLLIN | POLLRDNORM)
+#define WRITABLE (POLLOUT | POLLWRNORM)
 
 static uint32_t used(const struct pipe *p)
 {
     return p->head - p->tail;
+}
+
+/* Whether a write of PIPE_BUF bytes would not block: the write end's POLLOUT. */
+static bool writable(uint32_t used_bytes)
+{
+    return PIPE_SIZE - used_bytes >= PIPE_BUF;
 }
 
 static uint8_t *ring_at(struct pipe *p, uint32_t pos)
@@ -101,9 +119,13 @@ static long pipe_read(struct file *f, struct uio *u)
     for (;;) {
         if (used(p)) {
             uint64_t want = u->resid < used(p) ? u->resid : used(p);
+            uint32_t before = used(p);
             r = pipe_out(p, u, (uint32_t)want);
-            if (r > 0)
+            if (r > 0) {
                 wait_wake_all(&p->wwait, 0);
+                if (!poll_head_empty(&p->pollers) && !writable(before) && writable(used(p)))
+                    poll_wake(&p->pollers, WRITABLE);
+            }
             break;
         }
         if (!p->writers) {
@@ -140,10 +162,13 @@ static long pipe_write(struct file *f, struct uio *u)
         uint32_t room = PIPE_SIZE - used(p);
         if (room && (!atomic || room >= want)) {
             uint64_t n = want - done < room ? want - done : room;
+            uint32_t before = used(p);
             long r = pipe_in(p, u, (uint32_t)n);
             if (r > 0) {
                 done += (uint64_t)r;
                 wait_wake_all(&p->rwait, 0);
+                if (!before && !poll_head_empty(&p->pollers))
+                    poll_wake(&p->pollers, READABLE);
             }
             if (r < (long)n) {
                 err = r < 0 ? r : 0; /* a fault partway: report what moved */
@@ -188,13 +213,18 @@ static void pipe_release(struct file *f)
     if (reader) {
         p->readers--;
         wait_wake_all(&p->wwait, 0); /* writers see the last reader go: EPIPE */
+        if (!p->readers)
+            poll_wake(&p->pollers, POLLERR);
     } else {
         p->writers--;
         wait_wake_all(&p->rwait, 0); /* readers see the last writer go: EOF */
+        if (!p->writers)
+            poll_wake(&p->pollers, POLLHUP);
     }
     bool last = !p->readers && !p->writers;
     spin_unlock_irqrestore(&p->lock, flags);
     if (last) {
+        KASSERT(poll_head_empty(&p->pollers), "pipe freed with pollers registered");
         for (unsigned i = 0; i < PIPE_PAGES; i++)
             if (p->page[i])
                 frame_free(p->page[i], 0);
@@ -202,11 +232,34 @@ static void pipe_release(struct file *f)
     }
 }
 
+static uint32_t pipe_poll(struct file *f, struct poll_entry *e)
+{
+    struct pipe *p = f->priv;
+    uint32_t mask = 0;
+    irqflags_t flags = spin_lock_irqsave(&p->lock);
+    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+        if (used(p))
+            mask |= READABLE;
+        if (!p->writers)
+            mask |= POLLHUP;
+    } else {
+        if (writable(used(p)))
+            mask |= WRITABLE;
+        if (!p->readers)
+            mask |= POLLERR;
+    }
+    if (e)
+        poll_register(&p->pollers, e);
+    spin_unlock_irqrestore(&p->lock, flags);
+    return mask;
+}
+
 static const struct file_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .ioctl = pipe_ioctl,
     .release = pipe_release,
+    .poll = pipe_poll,
     .seekable = false,
 };
 
@@ -217,6 +270,7 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
         return -ENOMEM;
     p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
     p->readers = p->writers = 1;
+    poll_head_init(&p->pollers, &p->lock);
     *rd = file_alloc(&pipe_ops, p, O_RDONLY | (flags & O_NONBLOCK));
     *wr = *rd ? file_alloc(&pipe_ops, p, O_WRONLY | (flags & O_NONBLOCK)) : 0;
     if (!*wr) {

@@ -11,6 +11,7 @@
 #include "kenix/linux_abi.h"
 #include "kenix/printk.h"
 #include "signal_internal.h"
+#include "ktimer.h"
 #include "../arch/aarch64/timer.h"
 #include "../core/process.h"
 #include "../core/sched.h"
@@ -305,6 +306,17 @@ void signal_set_temp_mask(uint64_t mask)
     spin_unlock_irqrestore(&proc_lock, flags);
 }
 
+void signal_restore_temp_mask(void)
+{
+    struct process *p = current_process();
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    if (p->sig.restore_mask) {
+        p->sig.blocked = p->sig.saved_blocked;
+        p->sig.restore_mask = false;
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 /* --- fork, exec, exit ----------------------------------------------------------------- */
 
 void signal_fork(struct sigstate *child, const struct sigstate *parent)
@@ -545,6 +557,8 @@ long sys_rt_sigaction(struct trap_frame *f)
         /* POSIX: setting a pending signal to be ignored discards it, blocked or not. */
         if (signal_action(p, (int)sig) == ACT_IGNORE)
             signal_flush_locked(p, SIGBIT(sig));
+        else
+            ktimers_unignore_locked(p, (int)sig); /* timers parked while it was ignored go on */
     }
     spin_unlock_irqrestore(&proc_lock, flags);
     return uold ? copy_to_user(p->vm, uold, &old, sizeof(old)) : 0;
@@ -598,14 +612,10 @@ long sys_rt_sigtimedwait(struct trap_frame *f)
     uint64_t deadline = 0;
     bool poll = false;
     if (utimeout) {
-        int64_t ts[2];
-        err = copy_from_user(p->vm, ts, utimeout, sizeof(ts));
+        uint64_t ns;
+        err = ktime_read_user(utimeout, &ns);
         if (err)
             return err;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        uint64_t ns = (uint64_t)ts[0] > UINT64_MAX / 1000000000u - 1 ? UINT64_MAX
-                                                                     : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
         poll = ns == 0;
         deadline = poll ? 0 : timer_deadline_after_ns(ns);
     }
@@ -654,17 +664,13 @@ static bool may_signal(const struct process *from, const struct process *to)
     return a->euid == 0 || a->euid == b->suid || a->euid == b->ruid || a->ruid == b->suid || a->ruid == b->ruid;
 }
 
-/* Linux lets anyone continue a process of its own session (check_kill_permission):
- * a shell whose job changed its uid can still resume it. */
-static bool same_session(const struct process *a, const struct process *b)
-{
-    return a->pgrp && b->pgrp && a->pgrp->session == b->pgrp->session;
-}
-
 /* Sends info (signo 0: only check) to one process with permission checks; proc_lock held. */
 static int send_checked(struct process *self, struct process *p, const struct ksiginfo *info)
 {
-    if (!may_signal(self, p) && !(info->signo == SIGCONT && same_session(self, p)))
+    /* SIGCONT may go to anyone in the caller's session (job control across
+     * users, as Linux allows). */
+    bool same_session = self->pgrp && p->pgrp && self->pgrp->session == p->pgrp->session;
+    if (!may_signal(self, p) && !(info->signo == SIGCONT && same_session))
         return -EPERM;
     if (p->state != PROC_LIVE)
         return 0; /* a zombie: the signal goes nowhere */

@@ -120,6 +120,10 @@ bool signal_kills(const struct process *p);
  * mode: then the old mask comes back, unless a handler runs, whose frame
  * saves the old mask for rt_sigreturn (sigsuspend, ppoll, pselect6). */
 void signal_set_temp_mask(uint64_t mask);
+/* Puts the mask signal_set_temp_mask replaced back now: a call that completes
+ * returns with the caller's own mask, so a signal only the temporary mask let
+ * through stays pending (Linux's poll_select_finish). */
+void signal_restore_temp_mask(void);
 
 /* Acts on the pending signals of the current process (exit_to_user; interrupts
  * on): runs default actions, stops, or sets up a handler's frame; applies the

@@ -254,6 +254,8 @@ long sys_rt_sigreturn(struct trap_frame *f)
     struct process *p = current_process();
     struct thread *t = current_thread();
     f->syscallno = -1; /* the restored x0 is a result, never a restart code */
+    /* What the handler interrupted is over: restart_syscall now says EINTR (Linux). */
+    t->restart.fn = 0;
     uint64_t frame = f->sp;
     struct sc_regs regs;
     struct fpsimd_record fp;

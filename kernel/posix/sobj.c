@@ -7,15 +7,26 @@
  * objects a call holds the description's position lock (Linux's f_pos_lock),
  * so processes sharing it after fork or dup see one offset move in order.
  *
+ * Readiness: a server whose object can be polled attaches an event
+ * (KX_OBJ_EVENT, core/event.h) that it keeps up to date; ppoll and pselect6
+ * read it in the kernel. An object without one is always ready for reading
+ * and writing, like a regular file.
+ *
+ * Signals: a call a server holds is cancelled, not abandoned (core/reply.c);
+ * the server answers -EINTR if nothing moved, which becomes -ERESTARTSYS, or
+ * the count it moved, which is a short count like any other. A piece already
+ * done is never undone: a signal between pieces returns what was done.
+ *
  * Ownership: a sobj belongs to its file (file->priv) and holds a reference to
- * the endpoint; its IO_CLOSE message is allocated at open, so the last close
- * can always tell the server and never waits for it.
+ * the endpoint and, if any, the event; its IO_CLOSE message is allocated at
+ * open, so the last close can always tell the server and never waits for it.
  */
 #include "file.h"
 
 #include "kenix/errno.h"
 #include "kenix/io.h"
 #include "kenix/printk.h"
+#include "../core/event.h"
 #include "../core/handle.h"
 #include "../core/ipc.h"
 #include "../core/kcall.h"
@@ -26,6 +37,7 @@
 
 struct sobj {
     struct endpoint *ep;       /* a reference */
+    struct event *event;       /* a reference, or NULL: always ready */
     uint64_t cookie;
     struct kpost *close_msg;   /* sent at release */
     bool pos_busy;             /* the position lock (sobj_lock) */
@@ -121,6 +133,12 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
         if (!r)
             /* A read must have delivered what it claims (bulk or kx_msg_write). */
             r = checked_result(o, &kc, write ? n : (n < kc.recv_len ? n : kc.recv_len));
+        if (r == -EINTR && kc.cancelled)
+            /* The server let a cancelled call go without moving anything
+             * (R3.4): made again under SA_RESTART or when no handler runs,
+             * -EINTR otherwise. The offset has not moved, so a restarted
+             * read asks for the same bytes and none is lost or doubled. */
+            r = -ERESTARTSYS;
         if (r < 0) {
             err = r;
             break;
@@ -168,29 +186,39 @@ static long sobj_ioctl(struct file *f, unsigned cmd, uint64_t arg)
     return -ENOTTY; /* IO_IOCTL comes with the terminal */
 }
 
+static uint32_t sobj_poll(struct file *f, struct poll_entry *e)
+{
+    struct sobj *o = f->priv;
+    return o->event ? event_poll(o->event, e) : DEFAULT_POLLMASK;
+}
+
 static void sobj_release(struct file *f)
 {
     struct sobj *o = f->priv;
     ipc_post(o->ep, o->close_msg);
     kobject_put(&o->ep->obj);
+    if (o->event)
+        kobject_put(&o->event->obj);
     kfree(o);
 }
 
 static const struct file_ops sobj_seekable_ops = {
     .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
-    .size = sobj_size, .seekable = true,
+    .size = sobj_size, .poll = sobj_poll, .seekable = true,
 };
 
 static const struct file_ops sobj_stream_ops = {
     .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
-    .seekable = false,
+    .poll = sobj_poll, .seekable = false,
 };
 
-#define ATTACH_FLAGS (O_ACCMODE | O_NONBLOCK | O_APPEND | O_CLOEXEC | KX_FD_SEEKABLE)
+#define ATTACH_FLAGS (O_ACCMODE | O_NONBLOCK | O_APPEND | O_CLOEXEC | KX_FD_SEEKABLE | KX_FD_EVENT)
 
-/* kx_fd_attach(endpoint, cookie, flags) -> fd: a descriptor for the object
- * `cookie` of the server behind the endpoint. Only a holder of the receive
- * right -- the server's side -- may say which objects exist. */
+/* kx_fd_attach(endpoint, cookie, flags, event) -> fd: a descriptor for the
+ * object `cookie` of the server behind the endpoint. Only a holder of the
+ * receive right -- the server's side -- may say which objects exist. With
+ * KX_FD_EVENT, `event` (x3, READ) is the object's readiness; without it x3 is
+ * not looked at, so callers built before it existed keep working. */
 long sys_kx_fd_attach(struct trap_frame *f)
 {
     struct process *p = current_process();
@@ -201,6 +229,12 @@ long sys_kx_fd_attach(struct trap_frame *f)
     uint64_t flags = f->x[2];
     if ((flags & ~(uint64_t)ATTACH_FLAGS) || (flags & O_ACCMODE) == O_ACCMODE)
         return -EINVAL;
+    struct handle *ev = 0;
+    if (flags & KX_FD_EVENT) {
+        err = handle_get(&p->handles, f->x[3], KX_OBJ_EVENT, KX_RIGHT_READ, &ev);
+        if (err)
+            return err;
+    }
     struct sobj *o = kzalloc(sizeof(*o));
     struct kpost *m = o ? kzalloc(sizeof(*m)) : 0;
     struct file *file = m ? file_alloc(flags & KX_FD_SEEKABLE ? &sobj_seekable_ops : &sobj_stream_ops, o,
@@ -212,6 +246,7 @@ long sys_kx_fd_attach(struct trap_frame *f)
         return -ENOMEM;
     }
     o->ep = (struct endpoint *)kobject_get(h->obj);
+    o->event = ev ? (struct event *)kobject_get(ev->obj) : 0;
     o->cookie = f->x[1];
     o->close_msg = m;
     m->badge = KX_BADGE_KERNEL | p->pid;

@@ -8,8 +8,7 @@
 #include "../core/syscall.h"
 #include "../core/wait.h"
 #include "../mm/uaccess.h"
-
-#define NSEC_PER_SEC 1000000000ull
+#include "ktimer.h"
 
 /* The clock's current value in ns; false for an unknown clock. */
 static bool clock_now(uint64_t clock, uint64_t *ns)
@@ -43,54 +42,107 @@ long sys_clock_gettime(struct trap_frame *f)
     return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
 }
 
-/* Reads a struct timespec; -EINVAL unless 0 <= tv_nsec < 10^9 and tv_sec >= 0. */
-static int read_timespec(uint64_t uaddr, uint64_t *ns)
+/*
+ * Sleeping, and a sleep a signal interrupts, as Linux does (hrtimer_nanosleep):
+ * a relative sleep writes the time left to `rem` (if given) and returns
+ * -ERESTART_RESTARTBLOCK with the thread's restart block set; if no handler
+ * runs, the return to user mode makes the call restart_syscall(2), which goes
+ * on sleeping until the same deadline (a stop and continue does not make the
+ * sleep longer, nor does an ignored signal's interruption). After a handler
+ * it is EINTR. An absolute sleep (TIMER_ABSTIME) writes nothing and returns
+ * -ERESTARTNOHAND: it is simply made again with the same deadline, or fails
+ * with EINTR after a handler.
+ */
+
+/* ns to counter ticks, rounded up (a sleep never ends early). */
+static uint64_t ns_to_counter(uint64_t ns)
 {
-    int64_t ts[2];
-    int err = copy_from_user(current_process()->vm, ts, uaddr, sizeof(ts));
-    if (err)
-        return err;
-    if (ts[0] < 0 || ts[1] < 0 || (uint64_t)ts[1] >= NSEC_PER_SEC)
-        return -EINVAL;
-    /* Beyond ~292 years the sum overflows: that is "forever". */
-    *ns = (uint64_t)ts[0] > UINT64_MAX / NSEC_PER_SEC - 1 ? UINT64_MAX : (uint64_t)ts[0] * NSEC_PER_SEC + (uint64_t)ts[1];
-    return 0;
+    uint64_t freq = timer_frequency();
+    uint64_t whole = ns / NSEC_PER_SEC, part = ns % NSEC_PER_SEC; /* ns <= KTIME_MAX: no overflow */
+    return whole * freq + (part * freq + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
 }
 
-static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns)
+static long nanosleep_restart(struct restart_block *rb);
+
+/* Sleeps until the counter reaches `deadline`. Interrupted: the time left
+ * goes to `rmtp` (0: none) and the restart block is set (see above). */
+static long sleep_until(uint64_t deadline, uint64_t rmtp)
 {
-    uint64_t now;
-    if (!clock_now(clock, &now) || clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
-        return -EINVAL; /* sleeping on CPU time is not supported (Linux: EINVAL for the thread clock) */
-    uint64_t delta = absolute ? (ns > now ? ns - now : 0) : ns;
-    uint64_t freq = timer_frequency();
-    uint64_t ticks = delta / NSEC_PER_SEC * freq + (delta % NSEC_PER_SEC) * freq / NSEC_PER_SEC;
-    uint64_t start = timer_counter();
-    uint64_t deadline = ticks > UINT64_MAX - start ? UINT64_MAX : start + ticks;
-    if (deadline <= start)
-        return 0;
     irqflags_t flags = irq_save();
     long r = wait_sleep(0, 0, WAIT_SLEEP, deadline, WAIT_INTERRUPTIBLE, 0);
     irq_restore(flags);
-    /* Only the deadline or a signal ends it. Interrupted, the call is not
-     * simply restarted (the time would start again): Linux's restart block
-     * with the time left comes with handlers; until then it is EINTR, and
-     * every signal that interrupts ends the process anyway. */
-    return r == -ETIMEDOUT ? 0 : -ERESTART_RESTARTBLOCK;
+    if (r == -ETIMEDOUT)
+        return 0;
+    /* Only the deadline or a signal ends the sleep. */
+    if (rmtp) {
+        uint64_t now = timer_counter();
+        if (now >= deadline)
+            return 0;
+        int64_t ts[2];
+        ktime_split(timer_counter_to_ns(deadline - now), ts);
+        if (copy_to_user(current_process()->vm, rmtp, ts, sizeof(ts)))
+            return -EFAULT;
+    }
+    struct restart_block *rb = &current_thread()->restart;
+    rb->fn = nanosleep_restart;
+    rb->args[0] = deadline;
+    rb->args[1] = rmtp;
+    return -ERESTART_RESTARTBLOCK;
 }
 
+/* restart_syscall(2) after an interrupted relative sleep: the rest of it. */
+static long nanosleep_restart(struct restart_block *rb)
+{
+    uint64_t deadline = rb->args[0], rmtp = rb->args[1];
+    if (timer_counter() >= deadline)
+        return 0;
+    return sleep_until(deadline, rmtp);
+}
+
+/* 0 if `clock` can be slept on; else the error clock_nanosleep gives before
+ * reading the request (Linux: EINVAL for no such clock, EOPNOTSUPP for one
+ * that cannot sleep). */
+static int sleep_clock(uint64_t clock)
+{
+    uint64_t ns;
+    if (clock == CLOCK_MONOTONIC_RAW || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE)
+        return -EOPNOTSUPP;
+    return clock_now(clock, &ns) ? 0 : -EINVAL;
+}
+
+static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns, uint64_t rmtp)
+{
+    uint64_t now;
+    if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || !clock_now(clock, &now))
+        return -EINVAL; /* sleeping on CPU time is not supported (Linux: EINVAL for the thread clock) */
+    uint64_t delta = absolute ? (ns > now ? ns - now : 0) : ns;
+    /* The deadline is at most KTIME_MAX ns after boot, as Linux clamps it
+     * (so the time left reads back as Linux's, and nothing overflows). */
+    uint64_t start = timer_counter(), room = KTIME_MAX - timer_counter_to_ns(start);
+    if (delta > room)
+        delta = room;
+    uint64_t deadline = start + ns_to_counter(delta);
+    if (deadline <= start)
+        return 0;
+    long r = sleep_until(deadline, absolute ? 0 : rmtp);
+    return absolute && r == -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : r;
+}
+
+/* nanosleep(req, rem): CLOCK_MONOTONIC, relative. */
 long sys_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
-    int err = read_timespec(f->x[0], &ns);
-    return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns);
+    int err = ktime_read_user(f->x[0], &ns);
+    return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns, f->x[1]);
 }
 
+/* clock_nanosleep(clock, flags, req, rem): flag bits besides TIMER_ABSTIME
+ * are ignored, as by Linux; the C library returns the error number itself. */
 long sys_clock_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
-    if (f->x[1] & ~(uint64_t)TIMER_ABSTIME)
-        return -EINVAL;
-    int err = read_timespec(f->x[2], &ns);
-    return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns);
+    int err = sleep_clock(f->x[0]);
+    if (!err)
+        err = ktime_read_user(f->x[2], &ns);
+    return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns, f->x[3]);
 }

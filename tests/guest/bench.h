@@ -3,12 +3,18 @@
  * scenarios parse: "bench: <what>: N ns" per figure (under -icount shift=0 a
  * nanosecond is an instruction), "bench: FAIL <what> (err)" when an operation
  * failed or gave a wrong answer; the exit status is 0 only if none did.
+ * The same binaries also run on Linux (tools/linux_baseline.py boots Debian's
+ * kernel with them in the same QEMU machine): a figure that needs Kenix's
+ * native calls is measured only when on_kenix() says so, and otherwise
+ * "bench: skip <what>" is printed in its place.
  */
 #ifndef KENIX_GUEST_BENCH_H
 #define KENIX_GUEST_BENCH_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 static int errors;
@@ -17,6 +23,18 @@ static inline void fail(const char *what, long err)
 {
     printf("bench: FAIL %s (%ld)\n", what, err);
     errors++;
+}
+
+/* Decided at run time, not at build time: it is one binary for both kernels. */
+static inline int on_kenix(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && !strcmp(u.sysname, "Kenix");
+}
+
+static inline void skip_figure(const char *what)
+{
+    printf("bench: skip %s (not on Kenix)\n", what);
 }
 
 static inline uint64_t now_ns(void)

@@ -71,6 +71,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -145,7 +146,7 @@ static uint64_t one_of(const uint64_t *v, size_t n)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 
 /* Handles worth trying: live objects of every kind this program can make. */
-enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_COUNT };
+enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_COUNT };
 static kx_handle_t handles[H_COUNT];
 /* Handles random calls created: closed now and then so memory stays bounded. */
 static long created[256];
@@ -730,6 +731,77 @@ static void sigprocmask_args(uint64_t a[NREGS])
     a[3] = sigset_size();
 }
 
+/* ppoll and pselect6 never block long: the timeout is zero, 1 us (the next
+ * tick), invalid or at a bad address, never absent; what the kernel writes
+ * (revents, sets, the time left) lands in these, whose sizes bound nfds when
+ * the pointers are good. The kept devices are always ready. */
+#define POLL_FDS 8
+static struct pollfd poll_fds[POLL_FDS];
+static uint64_t select_sets[3][2]; /* 128 descriptors each */
+static struct timespec poll_ts;
+static uint64_t poll_mask;
+static struct {
+    uint64_t p, size;
+} select_pack;
+
+static uint64_t poll_timeout(void)
+{
+    switch (rnd() % 8) {
+    case 0: poll_ts = (struct timespec){ 0, 1000 }; break;
+    case 1: poll_ts = (struct timespec){ -1, 0 }; break;
+    case 2: poll_ts = (struct timespec){ 0, 1000000000 }; break;
+    case 3: return bad_pointer() | 1; /* never 0: that is "forever" */
+    default: poll_ts = (struct timespec){ 0, 0 }; break;
+    }
+    return PTR(&poll_ts);
+}
+
+static uint64_t poll_sigmask(void)
+{
+    poll_mask = ONE_OF(0, ~0ull, 1ull << (SIGCHLD - 1), rnd());
+    return ONE_OF(0, 0, PTR(&poll_mask), bad_pointer());
+}
+
+static uint64_t poll_fd(void)
+{
+    return ONE_OF(KEEP_NULL, KEEP_ZERO, KEEP_FULL, KEEP_URANDOM, 0, (uint64_t)-1, 3, 1023, 0x7fffffff, rnd());
+}
+
+static void ppoll_args(uint64_t a[NREGS])
+{
+    generic(a);
+    for (int i = 0; i < POLL_FDS; i++)
+        poll_fds[i] = (struct pollfd){ .fd = (int)poll_fd(), .events = (short)ONE_OF(POLLIN, POLLOUT, 0, rnd()),
+                                       .revents = (short)rnd() };
+    bool good = rnd() % 4;
+    a[0] = good ? PTR(poll_fds) : bad_pointer();
+    /* Past the array only where nothing can be copied: beyond any RLIMIT_NOFILE, or a bad pointer. */
+    a[1] = rnd() % 4 ? rnd() % (POLL_FDS + 1)
+                     : ONE_OF((1u << 20) + 1, (uint64_t)-1, 0x100000001ull, good ? 0 : 1024);
+    a[2] = poll_timeout();
+    a[3] = poll_sigmask();
+    a[4] = ONE_OF(8, 8, 8, 0, 7, 128, (uint64_t)-1);
+}
+
+static void pselect6_args(uint64_t a[NREGS])
+{
+    generic(a);
+    bool good = rnd() % 4;
+    for (int s = 0; s < 3; s++) {
+        select_sets[s][0] = ONE_OF(0, 1ull << KEEP_NULL, (1ull << KEEP_ZERO) | (1ull << KEEP_URANDOM), 1ull << 3,
+                                   rnd());
+        select_sets[s][1] = rnd() % 4 ? 0 : rnd();
+        a[1 + s] = good ? ONE_OF(0, PTR(select_sets[s]), PTR(select_sets[s])) : ONE_OF(0, bad_pointer());
+    }
+    /* At most the sets' 128 bits with good pointers (the kernel writes that many back). */
+    a[0] = good ? ONE_OF(0, 1, KEEP_LAST + 1, 64, 128, rnd() % 129, (uint64_t)-1, 0xffffffff00000000ull | 14)
+                : ONE_OF(1024, 0x7fffffff, 1u << 20, rnd());
+    a[4] = poll_timeout();
+    select_pack.p = poll_sigmask();
+    select_pack.size = ONE_OF(8, 8, 8, 0, 16);
+    a[5] = ONE_OF(0, PTR(&select_pack), PTR(&select_pack), bad_pointer());
+}
+
 static void sigpending_args(uint64_t a[NREGS])
 {
     generic(a);
@@ -1000,6 +1072,145 @@ static void clock_sleep_args(uint64_t a[NREGS])
     }
 }
 
+/* Timers. Whatever is armed must not end this program: ITIMER_* values are
+ * 0 (disarm), an hour (CPU time never gets there) or ~forever, and POSIX
+ * timers send only SIGURG (ignored by default; no handler is installed) or
+ * nothing (SIGEV_NONE) -- never the default SIGALRM of a NULL sigevent.
+ * Timers made are kept (a few ids for the other calls) and never deleted on
+ * purpose: timer_create called over and over runs into the kernel's
+ * per-process limit (EAGAIN), which is what bounds it. */
+
+static const struct { int64_t interval[2], value[2]; }
+    itv_off = { { 0, 0 }, { 0, 0 } }, itv_hour = { { 1, 0 }, { 3600, 0 } },
+    itv_bad_usec = { { 0, 0 }, { 0, 1000000 } }, itv_negative = { { 0, 0 }, { -1, 0 } },
+    itv_forever = { { INT64_MAX, 999999 }, { INT64_MAX, 999999 } };
+
+static uint64_t itimer_which(void)
+{
+    return ONE_OF(0, 1, 2, 3, (uint64_t)-1, GARBAGE_HIGH | 0, GARBAGE_HIGH | 2);
+}
+
+static void getitimer_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = itimer_which();
+    a[1] = out_pointer();
+}
+
+static void setitimer_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = itimer_which();
+    a[1] = rnd() % 6 ? ONE_OF(PTR(&itv_off), PTR(&itv_hour), PTR(&itv_bad_usec), PTR(&itv_negative),
+                              PTR(&itv_forever), 0)
+                     : bad_pointer();
+    a[2] = rnd() % 2 ? 0 : out_pointer();
+}
+
+static int timer_ids[16];
+static unsigned ntimer_ids;
+static int32_t new_timer_id;
+
+static const struct {
+    uint64_t value;
+    int32_t signo, notify, tid, pad[11];
+} sev_none = { 7, 0, 1, 0, { 0 } }, sev_urg = { 7, SIGURG, 0, 0, { 0 } }, sev_bad_signo = { 0, 65, 0, 0, { 0 } },
+  sev_zero_signo = { 0, 0, 0, 0, { 0 } }, sev_bad_notify = { 0, SIGURG, 3, 0, { 0 } },
+  sev_bad_tid = { 0, SIGURG, 4, 0x7fffffff, { 0 } };
+static struct {
+    uint64_t value;
+    int32_t signo, notify, tid, pad[11];
+} sev_own_tid = { 7, SIGURG, 4, 0, { 0 } };
+
+static void timer_create_args(uint64_t a[NREGS])
+{
+    generic(a);
+    sev_own_tid.tid = (int32_t)getpid();
+    a[0] = ONE_OF(0, 1, 7, 0, 1, 2, 4, 5, 8, 11, (uint64_t)-1);
+    a[1] = rnd() % 8 ? ONE_OF(PTR(&sev_none), PTR(&sev_urg), PTR(&sev_urg), PTR(&sev_own_tid), PTR(&sev_bad_signo),
+                              PTR(&sev_zero_signo), PTR(&sev_bad_notify), PTR(&sev_bad_tid))
+                     : bad_pointer();
+    a[2] = rnd() % 6 ? PTR(&new_timer_id) : bad_pointer();
+    if (rnd() % 3 == 0) { /* one that works (until the per-process limit) */
+        a[0] = ONE_OF(CLOCK_REALTIME, CLOCK_MONOTONIC);
+        a[1] = ONE_OF(PTR(&sev_none), PTR(&sev_urg), PTR(&sev_own_tid));
+        a[2] = PTR(&new_timer_id);
+    }
+}
+
+static void after_timer_create(const char *name, const uint64_t a[NREGS], long r)
+{
+    (void)name;
+    if (r == 0 && a[2] == PTR(&new_timer_id))
+        timer_ids[ntimer_ids++ % 16] = new_timer_id;
+}
+
+/* A timer id: one made (maybe with garbage in the upper half, which timer_t
+ * being an int ignores), or one that is none. A third of the time one made
+ * and not deleted, if there is one, so the calls reach their real work. */
+static bool live_timer(uint64_t *id)
+{
+    unsigned n = ntimer_ids < 16 ? ntimer_ids : 16;
+    for (unsigned i = 0, start = n ? (unsigned)rnd() % n : 0; i < n; i++)
+        if (timer_ids[(start + i) % n] >= 0) {
+            *id = (uint64_t)timer_ids[(start + i) % n];
+            return true;
+        }
+    return false;
+}
+
+static uint64_t timer_id(void)
+{
+    unsigned n = ntimer_ids < 16 ? ntimer_ids : 16;
+    uint64_t known = n ? (uint64_t)(uint32_t)timer_ids[rnd() % n] : 0;
+    if (rnd() % 3 == 0 && live_timer(&known))
+        return known;
+    return ONE_OF(known, known, GARBAGE_HIGH | known, (uint64_t)-1, 0x7fffffff, 1023, 1024, 0x80000000ull);
+}
+
+static const struct { int64_t interval[2], value[2]; }
+    its_off = { { 0, 0 }, { 0, 0 } }, its_short = { { 0, 1000 }, { 0, 1000 } }, its_once = { { 0, 0 }, { 0, 1000 } },
+    its_hour = { { 0, 0 }, { 3600, 0 } }, its_bad_nsec = { { 0, 0 }, { 0, 1000000000 } },
+    its_negative = { { -1, 0 }, { 1, 0 } }, its_forever = { { INT64_MAX, 999999999 }, { INT64_MAX, 999999999 } };
+
+static void timer_settime_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+    a[1] = ONE_OF(0, 0, 1, 0xff); /* 1 is TIMER_ABSTIME: a microsecond after boot is long past */
+    a[2] = rnd() % 8 ? ONE_OF(PTR(&its_off), PTR(&its_short), PTR(&its_once), PTR(&its_hour), PTR(&its_bad_nsec),
+                              PTR(&its_negative), PTR(&its_forever), 0)
+                     : bad_pointer();
+    a[3] = rnd() % 2 ? 0 : out_pointer();
+    if (rnd() % 3 == 0 && live_timer(&a[0])) { /* a setting that works */
+        a[2] = ONE_OF(PTR(&its_off), PTR(&its_short), PTR(&its_once), PTR(&its_hour), PTR(&its_forever));
+        a[3] = 0;
+    }
+}
+
+static void timer_gettime_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+    a[1] = out_pointer();
+}
+
+static void timer_id_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = timer_id();
+}
+
+static void after_timer_delete(const char *name, const uint64_t a[NREGS], long r)
+{
+    (void)name;
+    if (r != 0)
+        return;
+    for (unsigned i = 0; i < ntimer_ids && i < 16; i++)
+        if (timer_ids[i] == (int)a[0])
+            timer_ids[i] = -1; /* now an id that is none (until made again) */
+}
+
 static void brk_args(uint64_t a[NREGS])
 {
     /* Never below the current break: that would take the C library's memory. */
@@ -1170,6 +1381,8 @@ static void create_process_args(uint64_t a[NREGS])
 
 /* The Linux calls, in the kernel table's order. */
 SPEC(read, .args = read_args, .sometimes = true);
+SPEC(ppoll, .args = ppoll_args, .sometimes = true);
+SPEC(pselect6, .args = pselect6_args, .sometimes = true);
 SPEC(write, .args = write_args, .sometimes = true);
 SPEC(readv, .args = readv_args, .sometimes = true);
 SPEC(writev, .args = writev_args, .sometimes = true);
@@ -1233,6 +1446,13 @@ SPEC(sysinfo, .args = writes_out, .sometimes = true);
 SPEC(nanosleep, .args = sleep_args, .sometimes = true);
 SPEC(clock_gettime, .args = clock_out, .sometimes = true);
 SPEC(clock_nanosleep, .args = clock_sleep_args, .sometimes = true);
+SPEC(getitimer, .args = getitimer_args, .sometimes = true);
+SPEC(setitimer, .args = setitimer_args, .sometimes = true);
+SPEC(timer_create, .args = timer_create_args, .after = after_timer_create, .sometimes = true);
+SPEC(timer_settime, .args = timer_settime_args, .sometimes = true);
+SPEC(timer_gettime, .args = timer_gettime_args, .sometimes = true);
+SPEC(timer_getoverrun, .args = timer_id_args, .sometimes = true);
+SPEC(timer_delete, .args = timer_id_args, .after = after_timer_delete, .sometimes = true);
 SPEC(sched_yield, .args = generic, .sometimes = true);
 SPEC(uname, .args = writes_out, .sometimes = true);
 SPEC(getrandom, .args = getrandom_args, .sometimes = true);
@@ -1291,12 +1511,37 @@ static void fd_attach_args(uint64_t a[NREGS])
     generic(a);
     a[0] = live((int)ONE_OF(H_EP, H_EP, H_EP_SEND_ONLY, H_NOTIFY));
     a[1] = rnd();
-    a[2] = ONE_OF(0, 1, 2, 3, 04000, 02000000, 1u << 30, (1u << 30) | 2, 0xffffffff, rnd());
+    a[2] = ONE_OF(0, 1, 2, 3, 04000, 02000000, 1u << 30, (1u << 30) | 2, 0xffffffff, rnd(), KX_FD_EVENT,
+                  KX_FD_EVENT | 2, KX_FD_EVENT | KX_FD_SEEKABLE);
+    a[3] = live((int)ONE_OF(H_EVENT, H_EVENT, H_NOTIFY)); /* read only with KX_FD_EVENT */
+}
+
+/* kx_event_update(ev, clear, set): never blocks. */
+static void event_update_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live(H_EVENT);
+    a[1] = ONE_OF(0, KX_EVENT_IN, KX_EVENT_ALL, 0x40, ~0ull, rnd());
+    a[2] = ONE_OF(0, KX_EVENT_IN, KX_EVENT_OUT | KX_EVENT_HUP, KX_EVENT_ALL, 0x100, ~0ull, rnd());
 }
 
 SPEC(kx_msg_read, .args = msg_copy_args);
 SPEC(kx_msg_write, .args = msg_copy_args);
 SPEC(kx_fd_attach, .args = fd_attach_args, .after = after_new_fd, .sometimes = true);
+SPEC(kx_event_create, .args = generic, .sometimes = true);
+SPEC(kx_event_update, .args = event_update_args, .sometimes = true);
+
+/* kx_reply_cancelled(out, n): the fuzzer saves no reply (kx_reply_save never
+ * finds a caller), so its cancel list is empty and the answer is 0 whatever
+ * the buffer and count -- the kernel must not touch out[] then. The cancel
+ * protocol itself is tests/guest/test_cancel.c. */
+static void reply_cancelled_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = out_pointer();
+    a[1] = length();
+}
+SPEC(kx_reply_cancelled, .args = reply_cancelled_args, .sometimes = true);
 
 /* --- the table: every call the kernel implements --------------------------------------- */
 
@@ -1358,7 +1603,7 @@ static bool is_handle_maker(const struct call *c)
 {
     return c->nr == KX_SYS_handle_dup || c->nr == KX_SYS_endpoint_create || c->nr == KX_SYS_endpoint_mint ||
            c->nr == KX_SYS_notify_create || c->nr == KX_SYS_mem_create || c->nr == KX_SYS_process_create ||
-           c->nr == KX_SYS_reply_save;
+           c->nr == KX_SYS_reply_save || c->nr == KX_SYS_event_create;
 }
 
 static void close_created(void)
@@ -1375,6 +1620,7 @@ static void refresh_handles(void)
     static const uint32_t type[H_COUNT] = {
         [H_EP] = KX_OBJ_ENDPOINT, [H_EP_SEND_ONLY] = KX_OBJ_ENDPOINT, [H_NOTIFY] = KX_OBJ_NOTIFICATION,
         [H_MEM] = KX_OBJ_MEMORY,  [H_MEM_DMA] = KX_OBJ_MEMORY,        [H_PROCESS] = KX_OBJ_PROCESS,
+        [H_EVENT] = KX_OBJ_EVENT,
     };
     struct kx_handle_info info;
     for (int i = 0; i < H_COUNT; i++) {
@@ -1389,6 +1635,7 @@ static void refresh_handles(void)
         case H_NOTIFY: h = kx_notify_create(); break;
         case H_MEM: h = kx_mem_create(8192, 0); break;
         case H_MEM_DMA: h = kx_mem_create(4096, KX_MEM_CONTIGUOUS); break;
+        case H_EVENT: h = kx_event_create(); break;
         case H_PROCESS: {
             /* A real process, never started here: give has something to act on. */
             char *argv[] = { "/bin/hello", NULL };

@@ -43,6 +43,29 @@ def default_qemu():
     return os.environ.get(QEMU_ENV) or "qemu-system-aarch64"
 
 
+def machine_argv(mem="128M", gic=None, el2=False, qemu=None):
+    """The emulator and the machine, without a kernel, console or drives.
+
+    Kenix's boots and tools/linux_baseline.py's Linux boots both start from
+    this, so a figure measured on one kernel and the other comes from the very
+    same QEMU machine."""
+    machine = "virt"
+    if gic:
+        machine += f",gic-version={gic}"
+    if el2:
+        machine += ",virtualization=on"  # the kernel is entered at EL2; PSCI goes through SMC
+    return [qemu or default_qemu(), "-M", machine, "-cpu", "cortex-a72", "-m", str(mem),
+            "-nographic",
+            # A guest reset ends QEMU instead of rebooting: a reset loop must not
+            # outlive a test, and an interactive user gets the terminal back.
+            "-no-reboot",
+            # No default NIC: it would need efi-virtio.rom, and netdev is not there yet.
+            "-nic", "none",
+            # An entropy source: a small virtio device user-space drivers (and the
+            # IRQ-delivery test) can talk to.
+            "-device", "virtio-rng-device"]
+
+
 def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=False,
               gdb_port=None, initrd=True, disk=True, extra=(), interactive=True, qemu=None):
     """The QEMU argv for booting the kernel in build_dir.
@@ -58,22 +81,7 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
     kernel = build / "kernel" / "kenix.img"
     if not kernel.exists():
         raise FileNotFoundError(f"no kernel image at {kernel}: build first")
-    machine = "virt"
-    if gic:
-        machine += f",gic-version={gic}"
-    if el2:
-        machine += ",virtualization=on"  # the kernel is entered at EL2; PSCI goes through SMC
-    argv = [qemu or default_qemu(), "-M", machine, "-cpu", "cortex-a72", "-m", str(mem),
-            "-nographic",
-            # A guest reset ends QEMU instead of rebooting: a reset loop must not
-            # outlive a test, and an interactive user gets the terminal back.
-            "-no-reboot",
-            # No default NIC: it would need efi-virtio.rom, and netdev is not there yet.
-            "-nic", "none",
-            # An entropy source: a small virtio device user-space drivers (and the
-            # IRQ-delivery test) can talk to.
-            "-device", "virtio-rng-device",
-            "-kernel", str(kernel)]
+    argv = machine_argv(mem=mem, gic=gic, el2=el2, qemu=qemu) + ["-kernel", str(kernel)]
     if interactive:
         argv += ["-serial", "mon:stdio"]  # Ctrl-A X quits, Ctrl-A C for the monitor
     else:

@@ -83,8 +83,12 @@ POSIX_FIGURES = [
     ("pipe round trip, 1 byte each way", "pipe round trip", "Linux 14,577; milestone <= 4,000"),
     ("sched_yield ping-pong (per yield)", "sched_yield ping-pong", "Linux 2,349; milestone <= 600"),
     ("fork+exit+wait", "fork+exit+wait", "Linux 119,593; milestone <= 40,000"),
+    ("ppoll on 1 ready pipe", "ppoll, 1 ready pipe", ""),
+    ("ppoll on 64 ready pipes", "ppoll, 64 ready pipes", ""),
     ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
     ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
+    ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler",
+     "Linux 5,633, its own hrtimer interrupt included"),
 ]
 
 

@@ -65,6 +65,11 @@ uint64_t timer_realtime_ns(void)
     return timer_monotonic_ns() + realtime_offset_ns;
 }
 
+uint64_t timer_realtime_offset_ns(void)
+{
+    return realtime_offset_ns;
+}
+
 void timer_set_realtime(uint64_t epoch_seconds)
 {
     realtime_offset_ns = epoch_seconds * 1000000000u - timer_monotonic_ns();

@@ -24,5 +24,8 @@ uint64_t timer_monotonic_ns(void);
 /* CLOCK_REALTIME: the RTC's time at boot plus the monotonic time since. */
 uint64_t timer_realtime_ns(void);
 void timer_set_realtime(uint64_t epoch_seconds);
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, ns: set once at boot (an absolute
+ * CLOCK_REALTIME timer converts to monotonic time with it). */
+uint64_t timer_realtime_offset_ns(void);
 
 #endif

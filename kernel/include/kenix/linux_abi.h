@@ -175,6 +175,29 @@
 /* clock_nanosleep and timer_settime: the time is a deadline, not a delay. */
 #define TIMER_ABSTIME 1
 
+/* setitimer/getitimer: which timer. */
+#define ITIMER_REAL 0    /* real time, SIGALRM */
+#define ITIMER_VIRTUAL 1 /* user CPU time, SIGVTALRM */
+#define ITIMER_PROF 2    /* user + system CPU time, SIGPROF */
+
+/* struct sigevent's sigev_notify (timer_create). */
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD 2   /* the C library's business: the kernel sends a signal */
+#define SIGEV_THREAD_ID 4
+
+/* timer_getoverrun and si_overrun saturate here. */
+#define DELAYTIMER_MAX 0x7fffffff
+
+/* abi: struct sigevent */
+struct linux_sigevent {
+    uint64_t sigev_value;
+    int32_t sigev_signo;
+    int32_t sigev_notify;
+    int32_t sigev_notify_thread_id; /* SIGEV_THREAD_ID: the thread signalled */
+    int32_t _pad[11];
+};
+
 /* open flags, in octal as Linux writes them. AArch64 has its own values for
  * O_DIRECTORY, O_NOFOLLOW, O_DIRECT and O_LARGEFILE (x86's differ). O_TMPFILE
  * includes O_DIRECTORY so that a kernel not knowing it fails the open (a

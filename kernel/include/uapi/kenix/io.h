@@ -41,5 +41,7 @@
 
 /* kx_fd_attach flags, besides O_ACCMODE, O_NONBLOCK, O_APPEND and O_CLOEXEC. */
 #define KX_FD_SEEKABLE (1u << 30) /* lseek moves the offset sent in each call */
+#define KX_FD_EVENT (1u << 29)    /* x3 is an event handle (READ): the object's readiness for ppoll/pselect6.
+                                   * Without it x3 is not looked at (callers from before it existed). */
 
 #endif

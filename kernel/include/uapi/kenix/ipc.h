@@ -35,6 +35,12 @@ typedef int32_t kx_handle_t;
  * server can trust it. The low bits carry the process's pid. */
 #define KX_BADGE_KERNEL (1ull << 63)
 
+/* Bit 63 of a notification bound to an endpoint (kx_endpoint_bind): the
+ * kernel sets it when a signal cancels a call a server holds in a saved
+ * reply. The server asks kx_reply_cancelled which ones and answers each
+ * (docs/ipc-protocols.md, "Cancelled calls"). A hint: the list is the truth. */
+#define KX_NOTE_CANCEL (1ull << 63)
+
 /* Object types (kx_handle_info.type). */
 enum kx_object_type {
     KX_OBJ_ENDPOINT = 1,
@@ -44,13 +50,14 @@ enum kx_object_type {
     KX_OBJ_DEVICE = 5, /* a device's MMIO registers */
     KX_OBJ_PROCESS = 6,
     KX_OBJ_REPLY = 7,  /* a saved caller, answered with kx_reply */
+    KX_OBJ_EVENT = 8,  /* a readiness word a server keeps for one of its objects */
 };
 
 /* Rights. A duplicate can have fewer rights than its source, never more. */
 #define KX_RIGHT_DUP (1u << 0)      /* may be duplicated or minted */
 #define KX_RIGHT_TRANSFER (1u << 1) /* may travel in a message or be given to a process */
-#define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait */
-#define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start */
+#define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait; event: attach to an fd */
+#define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start; event: update */
 #define KX_RIGHT_EXEC (1u << 4)     /* memory: map executable */
 #define KX_RIGHT_SEND (1u << 5)     /* endpoint: call */
 #define KX_RIGHT_RECV (1u << 6)     /* endpoint: recv, bind a notification */
@@ -94,6 +101,24 @@ struct kx_msg {
     uint64_t label;             /* label | KX_MSG_* flags, as in x1 */
     uint64_t w[KX_MSG_WORDS];
 };
+
+/*
+ * Events (KX_OBJ_EVENT): a level-triggered readiness word, for servers whose
+ * objects can be polled (a tty, later a socket). The server sets and clears
+ * bits with kx_event_update(h, clear, set) as its object's state changes --
+ * before it answers the operation that changed it -- and attaches the event to
+ * the descriptor (kx_fd_attach with KX_FD_EVENT); ppoll and pselect6 then read
+ * the word in the kernel, with no message to the server. The bits are Linux's
+ * poll bits (POLLIN ...); POLLIN also reports POLLRDNORM and POLLOUT
+ * POLLWRNORM to pollers, as Linux's drivers do.
+ */
+#define KX_EVENT_IN 0x0001u     /* POLLIN: a read would not block */
+#define KX_EVENT_PRI 0x0002u    /* POLLPRI: exceptional condition (pselect6's third set) */
+#define KX_EVENT_OUT 0x0004u    /* POLLOUT: a write would not block */
+#define KX_EVENT_ERR 0x0008u    /* POLLERR: an error is pending (always reported) */
+#define KX_EVENT_HUP 0x0010u    /* POLLHUP: the other side is gone (always reported) */
+#define KX_EVENT_RDHUP 0x2000u  /* POLLRDHUP: the peer shut its writing half */
+#define KX_EVENT_ALL 0x201fu
 
 /* kx_mem_create flags. */
 #define KX_MEM_CONTIGUOUS (1u << 0) /* physically contiguous, for DMA (kx_mem_phys) */

@@ -45,7 +45,10 @@
     X(25, process_give_fd)       \
     X(26, msg_read)              \
     X(27, msg_write)             \
-    X(28, fd_attach)
+    X(28, fd_attach)             \
+    X(29, event_create)          \
+    X(30, event_update)          \
+    X(31, reply_cancelled)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kenix/io.h>
 #include <kenix/ipc.h>
 #include <kenix/syscall.h>
 #include <kenix/trap.h>
@@ -51,6 +52,14 @@ long kx_reply(kx_handle_t reply, struct kx_msg *msg, struct kx_xfer *xfer);
 long kx_reply_recv(kx_handle_t ep, struct kx_msg *msg, struct kx_xfer *xfer, uint64_t *badge);
 /* Sets the call received last aside: returns a reply handle for kx_reply. */
 static inline long kx_reply_save(void) { return kenix_trap0(KX_SYS_reply_save); }
+/* The saved replies of this process whose callers a signal cancelled since it
+ * last asked (KX_NOTE_CANCEL on the endpoint's bound notification says when
+ * to ask): stores up to n handles in out[], oldest first, each once; returns
+ * how many. Answer each: -EINTR if nothing moved for it, else the count. */
+static inline long kx_reply_cancelled(kx_handle_t out[], size_t n)
+{
+    return kenix_trap2(KX_SYS_reply_cancelled, (long)out, (long)n);
+}
 
 /* Notifications. Wait and poll return 0 and store the bits taken in *bits. */
 static inline long kx_notify_create(void) { return kenix_trap0(KX_SYS_notify_create); }
@@ -118,6 +127,26 @@ static inline long kx_msg_write(kx_handle_t reply, uint64_t offset, const void *
 static inline long kx_fd_attach(kx_handle_t ep, uint64_t cookie, uint32_t flags)
 {
     return kenix_trap3(KX_SYS_fd_attach, ep, (long)cookie, flags);
+}
+/* The same, with `event` (0: none; else an event handle with READ) as the
+ * object's readiness: ppoll and pselect6 on the descriptor read the event's
+ * word in the kernel. Without one the object is always readable and writable. */
+static inline long kx_fd_attach_event(kx_handle_t ep, uint64_t cookie, uint32_t flags, kx_handle_t event)
+{
+    if (!event)
+        return kx_fd_attach(ep, cookie, flags);
+    return kenix_trap4(KX_SYS_fd_attach, ep, (long)cookie, (long)(flags | KX_FD_EVENT), event);
+}
+
+/* Events: a level-triggered readiness word (KX_EVENT_* bits, Linux's POLL*
+ * numbers) for one of a server's objects. kx_event_create returns a handle
+ * with every right but SEND/RECV/EXEC; kx_event_update (needs WRITE) clears
+ * `clear`, then sets `set`, wakes pollers watching a bit that rose, never
+ * blocks, and returns the new word. */
+static inline long kx_event_create(void) { return kenix_trap0(KX_SYS_event_create); }
+static inline long kx_event_update(kx_handle_t ev, uint32_t clear, uint32_t set)
+{
+    return kenix_trap3(KX_SYS_event_update, ev, clear, set);
 }
 
 /*
