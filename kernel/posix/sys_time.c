@@ -43,6 +43,8 @@ long sys_clock_gettime(struct trap_frame *f)
     return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
 }
 
+static long sleep_restart(struct restart_block *rb);
+
 /* Reads a struct timespec; -EINVAL unless 0 <= tv_nsec < 10^9 and tv_sec >= 0. */
 static int read_timespec(uint64_t uaddr, uint64_t *ns)
 {
@@ -57,7 +59,46 @@ static int read_timespec(uint64_t uaddr, uint64_t *ns)
     return 0;
 }
 
-static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns)
+/* Sleeps until the counter reaches `deadline`. Interrupted by a signal, it
+ * writes the time left to `urem` (if not 0) and leaves a restart block, as
+ * Linux does: after a handler the call returns EINTR, and without one (the
+ * process was stopped and continued) restart_syscall sleeps on to the same
+ * deadline instead of starting the time over or failing. */
+static long sleep_until(uint64_t clock, uint64_t deadline, uint64_t urem)
+{
+    if (deadline <= timer_counter())
+        return 0;
+    irqflags_t flags = irq_save();
+    long r = wait_sleep(0, 0, WAIT_SLEEP, deadline, WAIT_INTERRUPTIBLE, 0);
+    irq_restore(flags);
+    if (r == -ETIMEDOUT)
+        return 0;
+    uint64_t now = timer_counter();
+    if (now >= deadline)
+        return 0;
+    if (urem) {
+        uint64_t left = timer_counter_to_ns(deadline - now);
+        int64_t ts[2] = { (int64_t)(left / NSEC_PER_SEC), (int64_t)(left % NSEC_PER_SEC) };
+        int err = copy_to_user(current_process()->vm, urem, ts, sizeof(ts));
+        if (err)
+            return err;
+    }
+    struct restart_block *rb = &current_thread()->restart;
+    rb->fn = sleep_restart;
+    rb->args[0] = clock;
+    rb->args[1] = deadline;
+    rb->args[2] = urem;
+    return -ERESTART_RESTARTBLOCK;
+}
+
+static long sleep_restart(struct restart_block *rb)
+{
+    return sleep_until(rb->args[0], rb->args[1], rb->args[2]);
+}
+
+/* A sleep of ns on `clock` (until ns on it, if absolute); `urem` receives the
+ * time left of a relative sleep a handler interrupts. */
+static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns, uint64_t urem)
 {
     uint64_t now;
     if (!clock_now(clock, &now) || clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
@@ -67,23 +108,14 @@ static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns)
     uint64_t ticks = delta / NSEC_PER_SEC * freq + (delta % NSEC_PER_SEC) * freq / NSEC_PER_SEC;
     uint64_t start = timer_counter();
     uint64_t deadline = ticks > UINT64_MAX - start ? UINT64_MAX : start + ticks;
-    if (deadline <= start)
-        return 0;
-    irqflags_t flags = irq_save();
-    long r = wait_sleep(0, 0, WAIT_SLEEP, deadline, WAIT_INTERRUPTIBLE, 0);
-    irq_restore(flags);
-    /* Only the deadline or a signal ends it. Interrupted, the call is not
-     * simply restarted (the time would start again): Linux's restart block
-     * with the time left comes with handlers; until then it is EINTR, and
-     * every signal that interrupts ends the process anyway. */
-    return r == -ETIMEDOUT ? 0 : -ERESTART_RESTARTBLOCK;
+    return sleep_until(clock, deadline, absolute ? 0 : urem);
 }
 
 long sys_nanosleep(struct trap_frame *f)
 {
     uint64_t ns;
     int err = read_timespec(f->x[0], &ns);
-    return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns);
+    return err ? err : sleep_ns(CLOCK_MONOTONIC, false, ns, f->x[1]);
 }
 
 long sys_clock_nanosleep(struct trap_frame *f)
@@ -92,5 +124,5 @@ long sys_clock_nanosleep(struct trap_frame *f)
     if (f->x[1] & ~(uint64_t)TIMER_ABSTIME)
         return -EINVAL;
     int err = read_timespec(f->x[2], &ns);
-    return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns);
+    return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns, f->x[3]);
 }
