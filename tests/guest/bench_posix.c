@@ -8,9 +8,12 @@
  *   - a kernel-originated call round trip to a toy server (lseek SEEK_END on
  *     one of its objects: IO_STAT and its answer), and a 4 KiB read through
  *     it (IO_READ answered with 4 KiB of bulk data, copied once into the
- *     reader's buffer).
- * `bench_posix fork N` and `bench_posix yield N` measure one figure alone (to
- * profile it with tools/guest_profile.py).
+ *     reader's buffer);
+ *   - a signal delivered to a handler and returned from: kill(getpid(),
+ *     SIGUSR1) with a handler that counts, so each iteration is the kill, the
+ *     frame built on the way out, the handler, and rt_sigreturn.
+ * `bench_posix fork N`, `bench_posix yield N` and `bench_posix signal N`
+ * measure one figure alone (to profile it with tools/guest_profile.py).
  * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
  * time; exits 0 unless an operation failed or gave a wrong answer.
  */
@@ -18,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +168,40 @@ static void fork_exit_wait(int forks)
     report("fork+exit+wait", now_ns() - start, (uint64_t)forks);
 }
 
+static volatile unsigned signals_handled;
+
+static void count_signal(int sig)
+{
+    (void)sig;
+    signals_handled++;
+}
+
+static void signal_round_trip(int rounds)
+{
+    struct sigaction sa = { .sa_handler = count_signal };
+    if (sigaction(SIGUSR1, &sa, NULL)) {
+        fail("sigaction", errno);
+        return;
+    }
+    pid_t self = getpid();
+    signals_handled = 0;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (kill(self, SIGUSR1)) {
+            fail("kill(getpid(), SIGUSR1)", errno);
+            return;
+        }
+    }
+    uint64_t total = now_ns() - start;
+    /* The handler ran before each kill returned: one run per kill, no more, no fewer. */
+    if (signals_handled != (unsigned)(WARMUP + rounds))
+        fail("signal round trip: handler runs", (long)signals_handled);
+    report("signal to a handler and back (kill(getpid()) round trip)", total, (uint64_t)rounds);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 static void kernel_calls(void)
 {
     struct kx_initrd rd;
@@ -227,10 +265,15 @@ int main(int argc, char **argv)
         yield_ping_pong(atoi(argv[2]));
         return errors ? 1 : 0;
     }
+    if (argc > 2 && !strcmp(argv[1], "signal")) {
+        signal_round_trip(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
     pipe_round_trip();
     yield_ping_pong(ROUNDS);
     fork_exit_wait(FORKS);
     kernel_calls();
+    signal_round_trip(ROUNDS);
     printf("bench: done\n");
     return errors ? 1 : 0;
 }
