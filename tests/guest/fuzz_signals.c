@@ -397,7 +397,7 @@ static void regs_prepare(struct regcall *rc, long nr, long a0, long a1, long a2,
 
 /* Compares what regs_call found with what it loaded. x0 is the result and
  * x8 may become restart_syscall's number (Linux does that too). */
-static void regs_compare(const struct regcall *rc, bool store)
+static void regs_compare(const struct regcall *rc)
 {
     for (int i = 1; i < 29; i++)
         if (i != 8 && rc->out.x[i] != rc->in.x[i])
@@ -411,7 +411,6 @@ static void regs_compare(const struct regcall *rc, bool store)
         return bad(V_REGS, 201, (long)rc->in.fpsr, (long)rc->out.fpsr);
     if (rc->out.fpcr != rc->in.fpcr)
         return bad(V_REGS, 202, (long)rc->in.fpcr, (long)rc->out.fpcr);
-    (void)store;
 }
 
 /* A system call with every register holding a known value, spinning after it. */
@@ -420,7 +419,7 @@ static long call_checked(long nr, long a0, long a1, long a2, long a3, uint64_t s
     struct regcall rc;
     regs_prepare(&rc, nr, a0, a1, a2, a3, spins);
     long r = ret(regs_call(&rc));
-    regs_compare(&rc, false);
+    regs_compare(&rc);
     return r;
 }
 
@@ -1324,7 +1323,7 @@ static void op_fault(void)
         }
     } else {
         regs_store(&rc);
-        regs_compare(&rc, true);
+        regs_compare(&rc);
         if (*(volatile uint64_t *)addr != rc.in.x[1] || fault.hits != 1)
             bad(V_FAULT, (long)addr, (long)fault.hits, -2);
         n.faults_fixed++;
