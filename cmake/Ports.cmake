@@ -9,7 +9,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 
 # --- in-guest programs --------------------------------------------------------------
 set(KENIX_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
-set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fault_null fault_kernel fault_exec bench_syscall
+set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fuzz_signals fault_null fault_kernel fault_exec bench_syscall
     test_el0 test_memory
     test_ipc test_sched test_irq test_kcall test_cancel test_vm bench_ipc bench_posix
     test_fd test_pipe test_fork test_proc test_signal test_sigaction test_cred test_limits test_poll test_timer

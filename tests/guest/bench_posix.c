@@ -16,9 +16,12 @@
  *     the handler, sigreturn -- measured as the extra time a fixed user-mode
  *     loop takes while the timer fires once a tick, divided by the expiries
  *     handled (the tick itself happens either way).
- * `bench_posix fork N`, `bench_posix yield N`, `bench_posix ppoll N` and
- * `bench_posix timer` measure one figure alone (to profile it with
- * tools/guest_profile.py).
+ *   - a signal delivered to a handler and returned from: kill(getpid(),
+ *     SIGUSR1) with a handler that counts, so each iteration is the kill, the
+ *     frame built on the way out, the handler, and rt_sigreturn.
+ * `bench_posix fork N`, `bench_posix yield N`, `bench_posix ppoll N`,
+ * `bench_posix signal N` and `bench_posix timer` measure one figure alone (to
+ * profile it with tools/guest_profile.py).
  * On Linux (tools/linux_baseline.py) the kernel-originated calls, which need
  * Kenix's native calls, are skipped; every other figure is portable POSIX.
  * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
@@ -174,6 +177,40 @@ static void fork_exit_wait(int forks)
         }
     }
     report("fork+exit+wait", now_ns() - start, (uint64_t)forks);
+}
+
+static volatile unsigned signals_handled;
+
+static void count_signal(int sig)
+{
+    (void)sig;
+    signals_handled++;
+}
+
+static void signal_round_trip(int rounds)
+{
+    struct sigaction sa = { .sa_handler = count_signal };
+    if (sigaction(SIGUSR1, &sa, NULL)) {
+        fail("sigaction", errno);
+        return;
+    }
+    pid_t self = getpid();
+    signals_handled = 0;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (kill(self, SIGUSR1)) {
+            fail("kill(getpid(), SIGUSR1)", errno);
+            return;
+        }
+    }
+    uint64_t total = now_ns() - start;
+    /* The handler ran before each kill returned: one run per kill, no more, no fewer. */
+    if (signals_handled != (unsigned)(WARMUP + rounds))
+        fail("signal round trip: handler runs", (long)signals_handled);
+    report("signal to a handler and back (kill(getpid()) round trip)", total, (uint64_t)rounds);
+    signal(SIGUSR1, SIG_DFL);
 }
 
 /* ppoll on n pipes with a byte in each: every call finds all n ready. */
@@ -348,6 +385,10 @@ int main(int argc, char **argv)
         yield_ping_pong(atoi(argv[2]));
         return errors ? 1 : 0;
     }
+    if (argc > 2 && !strcmp(argv[1], "signal")) {
+        signal_round_trip(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "timer")) {
         timer_expiry();
         return errors ? 1 : 0;
@@ -366,6 +407,7 @@ int main(int argc, char **argv)
         kernel_calls();
     else
         skip_figure("kernel-originated calls");
+    signal_round_trip(ROUNDS);
     timer_expiry();
     printf("bench: done\n");
     return errors ? 1 : 0;

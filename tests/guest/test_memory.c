@@ -4,7 +4,8 @@
  * never panic, and get everything back when the holder lets go or dies: the
  * second round of each exhaustion must reach as far as the first, 200
  * processes started and reaped must leave free memory as it was, and so
- * must process creations failing for lack of memory at every depth.
+ * must process creations failing for lack of memory at every depth, and so
+ * must the syscall and signal fuzzers.
  * Run by /init, which gives it the initrd to start its child from.
  */
 #define _GNU_SOURCE
@@ -324,6 +325,24 @@ static void fuzzing_leaves_nothing(struct kx_initrd *rd)
     }
 }
 
+/* fuzz_signals (quiet) in a child: handlers and their frames, queued
+ * real-time signals, alternate stacks, faults, forged frames, stops, and the
+ * hundreds of processes it forks. Free memory must be back to what it was
+ * once it is gone (a leaked queue entry or frame page would show). */
+static void signal_fuzzing_leaves_nothing(struct kx_initrd *rd)
+{
+    unsigned before = free_memory_64k();
+    char *argv[] = { "/bin/fuzz_signals", "400", "5", "quiet", NULL };
+    long child = kx_spawn_with(rd, "/bin/fuzz_signals", argv, NULL, NULL, 0);
+    long status = child > 0 ? kx_process_wait((kx_handle_t)child) : child;
+    if (child > 0)
+        kx_handle_close((kx_handle_t)child);
+    unsigned after = free_memory_64k();
+    checkf(status == 0 && after == before,
+           "400 fuzzed signal iterations in a child (wait status %#lx): free memory %u x 64 KiB after, as before (%u)",
+           status, after, before);
+}
+
 static void handle_slots(void)
 {
     unsigned n[2];
@@ -406,6 +425,7 @@ int main(int argc, char **argv)
         spawn_failing_at_every_depth(&rd, true);
         handles_into_a_full_machine(&rd);
         fuzzing_leaves_nothing(&rd);
+        signal_fuzzing_leaves_nothing(&rd);
     }
     return check_summary();
 }

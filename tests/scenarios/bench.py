@@ -87,6 +87,7 @@ POSIX_FIGURES = [
     ("ppoll on 64 ready pipes", "ppoll, 64 ready pipes", ""),
     ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
     ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
+    ("signal to a handler and back (kill(getpid()) round trip)", "signal round trip", ""),
     ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler",
      "Linux 5,633, its own hrtimer interrupt included"),
 ]
@@ -94,7 +95,8 @@ POSIX_FIGURES = [
 
 @scenario("bench.posix", labels=("bench",))
 def posix(ctx):
-    """Pipes, switches, fork and kernel-originated calls (bench_posix, run by /init)."""
+    """Pipes, switches, fork, kernel-originated calls and a signal's round trip
+    (bench_posix, run by /init)."""
     for icount in (True, False):
         mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
         with ctx.boot("kenix.poweroff -- /bin/bench_posix", icount=icount, disk=False) as s:
