@@ -79,17 +79,19 @@ def ipc(ctx):
 
 # Issue 7's figures, with Linux 6.1 on the same QEMU machine (icount, from
 # the issue) and the first milestone beside each: printed, never a condition.
+# The Linux figures: Debian 12's linux-image-6.1.0-57-arm64 (6.1.192) in the same QEMU machine,
+# measured with tools/linux_baseline.py on the same bench_posix binary (2026-12-02).
 POSIX_FIGURES = [
-    ("pipe round trip, 1 byte each way", "pipe round trip", "Linux 14,577; milestone <= 4,000"),
-    ("sched_yield ping-pong (per yield)", "sched_yield ping-pong", "Linux 2,349; milestone <= 600"),
-    ("fork+exit+wait", "fork+exit+wait", "Linux 119,593; milestone <= 40,000"),
-    ("ppoll on 1 ready pipe", "ppoll, 1 ready pipe", ""),
-    ("ppoll on 64 ready pipes", "ppoll, 64 ready pipes", ""),
+    ("pipe round trip, 1 byte each way", "pipe round trip", "Linux 14,296; milestone <= 4,000"),
+    ("sched_yield ping-pong (per yield)", "sched_yield ping-pong", "Linux 1,226; milestone <= 600"),
+    ("fork+exit+wait", "fork+exit+wait", "Linux 118,523; milestone <= 40,000"),
+    ("ppoll on 1 ready pipe", "ppoll, 1 ready pipe", "Linux 1,445"),
+    ("ppoll on 64 ready pipes", "ppoll, 64 ready pipes", "Linux 10,612"),
     ("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", "kernel-originated call round trip", ""),
     ("4 KiB read through a kernel-originated call (lseek + read)", "4 KiB read through a server", ""),
-    ("signal to a handler and back (kill(getpid()) round trip)", "signal round trip", ""),
+    ("signal to a handler and back (kill(getpid()) round trip)", "signal round trip", "Linux 6,434"),
     ("timer expiry to handler (periodic POSIX timer, SIGALRM)", "timer expiry to handler",
-     "Linux 5,633, its own hrtimer interrupt included"),
+     "Linux 6,264, its own hrtimer interrupt included"),
 ]
 
 
