@@ -44,7 +44,6 @@
 #include "signal.h"
 
 #define SIGSET_SIZE 8
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 /* What select counts as ready in each set (Linux's POLLIN_SET ...). */
 #define POLLIN_SET (POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR)
@@ -231,7 +230,7 @@ static int install_mask(uint64_t uaddr, uint64_t size, bool *installed)
     int err = copy_from_user(current_process()->vm, &mask, uaddr, sizeof(mask));
     if (err)
         return err;
-    signal_set_temp_mask(mask & ~UNBLOCKABLE);
+    signal_set_temp_mask(mask); /* SIGKILL and SIGSTOP stay unblocked: signal_set_temp_mask sees to it */
     *installed = true;
     return 0;
 }
