@@ -187,14 +187,6 @@ static long poll_loop(struct poll_call *c, const struct timeout *to)
 
 /* --- timeouts and masks ---------------------------------------------------- */
 
-static uint64_t ns_to_counter(uint64_t ns)
-{
-    uint64_t freq = timer_frequency(), s = ns / NSEC_PER_SEC, rest = ns % NSEC_PER_SEC;
-    if (freq && s > (UINT64_MAX - freq) / freq)
-        return UINT64_MAX;
-    return s * freq + (rest * freq + NSEC_PER_SEC - 1) / NSEC_PER_SEC; /* rounded up: never early */
-}
-
 /* Reads the timespec at uaddr (0: none). -EFAULT, or -EINVAL unless
  * tv_sec >= 0 and 0 <= tv_nsec < 10^9. */
 static int read_timeout(uint64_t uaddr, struct timeout *to)
@@ -213,7 +205,7 @@ static int read_timeout(uint64_t uaddr, struct timeout *to)
     }
     uint64_t start = timer_counter(), now = timer_counter_to_ns(start);
     to->end_ns = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
-    uint64_t ticks = ns_to_counter(ns);
+    uint64_t ticks = timer_ns_to_counter(ns);
     to->deadline = ticks > UINT64_MAX - start ? 0 : start + ticks; /* beyond the counter's range: forever */
     return 0;
 }

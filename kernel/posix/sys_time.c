@@ -54,14 +54,6 @@ long sys_clock_gettime(struct trap_frame *f)
  * with EINTR after a handler.
  */
 
-/* ns to counter ticks, rounded up (a sleep never ends early). */
-static uint64_t ns_to_counter(uint64_t ns)
-{
-    uint64_t freq = timer_frequency();
-    uint64_t whole = ns / NSEC_PER_SEC, part = ns % NSEC_PER_SEC; /* ns <= KTIME_MAX: no overflow */
-    return whole * freq + (part * freq + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
-}
-
 static long nanosleep_restart(struct restart_block *rb);
 
 /* Sleeps until the counter reaches `deadline`. Interrupted: the time left
@@ -121,7 +113,7 @@ static long sleep_ns(uint64_t clock, bool absolute, uint64_t ns, uint64_t rmtp)
     uint64_t start = timer_counter(), room = KTIME_MAX - timer_counter_to_ns(start);
     if (delta > room)
         delta = room;
-    uint64_t deadline = start + ns_to_counter(delta);
+    uint64_t deadline = start + timer_ns_to_counter(delta);
     if (deadline <= start)
         return 0;
     long r = sleep_until(deadline, absolute ? 0 : rmtp);

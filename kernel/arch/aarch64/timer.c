@@ -43,13 +43,17 @@ uint64_t timer_counter_to_ns(uint64_t count)
     return (count / f) * 1000000000u + (count % f) * 1000000000u / f;
 }
 
+uint64_t timer_ns_to_counter(uint64_t ns)
+{
+    uint64_t f = timer_frequency(), sec = ns / 1000000000u, rest = ns % 1000000000u;
+    if (f && sec > (UINT64_MAX - f) / f)
+        return UINT64_MAX;
+    return sec * f + (rest * f + 1000000000u - 1) / 1000000000u;
+}
+
 uint64_t timer_deadline_after_ns(uint64_t ns)
 {
-    uint64_t f = timer_frequency();
-    uint64_t ticks = ns / 1000000000u * f + (ns % 1000000000u) * f / 1000000000u;
-    if (ns / 1000000000u > UINT64_MAX / (f ? f : 1))
-        return UINT64_MAX;
-    uint64_t now = timer_counter();
+    uint64_t ticks = timer_ns_to_counter(ns), now = timer_counter();
     return ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 }
 

@@ -16,6 +16,9 @@ uint64_t timer_frequency(void);
 uint64_t timer_counter(void);
 uint64_t timer_counter_to_us(uint64_t count);
 uint64_t timer_counter_to_ns(uint64_t count);
+/* ns in counter ticks, rounded up (a wait never ends early), UINT64_MAX
+ * where it would overflow. */
+uint64_t timer_ns_to_counter(uint64_t ns);
 /* The counter value ns nanoseconds from now, for a wait's deadline
  * (UINT64_MAX, "never", where it would overflow). */
 uint64_t timer_deadline_after_ns(uint64_t ns);
