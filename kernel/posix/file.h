@@ -123,6 +123,20 @@ uint32_t file_poll(struct file *f, struct poll_entry *e);
 /* A pipe: two files, read end and write end (flags: O_NONBLOCK). */
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr);
 
+/*
+ * Files of the vfs, for the kernel's own use (execve). vfs_open_kernel opens
+ * `path` (kernel memory) as the current process would with openat(dirfd,
+ * path, flags): relative to its working directory for AT_FDCWD, with its
+ * credentials; VFS_O_EXEC (<kenix/vfs.h>) in flags asks for execute
+ * permission on a regular file. On success *out is a new reference the
+ * caller puts with file_put, and *mode the file's st_mode.
+ */
+int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **out, uint32_t *mode);
+/* Reads up to n bytes at offset off of f into vm at addr (vm NULL: kernel
+ * memory), whatever f's own offset: the count (short only at the end of the
+ * file) or -errno. Does not move f's offset. */
+long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n);
+
 /* The current process's RLIMIT_NOFILE soft limit. */
 uint64_t fd_limit(void);
 

@@ -19,7 +19,21 @@
  *             server's receive room) or pulled with kx_msg_read. Answer
  *             w0 = bytes taken; with IO_F_APPEND, w1 = the new end (the
  *             kernel's offset becomes it).
- *   IO_STAT   w0 cookie. Answer w0 = 0, w1 = size in bytes (lseek SEEK_END).
+ *   IO_STAT   w0 cookie. Answer w0 = 0, w1 = size in bytes (lseek SEEK_END);
+ *             bulk, if the server has it: struct kx_stat (<kenix/vfs.h>) for
+ *             fstat. A server sending none gets a mode-0600 object of that size.
+ *   IO_READDIR w0 cookie, w1 position (0 at the start, else a d_off the
+ *             server gave), w2 room in bytes. Answer w0 = bytes of whole
+ *             struct linux_dirent64 records as bulk (0: the end; -EINVAL if
+ *             room is too small for the next record), w1 = the position after
+ *             the last record sent. Positions stay valid while the directory
+ *             changes: an entry present throughout is listed exactly once.
+ *   IO_SETATTR w0 cookie; bulk: struct vfs_req with data = struct vfs_attr
+ *             and no path (<kenix/vfs.h>): fchmod, fchown, futimens, ftruncate.
+ *   IO_SYNC   w0 cookie, w1 1 for fdatasync, 0 for fsync. Answer w0 = 0.
+ *   IO_STATFS w0 cookie. Answer bulk: struct kx_statfs.
+ *   IO_GETPATH w0 cookie. Answer w0 = bytes with the NUL, bulk = the
+ *             object's absolute path (getcwd); -ENOENT once it was removed.
  *   IO_CLOSE  w0 cookie: the last descriptor of the open object went. One
  *             way: nobody waits for the answer (an answer is accepted and
  *             dropped), and close() never waits for the server.
@@ -34,6 +48,11 @@
 #define IO_WRITE KX_LABEL(KX_PROTO_IO, 2)
 #define IO_STAT KX_LABEL(KX_PROTO_IO, 3)
 #define IO_CLOSE KX_LABEL(KX_PROTO_IO, 4)
+#define IO_READDIR KX_LABEL(KX_PROTO_IO, 5)
+#define IO_SETATTR KX_LABEL(KX_PROTO_IO, 6)
+#define IO_SYNC KX_LABEL(KX_PROTO_IO, 7)
+#define IO_STATFS KX_LABEL(KX_PROTO_IO, 8)
+#define IO_GETPATH KX_LABEL(KX_PROTO_IO, 9)
 
 /* IO_READ / IO_WRITE w3. */
 #define IO_F_NONBLOCK 1u /* the descriptor has O_NONBLOCK: answer -EAGAIN rather than wait */
