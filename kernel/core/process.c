@@ -353,6 +353,7 @@ long process_create(struct process *parent, const char *name, struct process **o
     p->files = files;
     p->cred = cred;
     if (parent) {
+        p->cwd = parent->cwd ? file_get(parent->cwd) : 0;
         memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
         p->umask = parent->umask;
     } else {
@@ -486,6 +487,9 @@ void process_exit(int status)
     ipc_process_exit(p); /* saved replies that live on elsewhere forget us */
     fdtable_destroy(p->files);
     p->files = 0;
+    if (p->cwd)
+        file_put(p->cwd);
+    p->cwd = 0;
     process_obj_exited(p, status);
     /* The address space goes now (waiters have the status already); the thread is
      * reaped by the scheduler. Keep running on the kernel half only, since the

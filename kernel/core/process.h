@@ -81,6 +81,7 @@ struct process {
     struct thread *thread;       /* NULL once exited */
     struct handle_table handles;
     struct fdtable *files;
+    struct file *cwd;            /* working directory (a vfs directory, a reference); NULL: the root */
     struct cred cred;
     struct linux_rlimit rlim[RLIM_NLIMITS];
     unsigned umask;

@@ -90,6 +90,40 @@
     X(brk, sys_brk)                         \
     X(munmap, sys_munmap)                   \
     X(mmap, sys_mmap)                       \
-    X(mprotect, sys_mprotect)
+    X(mprotect, sys_mprotect)               \
+    X(mkdirat, sys_mkdirat) \
+    X(mknodat, sys_mknodat) \
+    X(unlinkat, sys_unlinkat) \
+    X(renameat, sys_renameat) \
+    X(renameat2, sys_renameat2) \
+    X(linkat, sys_linkat) \
+    X(symlinkat, sys_symlinkat) \
+    X(readlinkat, sys_readlinkat) \
+    X(faccessat, sys_faccessat) \
+    X(faccessat2, sys_faccessat2) \
+    X(fchmodat, sys_fchmodat) \
+    X(fchownat, sys_fchownat) \
+    X(utimensat, sys_utimensat) \
+    X(truncate, sys_truncate) \
+    X(statfs, sys_statfs) \
+    X(chdir, sys_chdir) \
+    X(mount, sys_mount) \
+    X(umount2, sys_umount2) \
+    X(fstat, sys_fstat) \
+    X(newfstatat, sys_newfstatat) \
+    X(statx, sys_statx) \
+    X(getdents64, sys_getdents64) \
+    X(fchmod, sys_fchmod) \
+    X(fchown, sys_fchown) \
+    X(ftruncate, sys_ftruncate) \
+    X(fsync, sys_fsync) \
+    X(fdatasync, sys_fdatasync) \
+    X(sync, sys_sync) \
+    X(fstatfs, sys_fstatfs) \
+    X(getcwd, sys_getcwd) \
+    X(fchdir, sys_fchdir) \
+    X(sendfile, sys_sendfile) \
+    X(fadvise64, sys_fadvise64) \
+    X(madvise, sys_madvise)
 
 #endif

@@ -47,6 +47,7 @@ enum wait_reason {
     WAIT_SIGNAL,     /* rt_sigsuspend, rt_sigtimedwait: for a signal */
     WAIT_STOPPED,    /* stopped by a signal: only SIGCONT and SIGKILL end it */
     WAIT_POLL,       /* ppoll/pselect6: any of many objects (pollwait.h) */
+    WAIT_FIFO_OPEN,  /* opening a FIFO: for the other side */
 };
 
 #define WAIT_INTERRUPTIBLE 1u /* a signal that is going to be acted on ends the wait */

@@ -2,6 +2,7 @@
  * Open file descriptions, fd tables and user I/O vectors (file.h).
  */
 #include "file.h"
+#include "sobj.h"
 
 #include "kenix/errno.h"
 #include "kenix/string.h"
@@ -32,6 +33,8 @@ void file_put(struct file *f)
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
         if (f->ops->release)
             f->ops->release(f);
+        if (f->node)
+            sobj_close(f->node);
         kfree(f);
     }
 }

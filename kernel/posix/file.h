@@ -61,6 +61,7 @@ struct file_ops {
      * reading and writing (DEFAULT_POLLMASK: regular files, kernel devices). */
     uint32_t (*poll)(struct file *f, struct poll_entry *e);
     bool seekable;                 /* lseek moves the offset (else -ESPIPE) */
+    uint32_t st_type;              /* S_IF* fstat reports for a file without a node */
 };
 
 struct file {
@@ -69,6 +70,9 @@ struct file {
     uint64_t pos;
     const struct file_ops *ops;
     void *priv;                    /* the object: a pipe, a device number */
+    struct sobj *node;             /* the vfs node it was opened by (fstat, fchmod, getdents, fchdir,
+                                    * record locks), or a server object; owned: released with the
+                                    * file. NULL for pipe2's pipes and files the kernel made alone. */
 };
 
 struct fdtable {
@@ -119,6 +123,16 @@ int kdev_lookup(const char *path);
 
 /* f's readiness (file_ops.poll, or DEFAULT_POLLMASK); see there for e. */
 uint32_t file_poll(struct file *f, struct poll_entry *e);
+
+/* openat before a vfs is attached: the kernel devices' paths only. */
+long kdev_openat(uint64_t upath, uint32_t flags);
+
+/* The FIFO the vfs identifies as `key`, opened as flags say (O_ACCMODE,
+ * O_NONBLOCK): Linux's blocking-open rules (a reader waits for a writer and
+ * the other way round; O_RDWR never waits; O_WRONLY | O_NONBLOCK without a
+ * reader is -ENXIO). All opens of one key share one kernel pipe while any is
+ * open. */
+long fifo_open(uint64_t key, uint32_t flags, struct file **out);
 
 /* A pipe: two files, read end and write end (flags: O_NONBLOCK). */
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr);

@@ -92,6 +92,7 @@ static const struct file_ops kdev_ops = {
     .write = kdev_write,
     .ioctl = kdev_ioctl,
     .seekable = true, /* lseek succeeds and changes nothing that matters, as on Linux */
+    .st_type = S_IFCHR,
 };
 
 struct file *kdev_open(enum kdev dev, uint32_t flags)

@@ -47,7 +47,21 @@ struct pipe {
     unsigned readers, writers;    /* open read-end and write-end files */
     struct wait_queue rwait, wwait;
     struct poll_head pollers;     /* ppoll/pselect6 callers watching either end */
+    /* FIFOs (mkfifo): the pipe every open of one vfs file shares, found by
+     * key on fifo_list while any open exists. The counters count opens ever
+     * made, so an opener waiting for the other side sees one that came and
+     * went (Linux's r_counter/w_counter). */
+    bool fifo;
+    uint64_t key;
+    struct pipe *fifo_next;
+    unsigned r_counter, w_counter;
+    struct wait_queue openers;
 };
+
+/* The FIFOs that are open (fifo_list) and their membership. Taken before a
+ * pipe's lock, never inside one. */
+static struct spinlock fifo_lock = SPINLOCK_INIT("fifo");
+static struct pipe *fifo_list;
 
 #define READABLE (POLLIN | POLLRDNORM)
 #define WRITABLE (POLLOUT | POLLWRNORM)
@@ -208,21 +222,31 @@ static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
-    bool reader = (f->flags & O_ACCMODE) == O_RDONLY;
-    irqflags_t flags = spin_lock_irqsave(&p->lock);
-    if (reader) {
+    uint32_t acc = f->flags & O_ACCMODE;
+    irqflags_t ff = spin_lock_irqsave(&fifo_lock);
+    spin_lock(&p->lock);
+    if (acc == O_RDONLY || acc == O_RDWR) {
         p->readers--;
         wait_wake_all(&p->wwait, 0); /* writers see the last reader go: EPIPE */
         if (!p->readers)
             poll_wake(&p->pollers, POLLERR);
-    } else {
+    }
+    if (acc == O_WRONLY || acc == O_RDWR) {
         p->writers--;
         wait_wake_all(&p->rwait, 0); /* readers see the last writer go: EOF */
         if (!p->writers)
             poll_wake(&p->pollers, POLLHUP);
     }
     bool last = !p->readers && !p->writers;
-    spin_unlock_irqrestore(&p->lock, flags);
+    if (last && p->fifo) {
+        /* Unlisted under fifo_lock, so no open can find it any more. */
+        struct pipe **pp = &fifo_list;
+        while (*pp != p)
+            pp = &(*pp)->fifo_next;
+        *pp = p->fifo_next;
+    }
+    spin_unlock(&p->lock);
+    spin_unlock_irqrestore(&fifo_lock, ff);
     if (last) {
         KASSERT(poll_head_empty(&p->pollers), "pipe freed with pollers registered");
         for (unsigned i = 0; i < PIPE_PAGES; i++)
@@ -237,12 +261,14 @@ static uint32_t pipe_poll(struct file *f, struct poll_entry *e)
     struct pipe *p = f->priv;
     uint32_t mask = 0;
     irqflags_t flags = spin_lock_irqsave(&p->lock);
-    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+    uint32_t acc = f->flags & O_ACCMODE;
+    if (acc == O_RDONLY || acc == O_RDWR) {
         if (used(p))
             mask |= READABLE;
         if (!p->writers)
             mask |= POLLHUP;
-    } else {
+    }
+    if (acc == O_WRONLY || acc == O_RDWR) {
         if (writable(used(p)))
             mask |= WRITABLE;
         if (!p->readers)
@@ -261,16 +287,98 @@ static const struct file_ops pipe_ops = {
     .release = pipe_release,
     .poll = pipe_poll,
     .seekable = false,
+    .st_type = S_IFIFO,
 };
+
+static struct pipe *pipe_alloc(void)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    if (p) {
+        p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
+        poll_head_init(&p->pollers, &p->lock);
+    }
+    return p;
+}
+
+long fifo_open(uint64_t key, uint32_t flags, struct file **out)
+{
+    uint32_t acc = flags & O_ACCMODE;
+    bool rd = acc == O_RDONLY || acc == O_RDWR, wr = acc == O_WRONLY || acc == O_RDWR;
+    struct pipe *fresh = pipe_alloc();
+    struct file *file = fresh ? file_alloc(&pipe_ops, 0, flags & (O_ACCMODE | O_NONBLOCK | O_LARGEFILE)) : 0;
+    if (!file) {
+        kfree(fresh);
+        return -ENOMEM;
+    }
+    irqflags_t ff = spin_lock_irqsave(&fifo_lock);
+    struct pipe *p = fifo_list;
+    while (p && p->key != key)
+        p = p->fifo_next;
+    if (!p) {
+        p = fresh;
+        fresh = 0;
+        p->fifo = true;
+        p->key = key;
+        p->fifo_next = fifo_list;
+        fifo_list = p;
+    }
+    spin_lock(&p->lock);
+    if (acc == O_WRONLY && (flags & O_NONBLOCK) && !p->readers) {
+        bool unused = !p->readers && !p->writers;
+        if (unused) {
+            struct pipe **pp = &fifo_list;
+            while (*pp != p)
+                pp = &(*pp)->fifo_next;
+            *pp = p->fifo_next;
+        }
+        spin_unlock(&p->lock);
+        spin_unlock_irqrestore(&fifo_lock, ff);
+        if (unused)
+            kfree(p);
+        kfree(fresh);
+        kfree(file);
+        return -ENXIO;
+    }
+    /* Counted at once: the other side's opener sees us, and the counts keep
+     * the pipe alive and listed while we wait (the file's release undoes
+     * them if the wait is interrupted). */
+    if (rd) {
+        p->readers++;
+        p->r_counter++;
+    }
+    if (wr) {
+        p->writers++;
+        p->w_counter++;
+    }
+    file->priv = p;
+    wait_wake_all(&p->openers, 0);
+    spin_unlock(&p->lock);
+    spin_unlock_irqrestore(&fifo_lock, ff);
+    kfree(fresh);
+    long err = 0;
+    if (acc != O_RDWR && !(flags & O_NONBLOCK)) {
+        /* A reader waits for a writer and a writer for a reader; one that
+         * came and went since we arrived also counts. */
+        irqflags_t pf = spin_lock_irqsave(&p->lock);
+        unsigned seen = rd ? p->w_counter : p->r_counter;
+        while (!err && !(rd ? p->writers : p->readers) && (rd ? p->w_counter : p->r_counter) == seen)
+            err = wait_sleep(&p->lock, &p->openers, WAIT_FIFO_OPEN, 0, WAIT_INTERRUPTIBLE, 0);
+        spin_unlock_irqrestore(&p->lock, pf);
+    }
+    if (err) {
+        file_put(file);
+        return err;
+    }
+    *out = file;
+    return 0;
+}
 
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 {
-    struct pipe *p = kzalloc(sizeof(*p));
+    struct pipe *p = pipe_alloc();
     if (!p)
         return -ENOMEM;
-    p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
     p->readers = p->writers = 1;
-    poll_head_init(&p->pollers, &p->lock);
     *rd = file_alloc(&pipe_ops, p, O_RDONLY | (flags & O_NONBLOCK));
     *wr = *rd ? file_alloc(&pipe_ops, p, O_WRONLY | (flags & O_NONBLOCK)) : 0;
     if (!*wr) {

@@ -17,37 +17,57 @@
  * the count it moved, which is a short count like any other. A piece already
  * done is never undone: a signal between pieces returns what was done.
  *
- * Ownership: a sobj belongs to its file (file->priv) and holds a reference to
- * the endpoint and, if any, the event; its IO_CLOSE message is allocated at
- * open, so the last close can always tell the server and never waits for it.
+ * Ownership: sobj.h.
  */
-#include "file.h"
+#include "sobj.h"
 
+#include "file.h"
 #include "kenix/errno.h"
 #include "kenix/io.h"
 #include "kenix/printk.h"
 #include "../core/event.h"
 #include "../core/handle.h"
 #include "../core/ipc.h"
-#include "../core/kcall.h"
 #include "../core/process.h"
 #include "../core/syscall.h"
-#include "../core/wait.h"
 #include "../mm/heap.h"
-
-struct sobj {
-    struct endpoint *ep;       /* a reference */
-    struct event *event;       /* a reference, or NULL: always ready */
-    uint64_t cookie;
-    struct kpost *close_msg;   /* sent at release */
-    bool pos_busy;             /* the position lock (sobj_lock) */
-    struct wait_queue pos_waiters;
-};
 
 /* Protects every sobj's position lock word and waiters. */
 static struct spinlock sobj_lock = SPINLOCK_INIT("sobj");
 
-static int pos_lock(struct sobj *o)
+struct sobj *sobj_alloc(struct endpoint *ep)
+{
+    struct sobj *o = kzalloc(sizeof(*o));
+    struct kpost *m = o ? kzalloc(sizeof(*m)) : 0;
+    if (!m) {
+        kfree(o);
+        return 0;
+    }
+    o->ep = (struct endpoint *)kobject_get(&ep->obj);
+    o->close_msg = m;
+    m->badge = KX_BADGE_KERNEL | current_process()->pid;
+    m->msg.label = IO_CLOSE;
+    return o;
+}
+
+void sobj_free_unopened(struct sobj *o)
+{
+    kobject_put(&o->ep->obj);
+    if (o->event)
+        kobject_put(&o->event->obj);
+    kfree(o->close_msg);
+    kfree(o);
+}
+
+void sobj_close(struct sobj *o)
+{
+    o->close_msg->msg.w[0] = o->cookie;
+    ipc_post(o->ep, o->close_msg);
+    o->close_msg = 0;
+    sobj_free_unopened(o);
+}
+
+int sobj_pos_lock(struct sobj *o)
 {
     irqflags_t flags = spin_lock_irqsave(&sobj_lock);
     int err = 0;
@@ -59,7 +79,7 @@ static int pos_lock(struct sobj *o)
     return err;
 }
 
-static void pos_unlock(struct sobj *o)
+void sobj_pos_unlock(struct sobj *o)
 {
     irqflags_t flags = spin_lock_irqsave(&sobj_lock);
     o->pos_busy = false;
@@ -69,8 +89,7 @@ static void pos_unlock(struct sobj *o)
     spin_unlock_irqrestore(&sobj_lock, flags);
 }
 
-/* A server's count must be a count of what was asked, or an errno. */
-static long checked_result(struct sobj *o, const struct kcall *kc, uint64_t asked)
+long sobj_result(const struct sobj *o, const struct kcall *kc, uint64_t asked)
 {
     int64_t n = (int64_t)kc->msg.w[0];
     if (n > (int64_t)asked || n < -4095) {
@@ -82,12 +101,15 @@ static long checked_result(struct sobj *o, const struct kcall *kc, uint64_t aske
         }
         return -EIO;
     }
+    if (n == -EINTR && kc->cancelled)
+        /* The server let a cancelled call go without doing anything (R3.4):
+         * made again under SA_RESTART or when no handler runs, -EINTR
+         * otherwise. */
+        return -ERESTARTSYS;
     return n;
 }
 
-/* One call; the kernel's own reasons become errnos a program understands:
- * the server gone is an I/O error. */
-static long call(struct sobj *o, struct kcall *kc)
+long sobj_call(struct sobj *o, struct kcall *kc)
 {
     long r = ipc_kcall(o->ep, kc);
     return r == -EPIPE ? -EIO : r;
@@ -105,7 +127,7 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
     struct sobj *o = f->priv;
     bool seekable = f->ops->seekable;
     if (seekable) {
-        int err = pos_lock(o);
+        int err = sobj_pos_lock(o);
         if (err)
             return err;
     }
@@ -129,16 +151,12 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
             kc.send = user;
         else
             kc.recv = user;
-        long r = call(o, &kc);
+        long r = sobj_call(o, &kc);
         if (!r)
-            /* A read must have delivered what it claims (bulk or kx_msg_write). */
-            r = checked_result(o, &kc, write ? n : (n < kc.recv_len ? n : kc.recv_len));
-        if (r == -EINTR && kc.cancelled)
-            /* The server let a cancelled call go without moving anything
-             * (R3.4): made again under SA_RESTART or when no handler runs,
-             * -EINTR otherwise. The offset has not moved, so a restarted
-             * read asks for the same bytes and none is lost or doubled. */
-            r = -ERESTARTSYS;
+            /* A read must have delivered what it claims (bulk or kx_msg_write).
+             * A cancelled call's offset has not moved, so a restarted read asks
+             * for the same bytes and none is lost or doubled. */
+            r = sobj_result(o, &kc, write ? n : (n < kc.recv_len ? n : kc.recv_len));
         if (r < 0) {
             err = r;
             break;
@@ -152,7 +170,7 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
             break;
     }
     if (seekable)
-        pos_unlock(o);
+        sobj_pos_unlock(o);
     return done ? (long)done : err;
 }
 
@@ -170,9 +188,9 @@ static long sobj_size(struct file *f, uint64_t *size)
 {
     struct sobj *o = f->priv;
     struct kcall kc = { .msg = { .label = IO_STAT, .w = { o->cookie } } };
-    long r = call(o, &kc);
+    long r = sobj_call(o, &kc);
     if (!r)
-        r = checked_result(o, &kc, 0);
+        r = sobj_result(o, &kc, 0);
     if (!r)
         *size = kc.msg.w[1];
     return r;
@@ -192,23 +210,14 @@ static uint32_t sobj_poll(struct file *f, struct poll_entry *e)
     return o->event ? event_poll(o->event, e) : DEFAULT_POLLMASK;
 }
 
-static void sobj_release(struct file *f)
-{
-    struct sobj *o = f->priv;
-    ipc_post(o->ep, o->close_msg);
-    kobject_put(&o->ep->obj);
-    if (o->event)
-        kobject_put(&o->event->obj);
-    kfree(o);
-}
-
-static const struct file_ops sobj_seekable_ops = {
-    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
+/* The sobj is also the file's node: file_put closes it. */
+const struct file_ops sobj_seekable_ops = {
+    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl,
     .size = sobj_size, .poll = sobj_poll, .seekable = true,
 };
 
-static const struct file_ops sobj_stream_ops = {
-    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl, .release = sobj_release,
+const struct file_ops sobj_stream_ops = {
+    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl,
     .poll = sobj_poll, .seekable = false,
 };
 
@@ -235,23 +244,18 @@ long sys_kx_fd_attach(struct trap_frame *f)
         if (err)
             return err;
     }
-    struct sobj *o = kzalloc(sizeof(*o));
-    struct kpost *m = o ? kzalloc(sizeof(*m)) : 0;
-    struct file *file = m ? file_alloc(flags & KX_FD_SEEKABLE ? &sobj_seekable_ops : &sobj_stream_ops, o,
+    struct sobj *o = sobj_alloc((struct endpoint *)h->obj);
+    struct file *file = o ? file_alloc(flags & KX_FD_SEEKABLE ? &sobj_seekable_ops : &sobj_stream_ops, o,
                                        (uint32_t)(flags & (O_ACCMODE | O_NONBLOCK | O_APPEND)))
                           : 0;
     if (!file) {
-        kfree(m);
-        kfree(o);
+        if (o)
+            sobj_free_unopened(o);
         return -ENOMEM;
     }
-    o->ep = (struct endpoint *)kobject_get(h->obj);
     o->event = ev ? (struct event *)kobject_get(ev->obj) : 0;
     o->cookie = f->x[1];
-    o->close_msg = m;
-    m->badge = KX_BADGE_KERNEL | p->pid;
-    m->msg.label = IO_CLOSE;
-    m->msg.w[0] = o->cookie;
+    file->node = o;
     int fd = fd_install(p->files, file, 0, fd_limit(), flags & O_CLOEXEC);
     if (fd < 0)
         file_put(file);

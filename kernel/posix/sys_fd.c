@@ -11,7 +11,6 @@
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
 
-#define PATH_MAX 4096
 /* Status flags F_SETFL may change (Linux's SETFL_MASK, minus what needs a vfs). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
@@ -271,15 +270,14 @@ long sys_ioctl(struct trap_frame *f)
     }
 }
 
-/* openat(dirfd, path, flags, mode): until the vfs exists, only the kernel
- * devices' paths open; everything else is -ENOENT. */
-long sys_openat(struct trap_frame *f)
+/* openat before a vfs is attached (sys_path.c): only the kernel devices'
+ * /dev paths exist. */
+long kdev_openat(uint64_t upath, uint32_t flags)
 {
-    uint64_t flags = f->x[2];
     char *path = kmalloc(PATH_MAX);
     if (!path)
         return -ENOMEM;
-    long len = strncpy_from_user(current_process()->vm, path, f->x[1], PATH_MAX);
+    long len = strncpy_from_user(current_process()->vm, path, upath, PATH_MAX);
     long r = len < 0 ? len : len == 0 ? -ENOENT : kdev_lookup(path);
     kfree(path);
     if (r < 0)

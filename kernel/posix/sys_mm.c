@@ -105,3 +105,65 @@ long sys_mprotect(struct trap_frame *f)
         return 0;
     return vmspace_protect(current_process()->vm, addr, page_up(len), vm_prot(prot));
 }
+
+/* Drops the pages of anonymous private memory in [start, end): the next
+ * touch finds zeros, as Linux's MADV_DONTNEED. Windows onto memory objects
+ * keep their pages (they are the object's: a touch would find the same), and
+ * so does the program image below the initial break: its pages hold the
+ * file's bytes, which Linux would read again from the file and the kernel
+ * cannot (yet: file mappings). */
+static long drop_anonymous(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    uint64_t addr = start;
+    long gap = 0;
+    while (addr < end) {
+        struct vm_area *a = vmspace_find(vs, addr);
+        if (!a) {
+            /* Unmapped: Linux goes on with the rest and says -ENOMEM. */
+            gap = -ENOMEM;
+            const struct vm_area *n = vs->areas;
+            while (n && n->start <= addr)
+                n = n->next;
+            if (!n || n->start >= end)
+                break;
+            addr = n->start;
+            continue;
+        }
+        uint64_t piece_end = a->end < end ? a->end : end;
+        if (!a->obj && !a->device && a->start >= vs->brk_start) {
+            unsigned prot = a->prot;
+            long err = vmspace_remove(vs, addr, piece_end - addr);
+            if (!err)
+                err = vmspace_add_area(vs, addr, piece_end - addr, prot);
+            if (err)
+                return err;
+        }
+        addr = piece_end;
+    }
+    return gap;
+}
+
+/* madvise(addr, len, advice): advice is accepted; MADV_DONTNEED and
+ * MADV_FREE drop anonymous pages (MADV_FREE may keep or lose them: dropping
+ * is one of its two allowed outcomes). */
+long sys_madvise(struct trap_frame *f)
+{
+    uint64_t addr = f->x[0], len = f->x[1];
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    uint64_t end = addr + page_up(len);
+    if (page_up(len) < len || end < addr)
+        return -EINVAL;
+    switch (f->x[2]) {
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+    case MADV_DONTFORK: case MADV_DOFORK: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP: case MADV_DODUMP:
+        return len ? (mapped_within(current_process()->vm, addr, end - addr) == end - addr ? 0 : -ENOMEM) : 0;
+    case MADV_DONTNEED: case MADV_FREE:
+        return len ? drop_anonymous(current_process()->vm, addr, end) : 0;
+    case MADV_REMOVE:
+        return -EINVAL; /* only for shared memory of a file system */
+    default:
+        return -EINVAL;
+    }
+}

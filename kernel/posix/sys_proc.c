@@ -61,6 +61,7 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     }
     p->vm = vm;
     p->files = files;
+    p->cwd = parent->cwd ? file_get(parent->cwd) : 0;
     p->cred = parent->cred;
     p->cred.groups = groups;
     memcpy(p->rlim, parent->rlim, sizeof(p->rlim));

@@ -84,6 +84,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1248,6 +1249,182 @@ static void arena_range_args(uint64_t a[NREGS])
     a[2] = ONE_OF(0, 1, 3, 5, 7, 8, (uint64_t)-1);
 }
 
+/* --- paths ------------------------------------------------------------------------------- */
+
+/* A path argument: names in the scratch directory the run works in, a few
+ * absolute ones that exist, hostile pointers, an over-long path, garbage. */
+static uint64_t fuzz_path(void)
+{
+    static const char *const names[] = { "f", "g", "d", "d/", "d/f", "l", "m", ".", "..", "", "f/", "/",
+                                         "/nonexistent/x", "d/../f", "l/f" };
+    switch (rnd() % 10) {
+    case 0: return bad_pointer();
+    case 1: return PTR(long_path);
+    case 2: return PTR(buf + rnd() % sizeof(buf));
+    default: return PTR(names[rnd() % (sizeof(names) / sizeof(names[0]))]);
+    }
+}
+
+static uint64_t fuzz_dirfd(void)
+{
+    return rnd() % 2 ? (uint64_t)(int64_t)AT_FDCWD : ONE_OF((uint32_t)AT_FDCWD, use_fd(), 3, (uint64_t)-1);
+}
+
+static void path_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    a[2] = ONE_OF(0, 0644, 0755, 01777, 04755, S_IFIFO | 0644, S_IFREG | 0600, S_IFCHR | 0600, S_IFDIR | 0755,
+                  AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, R_OK | W_OK, (uint64_t)-1, rnd());
+    a[3] = ONE_OF(0, 0x103, AT_SYMLINK_NOFOLLOW, AT_EACCESS, AT_EMPTY_PATH, (uint64_t)-1, rnd());
+}
+
+static void two_path_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    a[2] = fuzz_dirfd();
+    a[3] = fuzz_path();
+    a[4] = ONE_OF(0, 1, 2, 3, 4, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, (uint64_t)-1);
+}
+
+static void symlinkat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_path();
+    a[1] = fuzz_dirfd();
+    a[2] = fuzz_path();
+}
+
+static void readlinkat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    into_buf(&a[2], &a[3]);
+}
+
+static void stat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    a[2] = out_pointer();
+    a[3] = ONE_OF(0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, (uint64_t)-1);
+}
+
+static void statx_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    a[2] = ONE_OF(0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, 0x6000, (uint64_t)-1);
+    a[3] = ONE_OF(0, 0x7ff, 0xfff, 0x80000000ull, (uint64_t)-1);
+    a[4] = out_pointer();
+}
+
+static void chown_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = fuzz_path();
+    a[2] = ONE_OF(0, 1000, (uint32_t)-1, (uint64_t)-1);
+    a[3] = ONE_OF(0, 1000, (uint32_t)-1, (uint64_t)-1);
+    a[4] = ONE_OF(0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, (uint64_t)-1);
+}
+
+static const struct timespec utimes_now[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+static const struct timespec utimes_bad[2] = { { 0, 1000000000 }, { 1, 0 } };
+
+static void utimensat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_dirfd();
+    a[1] = rnd() % 4 ? fuzz_path() : 0;
+    a[2] = ONE_OF(0, PTR(utimes_now), PTR(utimes_bad), PTR(buf), bad_pointer());
+    a[3] = ONE_OF(0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, (uint64_t)-1);
+}
+
+static void truncate_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_path();
+    a[1] = ONE_OF(0, 1, 4096, 1 << 20, 1ull << 40, (uint64_t)-1, 0x7fffffffffffffffull);
+}
+
+static void path_out_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = fuzz_path();
+    a[1] = out_pointer();
+}
+
+static void chdir_args(uint64_t a[NREGS])
+{
+    static const char *const dirs[] = { "d", ".", "..", "f", "" };
+    generic(a);
+    a[0] = rnd() % 5 ? PTR(dirs[rnd() % 5]) : bad_pointer();
+}
+
+static void mount_args(uint64_t a[NREGS])
+{
+    static const char *const targets[] = { "d", "m", "f", "nonexistent" };
+    generic(a);
+    a[0] = ONE_OF(0, PTR("none"), bad_pointer());
+    a[1] = rnd() % 6 ? PTR(targets[rnd() % 4]) : ONE_OF(bad_pointer(), PTR(long_path));
+    a[2] = ONE_OF(0, PTR("tmpfs"), PTR("nope"), PTR(long_path), bad_pointer());
+    a[3] = ONE_OF(0, 1 /* MS_RDONLY */, 32 /* MS_REMOUNT */, 33, 0xc0ed0000ull, (uint64_t)-1);
+    a[4] = ONE_OF(0, PTR("size=1m"), PTR("size=bogus"), PTR("mode=0700,uid=5"), PTR(buf), bad_pointer());
+}
+
+static void umount2_args(uint64_t a[NREGS])
+{
+    static const char *const targets[] = { "d", "m", "f", "/", "nonexistent" };
+    generic(a);
+    a[0] = rnd() % 6 ? PTR(targets[rnd() % 5]) : bad_pointer();
+    a[1] = ONE_OF(0, 1, 2, 8, 16, (uint64_t)-1);
+}
+
+static void fd_out_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = use_fd();
+    a[1] = out_pointer();
+}
+
+static void fd_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = use_fd();
+}
+
+static void getdents_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = use_fd();
+    into_buf(&a[1], &a[2]);
+}
+
+static void getcwd_args(uint64_t a[NREGS])
+{
+    generic(a);
+    into_buf(&a[0], &a[1]);
+}
+
+/* Dropping pages outside the arena would zero the fuzzer's own stack and
+ * heap (Linux too would do it), so ranges that start elsewhere stay short or
+ * wrap. */
+static void madvise_args(uint64_t a[NREGS])
+{
+    arena_range_args(a);
+    uint64_t base = PTR(arena), end = base + ARENA_PAGES * 4096;
+    if (a[0] < base || a[0] >= end || (a[1] > end - a[0] && a[1] < (uint64_t)-a[0]))
+        a[1] = ONE_OF(0, 1, 4096, (uint64_t)-1);
+    a[2] = ONE_OF(0, 3, 4, 8, 9, 10, 100, (uint64_t)-1);
+}
+
 /* Native calls */
 
 static void mem_create_args(uint64_t a[NREGS])
@@ -1460,6 +1637,40 @@ SPEC(brk, .args = brk_args, .sometimes = true);
 SPEC(munmap, .args = arena_range_args, .sometimes = true);
 SPEC(mmap, .args = memory_map_args, .sometimes = true);
 SPEC(mprotect, .args = arena_range_args, .sometimes = true);
+SPEC(mkdirat, .args = path_args);
+SPEC(mknodat, .args = path_args);
+SPEC(unlinkat, .args = path_args);
+SPEC(renameat, .args = two_path_args);
+SPEC(renameat2, .args = two_path_args);
+SPEC(linkat, .args = two_path_args);
+SPEC(symlinkat, .args = symlinkat_args);
+SPEC(readlinkat, .args = readlinkat_args);
+SPEC(faccessat, .args = path_args);
+SPEC(faccessat2, .args = path_args);
+SPEC(fchmodat, .args = path_args);
+SPEC(fchownat, .args = chown_args);
+SPEC(utimensat, .args = utimensat_args);
+SPEC(truncate, .args = truncate_args);
+SPEC(statfs, .args = path_out_args);
+SPEC(chdir, .args = chdir_args);
+SPEC(mount, .args = mount_args);
+SPEC(umount2, .args = umount2_args);
+SPEC(fstat, .args = fd_out_args, .sometimes = true);
+SPEC(newfstatat, .args = stat_args);
+SPEC(statx, .args = statx_args);
+SPEC(getdents64, .args = getdents_args);
+SPEC(fchmod, .args = path_args);
+SPEC(fchown, .args = fd_args);
+SPEC(ftruncate, .args = fd_args);
+SPEC(fsync, .args = fd_args);
+SPEC(fdatasync, .args = fd_args);
+SPEC(sync, .args = generic, .sometimes = true);
+SPEC(fstatfs, .args = fd_out_args, .sometimes = true);
+SPEC(getcwd, .args = getcwd_args, .sometimes = true);
+SPEC(fchdir, .args = fd_args);
+SPEC(sendfile, .args = generic);
+SPEC(fadvise64, .args = fd_args);
+SPEC(madvise, .args = madvise_args, .sometimes = true);
 /* A number no call has. */
 SPEC(unknown, .args = generic);
 
@@ -1542,6 +1753,15 @@ static void reply_cancelled_args(uint64_t a[NREGS])
     a[1] = length();
 }
 SPEC(kx_reply_cancelled, .args = reply_cancelled_args, .sometimes = true);
+
+/* kx_posix_attach: never with KX_POSIX_VFS, which process 1 could use to name
+ * an endpoint nobody serves and wedge every later path call. */
+static void posix_attach_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[1] = ONE_OF(0, 2, (uint64_t)-1);
+}
+SPEC(kx_posix_attach, .args = posix_attach_args);
 
 /* --- the table: every call the kernel implements --------------------------------------- */
 
@@ -1874,6 +2094,11 @@ int main(int argc, char **argv)
     }
     long_path[0] = '/';
     memset(long_path + 1, 'a', sizeof(long_path) - 2);
+    /* Path calls work on names in a scratch directory of their own, when
+     * there is a file system to make one in. */
+    char scratch[] = "/tmp/fuzz.XXXXXX";
+    if (mkdtemp(scratch))
+        chdir(scratch);
     handles[H_INITRD] = kx_initrd_handle();
     if (kx_initrd_open(handles[H_INITRD], &initrd) != 0)
         initrd.base = NULL;

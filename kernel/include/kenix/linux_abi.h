@@ -229,6 +229,16 @@ struct linux_sigevent {
 /* The *at calls: the directory argument and the flags. AT_EACCESS (faccessat)
  * and AT_REMOVEDIR (unlinkat) share a value: each call knows its own. */
 #define AT_FDCWD (-100)
+
+/* access(2) modes. */
+#define F_OK 0
+#define R_OK 4
+#define W_OK 2
+#define X_OK 1
+
+/* A path's most bytes with its NUL; a name's most bytes. */
+#define PATH_MAX 4096
+#define NAME_MAX 255
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EACCESS 0x200
 #define AT_REMOVEDIR 0x200

@@ -48,7 +48,8 @@
     X(28, fd_attach)             \
     X(29, event_create)          \
     X(30, event_update)          \
-    X(31, reply_cancelled)
+    X(31, reply_cancelled)       \
+    X(32, posix_attach)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

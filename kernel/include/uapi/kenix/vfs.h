@@ -83,6 +83,9 @@
 
 #define KX_PROTO_VFS 0x02u
 
+/* kx_posix_attach(endpoint, KX_POSIX_VFS): process 1 names the vfs (once). */
+#define KX_POSIX_VFS 1u
+
 #define VFS_OPEN KX_LABEL(KX_PROTO_VFS, 1)
 #define VFS_STAT KX_LABEL(KX_PROTO_VFS, 2)
 #define VFS_ACCESS KX_LABEL(KX_PROTO_VFS, 3)

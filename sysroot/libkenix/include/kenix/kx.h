@@ -149,6 +149,10 @@ static inline long kx_event_update(kx_handle_t ev, uint32_t clear, uint32_t set)
     return kenix_trap3(KX_SYS_event_update, ev, clear, set);
 }
 
+/* Process 1 only, once: the kernel sends path system calls to the server
+ * behind ep (needs SEND), as VFS protocol requests (<kenix/vfs.h>). */
+static inline long kx_posix_attach(kx_handle_t ep, uint32_t what) { return kenix_trap2(KX_SYS_posix_attach, ep, what); }
+
 /*
  * A server's receive loop. The handler gets each message (msg, and bulk and
  * handles through xfer) with the sender's badge, fills msg with the answer

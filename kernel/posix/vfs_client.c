@@ -1,0 +1,349 @@
+/*
+ * The kernel's side of the VFS protocol (vfs_client.h): attaching the vfs,
+ * building requests, opening files through it.
+ */
+#include "vfs_client.h"
+
+#include "file.h"
+#include "sobj.h"
+#include "kenix/errno.h"
+#include "kenix/printk.h"
+#include "kenix/string.h"
+#include "../core/ipc.h"
+#include "../core/handle.h"
+#include "../core/process.h"
+#include "../core/syscall.h"
+#include "../mm/heap.h"
+#include "../mm/uaccess.h"
+
+/* Set once by process 1 and never changed: read without a lock. The kernel
+ * keeps the reference for good, so the endpoint outlives every call. */
+static struct endpoint *vfs_ep;
+
+struct endpoint *vfs_endpoint(void)
+{
+    return __atomic_load_n(&vfs_ep, __ATOMIC_ACQUIRE);
+}
+
+/* kx_posix_attach(endpoint, what): process 1 names the server the kernel
+ * sends path calls to. Once: a second attach is -EBUSY (a vfs that dies
+ * leaves path calls failing with -EIO; restarting one is future work). */
+long sys_kx_posix_attach(struct trap_frame *f)
+{
+    struct process *p = current_process();
+    if (p->pid != 1)
+        return -EPERM;
+    if (f->x[1] != KX_POSIX_VFS)
+        return -EINVAL;
+    struct handle *h;
+    int err = handle_get(&p->handles, f->x[0], KX_OBJ_ENDPOINT, KX_RIGHT_SEND, &h);
+    if (err)
+        return err;
+    if (vfs_endpoint())
+        return -EBUSY;
+    __atomic_store_n(&vfs_ep, (struct endpoint *)kobject_get(h->obj), __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* --- requests -------------------------------------------------------------- */
+
+int vfsreq_init(struct vfs_request *r, uint32_t label, uint32_t data_len, unsigned npaths, bool real_ids)
+{
+    const struct cred *c = &current_process()->cred;
+    struct vfs_req head = {
+        .uid = real_ids ? c->ruid : c->euid,
+        .gid = real_ids ? c->rgid : c->egid,
+        .ngroups = c->ngroups,
+        .data_len = data_len,
+    };
+    uint64_t size = (uint64_t)VFS_REQ_PATH_OFF(&head) + (uint64_t)npaths * PATH_MAX;
+    *r = (struct vfs_request){ 0 };
+    r->req = kmalloc(size);
+    if (!r->req)
+        return -ENOMEM;
+    r->cap = (uint32_t)size;
+    memcpy(r->req, &head, sizeof(head));
+    memcpy((uint8_t *)r->req + VFS_REQ_GROUPS_OFF, c->groups, c->ngroups * 4u);
+    memset((uint8_t *)r->req + VFS_REQ_DATA_OFF(&head), 0, VFS_ALIGN8(data_len));
+    r->path = (char *)r->req + VFS_REQ_PATH_OFF(&head);
+    r->kc.msg.label = label;
+    return 0;
+}
+
+void vfsreq_free(struct vfs_request *r)
+{
+    kfree(r->req);
+    r->req = 0;
+}
+
+void *vfsreq_data(struct vfs_request *r)
+{
+    return (uint8_t *)r->req + VFS_REQ_DATA_OFF(r->req);
+}
+
+/* Where path `which` goes: path 2 follows path 1 directly. */
+static char *path_slot(struct vfs_request *r, unsigned which)
+{
+    return which == 1 ? r->path : r->path + r->req->path_len;
+}
+
+static void set_path_len(struct vfs_request *r, unsigned which, uint32_t len)
+{
+    if (which == 1)
+        r->req->path_len = len;
+    else
+        r->req->path2_len = len;
+    r->path2 = r->path + r->req->path_len;
+}
+
+int vfsreq_path_user(struct vfs_request *r, unsigned which, uint64_t upath, bool allow_empty)
+{
+    long len = strncpy_from_user(current_process()->vm, path_slot(r, which), upath, PATH_MAX);
+    if (len < 0)
+        return (int)len;
+    if (len == 0 && !allow_empty)
+        return -ENOENT;
+    set_path_len(r, which, (uint32_t)len + 1);
+    return 0;
+}
+
+int vfsreq_path_kernel(struct vfs_request *r, unsigned which, const char *path)
+{
+    size_t len = strlen(path);
+    if (len >= PATH_MAX)
+        return -ENAMETOOLONG;
+    if (len == 0)
+        return -ENOENT;
+    memcpy(path_slot(r, which), path, len + 1);
+    set_path_len(r, which, (uint32_t)len + 1);
+    return 0;
+}
+
+int vfs_dir_cookie(int dirfd, const char *path, uint64_t *cookie)
+{
+    *cookie = 0;
+    if (path[0] == '/')
+        return 0;
+    struct process *p = current_process();
+    struct file *dir = dirfd == AT_FDCWD ? p->cwd : fd_file(p->files, dirfd);
+    if (dirfd == AT_FDCWD && !dir)
+        return 0; /* no working directory yet: the root */
+    if (!dir)
+        return -EBADF;
+    if (!dir->node || dir->node->kind != VFS_KIND_DIR || dir->node->ep != vfs_endpoint())
+        return -ENOTDIR;
+    *cookie = dir->node->cookie;
+    return 0;
+}
+
+long vfsreq_call(struct vfs_request *r)
+{
+    struct endpoint *ep = vfs_endpoint();
+    if (!ep)
+        return -ENOENT;
+    r->kc.send = (struct ipc_buf){ 0, (uint64_t)r->req, VFS_REQ_SIZE(r->req) };
+    long err = ipc_kcall(ep, &r->kc);
+    if (err)
+        return err == -EPIPE ? -EIO : err;
+    int64_t res = (int64_t)r->kc.msg.w[0];
+    if (res < -4095) {
+        static bool said;
+        if (!said) {
+            said = true;
+            kprintf("vfs: answered %ld to request %lx: protocol violation, -EIO\n", (long)res,
+                    (unsigned long)r->kc.msg.label);
+        }
+        return -EIO;
+    }
+    if (res == -EINTR && r->kc.cancelled)
+        return -ERESTARTSYS;
+    return res;
+}
+
+/* --- opening --------------------------------------------------------------- */
+
+/* Directories: read is EISDIR, getdents64 walks them (sys_stat.c); the
+ * offset is the vfs's directory position. */
+static long dir_read(struct file *f, struct uio *u)
+{
+    (void)f;
+    (void)u;
+    return -EISDIR;
+}
+
+static long dir_size(struct file *f, uint64_t *size)
+{
+    (void)f;
+    (void)size;
+    return -EINVAL; /* SEEK_END on a directory, as tmpfs's dcache_dir_lseek */
+}
+
+static const struct file_ops dir_ops = {
+    .read = dir_read, .write = dir_read, .size = dir_size, .seekable = true, .st_type = S_IFDIR,
+};
+
+/* O_PATH descriptors name a node and move no data (read/write: EBADF before here). */
+static long path_io(struct file *f, struct uio *u)
+{
+    (void)f;
+    (void)u;
+    return -EBADF;
+}
+
+static const struct file_ops path_ops = {
+    .read = path_io, .write = path_io, .seekable = false,
+};
+
+/* The kernel device a character node names (Linux's numbers), or -ENXIO. */
+static int kdev_of_rdev(uint64_t rdev)
+{
+    unsigned major = (unsigned)((rdev >> 8) & 0xfff), minor = (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+    if (major == 1) {
+        switch (minor) {
+        case 3: return KDEV_NULL;
+        case 5: return KDEV_ZERO;
+        case 7: return KDEV_FULL;
+        case 8: return KDEV_RANDOM;
+        case 9: return KDEV_URANDOM;
+        case 11: return KDEV_KLOG; /* /dev/kmsg: the kernel log */
+        }
+    }
+    if (major == 5 && minor == 1)
+        return KDEV_KLOG; /* /dev/console: the kernel console until the console server */
+    return -ENXIO;         /* /dev/tty without a terminal, and devices nobody provides */
+}
+
+/* The data path for what the vfs opened: a file whose node is o. */
+static long open_data(struct sobj *o, uint32_t flags, uint64_t rdev, struct file **out)
+{
+    uint32_t keep = (flags & O_PATH) ? O_PATH : (flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE | O_NOATIME));
+    struct file *file = 0;
+    if (flags & O_PATH) {
+        file = file_alloc(o->kind == VFS_KIND_DIR ? &dir_ops : &path_ops, o, keep);
+    } else {
+        switch (o->kind) {
+        case VFS_KIND_REG: file = file_alloc(&sobj_seekable_ops, o, keep); break;
+        case VFS_KIND_DIR: file = file_alloc(&dir_ops, o, keep); break;
+        case VFS_KIND_CHR: {
+            int dev = kdev_of_rdev(rdev);
+            if (dev < 0)
+                return dev;
+            file = kdev_open((enum kdev)dev, keep);
+            break;
+        }
+        case VFS_KIND_FIFO: {
+            long err = fifo_open(o->identity, keep, &file);
+            if (err)
+                return err;
+            break;
+        }
+        default: return -ENXIO; /* block devices and sockets: nothing serves them yet */
+        }
+    }
+    if (!file)
+        return -ENOMEM;
+    file->node = o;
+    *out = file;
+    return 0;
+}
+
+long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, struct file **out)
+{
+    uint64_t dir;
+    int err = vfs_dir_cookie(dirfd, r->path, &dir);
+    if (err)
+        return err;
+    struct sobj *o = sobj_alloc(vfs_endpoint());
+    if (!o)
+        return -ENOMEM;
+    r->kc.msg.w[0] = dir;
+    r->kc.msg.w[1] = flags;
+    r->kc.msg.w[2] = mode & ~current_process()->umask & 07777;
+    long res = vfsreq_call(r);
+    if (res < 0) {
+        sobj_free_unopened(o);
+        return res;
+    }
+    const uint64_t *w = r->kc.msg.w;
+    o->cookie = w[0];
+    o->kind = (uint32_t)w[1];
+    o->mode = (uint32_t)w[2];
+    o->identity = w[5];
+    res = open_data(o, flags, w[4], out);
+    if (res)
+        sobj_close(o); /* the vfs opened it: tell it */
+    return res;
+}
+
+int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **out, uint32_t *mode)
+{
+    if (!vfs_endpoint())
+        return -ENOENT;
+    struct vfs_request r;
+    int err = vfsreq_init(&r, VFS_OPEN, 0, 1, false);
+    if (!err)
+        err = vfsreq_path_kernel(&r, 1, path);
+    if (!err)
+        err = (int)vfs_open(dirfd, &r, flags, 0, out);
+    vfsreq_free(&r);
+    if (!err)
+        *mode = (*out)->node->mode;
+    return err;
+}
+
+long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n)
+{
+    struct sobj *o = f->node;
+    if (!o || o->kind != VFS_KIND_REG || f->ops != &sobj_seekable_ops)
+        return -EACCES;
+    uint64_t done = 0;
+    while (done < n) {
+        uint64_t chunk = n - done < KX_BULK_MAX ? n - done : KX_BULK_MAX;
+        struct kcall kc = {
+            .msg = { .label = IO_READ, .w = { o->cookie, off + done, chunk, 0 } },
+            .recv = { vm, addr + done, chunk },
+        };
+        long r = sobj_call(o, &kc);
+        if (!r)
+            r = sobj_result(o, &kc, chunk < kc.recv_len ? chunk : kc.recv_len);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+        if ((uint64_t)r < chunk)
+            break;
+    }
+    return (long)done;
+}
+
+int vfs_fd_node(int fd, struct file **file, struct sobj **node)
+{
+    struct file *f = fd_file(current_process()->files, fd);
+    if (!f)
+        return -EBADF;
+    *file = f;
+    *node = f->node;
+    return 0;
+}
+
+long vfs_node_stat(struct sobj *node, struct kx_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    struct kcall kc = {
+        .msg = { .label = IO_STAT, .w = { node->cookie } },
+        .recv = { 0, (uint64_t)st, sizeof(*st) },
+    };
+    long r = sobj_call(node, &kc);
+    if (!r)
+        r = sobj_result(node, &kc, 0);
+    if (r)
+        return r;
+    if (kc.recv_len < sizeof(*st)) {
+        /* A server that keeps no attributes: an anonymous object of its size. */
+        memset(st, 0, sizeof(*st));
+        st->st_mode = node->mode ? node->mode : 0600;
+        st->st_size = (int64_t)kc.msg.w[1];
+        st->st_blksize = 4096;
+        st->st_nlink = 1;
+    }
+    return 0;
+}
