@@ -2159,7 +2159,9 @@ int main(int argc, char **argv)
         }
         note("  %-20s %5u calls, %5u succeeded\n", calls[i].name, calls[i].calls, calls[i].ok);
         never_ran += calls[i].calls == 0;
-        if (calls[i].spec->sometimes && calls[i].ok == 0) {
+        /* Judged only with enough tries that a call whose arguments are
+         * right one time in three would have succeeded (0.67^40 < 1e-6). */
+        if (calls[i].spec->sometimes && calls[i].ok == 0 && calls[i].calls >= 40) {
             note("FAIL %s never succeeded: its arguments are too narrow to reach the real work\n", calls[i].name);
             never_succeeded++;
         }
