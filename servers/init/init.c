@@ -8,6 +8,7 @@
  * in-guest test programs). It reports each exit status and a summary, and
  * exits 0 only if every program did.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
+#include <kenix/vfs.h>
 
 #define MAX_PROGRAMS 64
 #define VIRTIO_ID_ENTROPY 4
@@ -59,6 +61,40 @@ static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
         give[n++] = (struct kx_give){ irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ };
     }
     return n;
+}
+
+/* Starts the vfs (/sbin/vfs) with the two handles it needs -- the initrd,
+ * which it unpacks into its root file system, and the receive side of a new
+ * endpoint -- and names that endpoint to the kernel, which from then on sends
+ * it every path system call. Calls made before the vfs has unpacked simply
+ * wait on the endpoint. Without /sbin/vfs in the initrd (an initrd built for
+ * one test) there are no files, and nothing else changes. */
+static void start_vfs(void)
+{
+    const void *data;
+    size_t size;
+    if (kx_initrd_find(&initrd, "/sbin/vfs", &data, &size))
+        return;
+    long ep = kx_endpoint_create();
+    if (ep < 0) {
+        printf("init: cannot make the vfs endpoint: error %ld\n", -ep);
+        return;
+    }
+    char *argv[] = { "/sbin/vfs", NULL };
+    struct kx_give give[] = {
+        { kx_initrd_handle(), KX_RIGHT_READ, KX_SLOT_INITRD },
+        { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
+    };
+    long proc = kx_spawn_with(&initrd, "/sbin/vfs", argv, environ, give, 2);
+    long err = proc < 0 ? proc : kx_posix_attach((kx_handle_t)ep, KX_POSIX_VFS);
+    if (err < 0)
+        printf("init: cannot start the vfs: error %ld\n", -err);
+    /* The kernel keeps its own reference; with only the vfs holding the
+     * receive right, path calls fail with EIO if it ever dies instead of
+     * waiting for ever. */
+    kx_handle_close((kx_handle_t)ep);
+    if (proc >= 0)
+        kx_handle_close((kx_handle_t)proc);
 }
 
 /* Process 1 inherits every orphan: collect those that have exited, so no
@@ -124,6 +160,10 @@ int main(int argc, char **argv)
         printf("init: cannot map the initrd: error %ld\n", -err);
         return 1;
     }
+    /* Root's environment, for every program init starts. */
+    setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
+    setenv("HOME", "/root", 1);
+    start_vfs();
     static char names[MAX_PROGRAMS][64];
     const char *list[MAX_PROGRAMS];
     int n = 0;

@@ -136,6 +136,7 @@ struct kx_msg {
 #define KX_SLOT_INITRD 1
 #define KX_SLOT_DEVICE 2
 #define KX_SLOT_DEVICE_IRQ 3
+#define KX_SLOT_SERVER_ENDPOINT 4 /* a server's own endpoint, with the receive right (the vfs) */
 
 /*
  * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the
