@@ -11,6 +11,7 @@
 #include "boot.h"
 #include "ipc.h"
 #include "process_obj.h"
+#include "../posix/flock.h"
 #include "sched.h"
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/sysreg.h"
@@ -485,6 +486,7 @@ void process_exit(int status)
     ipc_thread_exit(self);
     handle_table_clear(&p->handles);
     ipc_process_exit(p); /* saved replies that live on elsewhere forget us */
+    posix_locks_exit(p);
     fdtable_destroy(p->files);
     p->files = 0;
     if (p->cwd)

@@ -82,6 +82,8 @@ struct process {
     struct handle_table handles;
     struct fdtable *files;
     struct file *cwd;            /* working directory (a vfs directory, a reference); NULL: the root */
+    unsigned posix_locks;        /* record locks it holds (flock_lock; posix/flock.c) */
+    struct process *lock_blocker;/* whose record lock it waits for in F_SETLKW (flock_lock) */
     struct cred cred;
     struct linux_rlimit rlim[RLIM_NLIMITS];
     unsigned umask;

@@ -124,6 +124,7 @@
     X(fchdir, sys_fchdir) \
     X(sendfile, sys_sendfile) \
     X(fadvise64, sys_fadvise64) \
-    X(madvise, sys_madvise)
+    X(madvise, sys_madvise) \
+    X(flock, sys_flock)
 
 #endif

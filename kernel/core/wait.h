@@ -48,6 +48,7 @@ enum wait_reason {
     WAIT_STOPPED,    /* stopped by a signal: only SIGCONT and SIGKILL end it */
     WAIT_POLL,       /* ppoll/pselect6: any of many objects (pollwait.h) */
     WAIT_FIFO_OPEN,  /* opening a FIFO: for the other side */
+    WAIT_FILE_LOCK,  /* F_SETLKW, flock: for a lock to go */
 };
 
 #define WAIT_INTERRUPTIBLE 1u /* a signal that is going to be acted on ends the wait */

@@ -2,6 +2,7 @@
  * Open file descriptions, fd tables and user I/O vectors (file.h).
  */
 #include "file.h"
+#include "flock.h"
 #include "sobj.h"
 
 #include "kenix/errno.h"
@@ -31,6 +32,8 @@ struct file *file_get(struct file *f)
 void file_put(struct file *f)
 {
     if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        if (f->flocked)
+            flock_release(f);
         if (f->ops->release)
             f->ops->release(f);
         if (f->node)
@@ -207,8 +210,10 @@ int fd_install_at(struct fdtable *t, struct file *f, unsigned fd, bool cloexec)
         return -ENOMEM;
     struct file *old = t->fd[fd];
     fd_set(t, fd, f, cloexec);
-    if (old)
+    if (old) {
+        posix_locks_close(old);
         file_put(old);
+    }
     return (int)fd;
 }
 
@@ -220,6 +225,7 @@ int fd_close(struct fdtable *t, int64_t fd)
     t->fd[fd] = 0;
     set_bit(t->open, (unsigned)fd, false);
     set_bit(t->cloexec, (unsigned)fd, false);
+    posix_locks_close(f);
     file_put(f);
     return 0;
 }

@@ -73,6 +73,7 @@ struct file {
     struct sobj *node;             /* the vfs node it was opened by (fstat, fchmod, getdents, fchdir,
                                     * record locks), or a server object; owned: released with the
                                     * file. NULL for pipe2's pipes and files the kernel made alone. */
+    bool flocked;                  /* holds a flock(2) lock (posix/flock.c) */
 };
 
 struct fdtable {

@@ -3,6 +3,7 @@
  * fcntl, pipe2, lseek, ioctl, and openat (kernel devices only, until the vfs).
  */
 #include "file.h"
+#include "flock.h"
 
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
@@ -168,9 +169,29 @@ long sys_fcntl(struct trap_frame *f)
         /* Atomic on one CPU: the word changes in one store. */
         file->flags = (file->flags & ~(uint32_t)SETFL_MASK) | ((uint32_t)arg & SETFL_MASK);
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW: {
+        file_get(file); /* F_SETLKW sleeps; a close meanwhile must not free it */
+        long r = posix_lock_fcntl(file, (unsigned)cmd, arg);
+        file_put(file);
+        return r;
+    }
     default:
         return -EINVAL;
     }
+}
+
+/* flock(fd, op) */
+long sys_flock(struct trap_frame *f)
+{
+    struct file *file = fd_file(files(), (int32_t)f->x[0]);
+    if (!file)
+        return -EBADF;
+    file_get(file);
+    long r = flock_file(file, f->x[1]);
+    file_put(file);
+    return r;
 }
 
 long sys_pipe2(struct trap_frame *f)

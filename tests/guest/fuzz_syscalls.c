@@ -1671,6 +1671,7 @@ SPEC(fchdir, .args = fd_args);
 SPEC(sendfile, .args = generic);
 SPEC(fadvise64, .args = fd_args);
 SPEC(madvise, .args = madvise_args, .sometimes = true);
+SPEC(flock, .args = fd_args, .sometimes = true);
 /* A number no call has. */
 SPEC(unknown, .args = generic);
 

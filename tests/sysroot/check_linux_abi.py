@@ -27,7 +27,7 @@ MUSL_INCLUDES = (
     "errno.h", "signal.h", "time.h", "fcntl.h", "poll.h", "sched.h", "limits.h",
     "unistd.h", "sys/mman.h", "sys/ioctl.h", "sys/mount.h", "sys/wait.h",
     "sys/resource.h", "sys/prctl.h", "sys/random.h", "sys/stat.h", "sys/uio.h",
-    "sys/utsname.h", "sys/sysinfo.h", "sys/times.h", "sys/time.h")
+    "sys/utsname.h", "sys/sysinfo.h", "sys/times.h", "sys/time.h", "sys/file.h")
 
 # Names no header outside the kernel has: nothing to check them against.
 UNCHECKED = {

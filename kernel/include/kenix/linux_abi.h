@@ -257,6 +257,24 @@ struct linux_sigevent {
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 
+/* Record locks (fcntl) and flock(2). */
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#define LOCK_SH 1
+#define LOCK_EX 2
+#define LOCK_NB 4
+#define LOCK_UN 8
+
+/* abi: struct flock */
+struct linux_flock {
+    int16_t l_type;
+    int16_t l_whence;
+    int64_t l_start;
+    int64_t l_len;
+    int32_t l_pid;
+};
+
 /* lseek whence. */
 #define SEEK_SET 0
 #define SEEK_CUR 1
