@@ -125,6 +125,7 @@
     X(sendfile, sys_sendfile) \
     X(fadvise64, sys_fadvise64) \
     X(madvise, sys_madvise) \
-    X(flock, sys_flock)
+    X(flock, sys_flock) \
+    X(msync, sys_msync)
 
 #endif

@@ -116,6 +116,8 @@ enum kdev {
     KDEV_COUNT,
 };
 struct file *kdev_open(enum kdev dev, uint32_t flags);
+/* Whether f is /dev/zero (mmap makes anonymous memory of it). */
+bool kdev_is_zero(const struct file *f);
 /* The kdev a path names (/dev/null ...), or -ENOENT. */
 int kdev_lookup(const char *path);
 

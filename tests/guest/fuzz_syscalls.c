@@ -1672,6 +1672,7 @@ SPEC(sendfile, .args = generic);
 SPEC(fadvise64, .args = fd_args);
 SPEC(madvise, .args = madvise_args, .sometimes = true);
 SPEC(flock, .args = fd_args, .sometimes = true);
+SPEC(msync, .args = arena_range_args, .sometimes = true);
 /* A number no call has. */
 SPEC(unknown, .args = generic);
 
