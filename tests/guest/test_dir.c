@@ -754,16 +754,25 @@ static void working_dir(void)
 
 #define FIFO_BYTES 100000
 
-static int fifo_writer(void *arg)
+/* The reader: a blocking open (it waits for the parent, the writer), blocking
+ * reads until EOF. Bounded by the parent, which kills it after the deadline. */
+static int fifo_reader(void *arg)
 {
     const char *path = arg;
-    int fd = open(path, O_WRONLY); /* blocks until the parent opens it for reading */
-    static unsigned char buf[FIFO_BYTES];
-    for (int i = 0; i < FIFO_BYTES; i++)
-        buf[i] = (unsigned char)(i * 31 + 7);
-    bool ok = fd >= 0 && write_all(fd, buf, FIFO_BYTES);
+    int fd = open(path, O_RDONLY);
+    static unsigned char buf[FIFO_BYTES + 1];
+    size_t got = 0;
+    ssize_t n = 0;
+    while (fd >= 0 && got < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+        got += (size_t)n;
+    int wrong = 0;
+    for (size_t i = 0; i < got; i++)
+        wrong += buf[i] != (unsigned char)(i * 31 + 7);
+    ccheckf(fd >= 0 && got == FIFO_BYTES && n == 0 && wrong == 0,
+            "the child's blocking open for reading returned %d; it read %zu bytes (%d wrong), then EOF (%zd)", fd, got,
+            wrong, n);
     close(fd);
-    return ok ? 0 : 1;
+    return 0;
 }
 
 static void fifos(void)
@@ -801,20 +810,42 @@ static void fifos(void)
     checkf(both.ret >= 0, "open(FIFO, O_RDWR) -> %s (Linux: never blocks)", rs(both));
     close((int)both.ret);
 
-    /* a writer child, a reader parent, through the name */
+    /* a reader child, a writer parent, through the name: the child's open
+     * blocks until the parent's; the parent polls with O_NONBLOCK (ENXIO until
+     * the child is in its open) and writes without blocking, so nothing here
+     * waits without a deadline */
     int rfd_report;
-    pid_t pid = start_child(fifo_writer, (void *)p, &rfd_report);
-    int fd = open(p, O_RDONLY); /* blocks until the child opens it for writing */
-    static unsigned char data[FIFO_BYTES + 1];
-    size_t n = read_bounded(fd, data, FIFO_BYTES + 1, now_ns() + CHILD_DEADLINE_NS);
-    int wrong = 0;
-    for (size_t i = 0; i < n && i < FIFO_BYTES; i++)
-        wrong += data[i] != (unsigned char)(i * 31 + 7);
-    int stt = finish_child(pid, rfd_report, "FIFO writer");
-    checkf(n == FIFO_BYTES && wrong == 0 && stt == 0,
-           "a child writes %d bytes into the FIFO, the parent reads %zu then EOF, %d wrong (%s)", FIFO_BYTES, n, wrong,
-           status_str(stt));
+    pid_t pid = start_child(fifo_reader, (void *)p, &rfd_report);
+    long long deadline = now_ns() + CHILD_DEADLINE_NS;
+    int fd = -1;
+    for (int round = 0; fd < 0 && now_ns() < deadline; round++) {
+        fd = open(p, O_WRONLY | O_NONBLOCK);
+        if (fd < 0 && errno != ENXIO)
+            break;
+        if (fd < 0)
+            poll_pause(round);
+    }
+    static unsigned char out[FIFO_BYTES];
+    for (int i = 0; i < FIFO_BYTES; i++)
+        out[i] = (unsigned char)(i * 31 + 7);
+    size_t sent = 0;
+    for (int round = 0; fd >= 0 && sent < FIFO_BYTES && now_ns() < deadline; round++) {
+        ssize_t w = write(fd, out + sent, FIFO_BYTES - sent);
+        if (w > 0) {
+            sent += (size_t)w;
+            round = 0;
+        } else if (w < 0 && errno != EAGAIN) {
+            break;
+        } else {
+            poll_pause(round);
+        }
+    }
+    checkf(fd >= 0 && sent == FIFO_BYTES,
+           "the parent opened the FIFO for writing once the child was in its open, and wrote %zu of %d bytes", sent,
+           FIFO_BYTES);
     close(fd);
+    int stt = finish_child(pid, rfd_report, "FIFO reader");
+    checkf(stt == 0, "the reader child ended: %s", status_str(stt));
     checkf(size_of(p) == 0, "the FIFO's st_size stays 0 (%lld)", size_of(p));
 
     r = res(mknod(P("regular"), S_IFREG | 0600, 0));
