@@ -30,10 +30,14 @@ file(CONFIGURE OUTPUT ${KENIX_DISK_LONGNAME} CONTENT
 "This name needs VFAT long-file-name entries.
 " @ONLY)
 
-# Every in-guest program goes to /bin.
+# Every in-guest program goes to /bin, but those waiting for the vfs server
+# (KENIX_GUEST_PENDING, cmake/Ports.cmake).
 set(_kenix_initrd_programs)
 set(_kenix_initrd_program_files)
 foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
+    if(program IN_LIST KENIX_GUEST_PENDING)
+        continue()
+    endif()
     list(APPEND _kenix_initrd_programs /bin/${program}=${KENIX_GUEST_DIR}/${program})
     list(APPEND _kenix_initrd_program_files ${KENIX_GUEST_DIR}/${program})
 endforeach()

@@ -13,8 +13,18 @@ set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fuzz_signals fau
     test_el0 test_memory
     test_ipc test_sched test_irq test_kcall test_cancel test_vm bench_ipc bench_posix
     test_fd test_pipe test_fork test_proc test_signal test_sigaction test_cred test_limits test_poll test_timer
-    test_jobctl init_signals)
+    test_jobctl init_signals
+    test_file test_dir test_path test_perm test_fsmount)
 kenix_user_project(guest ${CMAKE_SOURCE_DIR}/tests/guest ${KENIX_GUEST_DIR} ${KENIX_GUEST_PROGRAMS})
+
+# Programs built but kept out of the initrd until the vfs server lands
+# (tests/guest/pending-vfs.txt, also read by tests/scenarios/kernel.py).
+set(KENIX_GUEST_PENDING_FILE ${CMAKE_SOURCE_DIR}/tests/guest/pending-vfs.txt)
+set(KENIX_GUEST_PENDING)
+if(EXISTS ${KENIX_GUEST_PENDING_FILE})
+    file(STRINGS ${KENIX_GUEST_PENDING_FILE} KENIX_GUEST_PENDING REGEX "^[A-Za-z0-9_]+$")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${KENIX_GUEST_PENDING_FILE})
+endif()
 
 # --- BusyBox --------------------------------------------------------------------------
 # Kbuild, built out of tree (make O=...). Its tools must all be LLVM's: the host's
