@@ -117,7 +117,8 @@ long sobj_call(struct sobj *o, struct kcall *kc)
 
 static uint64_t io_flags(const struct file *f)
 {
-    return (f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0) | (f->flags & O_APPEND ? IO_F_APPEND : 0);
+    return (f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0) | (f->flags & O_APPEND ? IO_F_APPEND : 0) |
+           (current_process()->cred.euid == 0 ? IO_F_FSETID : 0);
 }
 
 /* Reads or writes the uio one piece (iovec, at most KX_BULK_MAX) per call,

@@ -68,6 +68,8 @@ long sys_openat(struct trap_frame *f)
         return -EINVAL;
     if ((flags & O_TMPFILE) == O_TMPFILE)
         return -EOPNOTSUPP; /* no unnamed files yet */
+    if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        return -EINVAL; /* as Linux 6.4 and later */
     if (flags & O_PATH)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; /* Linux ignores the rest */
     flags &= ~(uint32_t)(VFS_O_EXEC | VFS_O_CHDIR); /* the kernel's own bits */

@@ -72,6 +72,7 @@
 /* IO_READ / IO_WRITE w3. */
 #define IO_F_NONBLOCK 1u /* the descriptor has O_NONBLOCK: answer -EAGAIN rather than wait */
 #define IO_F_APPEND 2u   /* write at the end, atomically; answer the new end in w1 */
+#define IO_F_FSETID 4u   /* the writer is privileged (euid 0, Linux's CAP_FSETID): a write keeps S_ISUID/S_ISGID */
 
 /* kx_fd_attach flags, besides O_ACCMODE, O_NONBLOCK, O_APPEND and O_CLOEXEC. */
 #define KX_FD_SEEKABLE (1u << 30) /* lseek moves the offset sent in each call */
