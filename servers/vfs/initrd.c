@@ -94,7 +94,10 @@ static void clean_path(const char *path, uint32_t mode)
 
 static void set_owner_mode_time(const char *path, const struct cpio_entry *e, bool mode_too, bool nofollow)
 {
-    struct vfs_attr a = { .mask = VFS_ATTR_UID | VFS_ATTR_GID, .uid = e->uid, .gid = e->gid };
+    /* chown first: it drops setuid bits the mode then puts back (Linux: chown, then chmod). */
+    struct vfs_attr o = { .mask = VFS_ATTR_UID | VFS_ATTR_GID, .uid = e->uid, .gid = e->gid };
+    vfs_setattr(&root_cred, NULL, path, nofollow ? LX_AT_SYMLINK_NOFOLLOW : 0, &o);
+    struct vfs_attr a = { .mask = 0 };
     if (mode_too) {
         a.mask |= VFS_ATTR_MODE;
         a.mode = e->mode & 07777u;

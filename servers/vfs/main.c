@@ -15,6 +15,7 @@
  * buffers and the stack the server uses are touched once at start, so their
  * pages are committed before the first request.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -108,9 +109,11 @@ int main(void)
     long r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
     for (;;) {
         if (r < 0) {
-            printf("vfs: receive failed: error %ld\n", -r);
-            if (r == -9 /* EBADF: no endpoint */)
+            if (r != -EINTR) {
+                /* No endpoint to serve (or not one we may receive on): nothing to do. */
+                printf("vfs: cannot receive on handle %d: error %ld\n", KX_SLOT_SERVER_ENDPOINT, -r);
                 return 1;
+            }
             xfer.send = NULL;
             xfer.send_len = 0;
             r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
