@@ -98,9 +98,15 @@ static void grow(void)
 
 struct dirent *dcache_lookup(struct vnode *dir, const char *name, uint32_t len, uint32_t hash)
 {
-    for (struct dirent *d = *slot(bucket_of(dir, hash, table_pages)); d; d = d->hnext)
-        if (d->hash == hash && d->dir == dir && d->len == len && memcmp(d->name, name, len) == 0)
+    for (struct dirent *d = *slot(bucket_of(dir, hash, table_pages)); d; d = d->hnext) {
+        if (d->hash != hash || d->dir != dir || d->len != len)
+            continue;
+        uint32_t i = 0;
+        while (i < len && d->name[i] == name[i])
+            i++;
+        if (i == len)
             return d;
+    }
     return NULL;
 }
 

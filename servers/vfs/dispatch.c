@@ -437,6 +437,7 @@ void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
         r = -ENOSYS;
     }
     if (r < 0) {
+        /* An error carries nothing else: no half-filled words or bulk. */
         memset(m->a, 0, sizeof(m->a));
         m->abulk = NULL;
         m->abulk_len = 0;

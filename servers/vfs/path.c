@@ -103,8 +103,9 @@ int walk_parent(struct walk *w, const char *p)
             return err;
         const char *name = p;
         uint32_t len = 0;
-        while (name[len] && name[len] != '/')
-            len++;
+        uint32_t hash = 2166136261u; /* dcache_hash's FNV-1a, in the same pass */
+        for (char ch; (ch = name[len]) && ch != '/'; len++)
+            hash = (hash ^ (uint8_t)ch) * 16777619u;
         enum last_type type = LAST_NORM;
         if (name[0] == '.' && len == 1)
             type = LAST_DOT;
@@ -119,7 +120,7 @@ int walk_parent(struct walk *w, const char *p)
                 w->last = name;
                 w->last_len = len;
                 w->last_type = type;
-                w->last_hash = type == LAST_NORM ? dcache_hash(name, len) : 0;
+                w->last_hash = hash;
                 w->trailing = slash;
                 return 0;
             }
@@ -134,7 +135,7 @@ int walk_parent(struct walk *w, const char *p)
         }
         if (len > VFS_NAME_MAX)
             return -ENAMETOOLONG;
-        struct dirent *d = w->dir->ops->lookup(w->dir, name, len, dcache_hash(name, len));
+        struct dirent *d = w->dir->ops->lookup(w->dir, name, len, hash);
         if (!d)
             return -ENOENT;
         struct vnode *v = cross_mounts(d->node);
