@@ -15,15 +15,22 @@ void vnode_touch_atime(struct vnode *v)
     if (mnt_rdonly(m) || (m->flags & LX_MS_NOATIME) ||
         ((m->flags & LX_MS_NODIRATIME) && S_IS(v->mode, LX_S_IFDIR)))
         return;
-    struct vfs_time now = vfs_now();
     if (!(m->flags & LX_MS_STRICTATIME)) {
-        /* relatime: only if atime is not after mtime or ctime, or a day old. */
+        /* relatime: only if atime is not after mtime or ctime, or a day old. The
+         * day is judged by a clock read at most 64 reads ago, so the common case
+         * (nothing to do) costs no system call. */
+        static struct vfs_time recent;
+        static unsigned age;
         bool le_m = v->atime.sec < v->mtime.sec || (v->atime.sec == v->mtime.sec && v->atime.nsec <= v->mtime.nsec);
         bool le_c = v->atime.sec < v->ctime.sec || (v->atime.sec == v->ctime.sec && v->atime.nsec <= v->ctime.nsec);
-        if (!le_m && !le_c && now.sec - v->atime.sec < 24 * 60 * 60)
-            return;
+        if (!le_m && !le_c) {
+            if (age++ % 64 == 0)
+                recent = vfs_now();
+            if (recent.sec - v->atime.sec < 24 * 60 * 60)
+                return;
+        }
     }
-    v->atime = now;
+    v->atime = vfs_now();
 }
 
 void vnode_stat(struct vnode *v, struct kx_stat *st) { v->ops->getattr(v, st); }
@@ -143,7 +150,7 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
         acc = MAY_EXEC;
         flags &= ~(LX_O_CREAT | LX_O_TRUNC | LX_O_TMPFILE | LX_O_ACCMODE);
         if (chdir)
-            flags |= LX_O_DIRECTORY;
+            flags |= LX_O_DIRECTORY | LX_O_PATH; /* a working directory: searched, never read */
     } else if (flags & LX_O_PATH) {
         flags &= LX_O_DIRECTORY | LX_O_NOFOLLOW | LX_O_PATH | LX_O_CLOEXEC;
         acc = 0;
