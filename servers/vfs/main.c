@@ -109,11 +109,13 @@ int main(void)
     long r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
     for (;;) {
         if (r < 0) {
-            if (r != -EINTR) {
+            if (r == -EBADF || r == -EINVAL || r == -EPERM) {
                 /* No endpoint to serve (or not one we may receive on): nothing to do. */
                 printf("vfs: cannot receive on handle %d: error %ld\n", KX_SLOT_SERVER_ENDPOINT, -r);
                 return 1;
             }
+            /* Anything else (a signal, a fault on one call) concerns one call: go on. */
+            printf("vfs: receive failed: error %ld\n", -r);
             xfer.send = NULL;
             xfer.send_len = 0;
             r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
