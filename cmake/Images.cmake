@@ -1,5 +1,7 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /init, /bin/busybox, every in-guest program in /bin, /etc/motd
+#   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /bin/busybox and a symlink to it for
+#                      every applet (busybox.links), every in-guest program in /bin,
+#                      /etc/motd, /etc/passwd, /etc/group, /root
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
 # of the guest/busybox steps, and those are restat'ed by Ninja).
@@ -19,6 +21,22 @@ set(KENIX_MOTD ${KENIX_IMAGES_DIR}/root/etc/motd)
 file(CONFIGURE OUTPUT ${KENIX_MOTD} CONTENT
 "Welcome to Kenix @PROJECT_VERSION@, a microkernel for AArch64.
 BusyBox is in /bin; try `busybox --list`.
+" @ONLY)
+
+# Users and groups: root, a non-root user (1000, also in "users") for the
+# permission tests, and nobody.
+set(KENIX_PASSWD ${KENIX_IMAGES_DIR}/root/etc/passwd)
+file(CONFIGURE OUTPUT ${KENIX_PASSWD} CONTENT
+"root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/home/user:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+" @ONLY)
+set(KENIX_GROUP ${KENIX_IMAGES_DIR}/root/etc/group)
+file(CONFIGURE OUTPUT ${KENIX_GROUP} CONTENT
+"root:x:0:
+users:x:100:user
+user:x:1000:
+nogroup:x:65534:
 " @ONLY)
 
 set(KENIX_DISK_README ${KENIX_IMAGES_DIR}/disk/README.TXT)
@@ -46,12 +64,17 @@ add_custom_command(
     OUTPUT  ${KENIX_INITRD}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
             /init=${KENIX_SERVERS_DIR}/init
+            /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
             /bin/busybox=${KENIX_BUSYBOX}
+            @${KENIX_BUSYBOX_LINKS}->/bin/busybox
             ${_kenix_initrd_programs}
             /etc/motd=${KENIX_MOTD}
-            /dev/ /proc/ /tmp/
-    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_SERVERS_DIR}/init
-            ${_kenix_initrd_program_files} ${KENIX_MOTD}
+            /etc/passwd=${KENIX_PASSWD}:644
+            /etc/group=${KENIX_GROUP}:644
+            /dev/ /proc/ /tmp/:1777 /root/:700
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
+            ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
+            ${_kenix_initrd_program_files} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
             busybox guest servers
     COMMENT "Writing the initrd ${KENIX_INITRD}"
     VERBATIM)

@@ -4,6 +4,7 @@
 # Outputs:
 #   ${KENIX_GUEST_DIR}/hello, .../trap      in-guest programs
 #   ${KENIX_BUSYBOX}                         static BusyBox (stripped)
+#   ${KENIX_BUSYBOX_LINKS}                   its applets' paths, one a line (make busybox.links)
 
 include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 
@@ -31,6 +32,7 @@ endif()
 # binutils are x86-only. HOSTCC=clang so no host gcc is needed (TOOLCHAIN-NOTES §4).
 set(KENIX_BUSYBOX_DIR ${CMAKE_BINARY_DIR}/ports/busybox)
 set(KENIX_BUSYBOX ${KENIX_BUSYBOX_DIR}/busybox)
+set(KENIX_BUSYBOX_LINKS ${KENIX_BUSYBOX_DIR}/busybox.links)
 set(KENIX_BUSYBOX_MAKE
     make -C <SOURCE_DIR> O=<BINARY_DIR>
     HOSTCC=clang AR=llvm-ar NM=llvm-nm STRIP=llvm-strip OBJCOPY=llvm-objcopy OBJDUMP=llvm-objdump
@@ -52,8 +54,10 @@ ExternalProject_Add(busybox
                           <BINARY_DIR>/.config ${CMAKE_SOURCE_DIR}/ports/busybox/kenix.config
                           -- ${KENIX_BUSYBOX_MAKE} oldconfig
     BUILD_COMMAND     ${KENIX_BUSYBOX_MAKE} -j${KENIX_NPROC}
+    # The applets' paths, one a line (/bin/ls, /usr/bin/awk ...): the initrd's symlinks.
+              COMMAND ${KENIX_BUSYBOX_MAKE} busybox.links
     INSTALL_COMMAND   ""
-    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX}
+    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
     LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_CONFIGURE ON  LOG_BUILD ON
     LOG_OUTPUT_ON_FAILURE ON
     DEPENDS           musl)
