@@ -25,6 +25,7 @@
  */
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
+#include "kenix/printk.h"
 #include "kenix/string.h"
 #include "kenix/vfs.h"
 #include "../arch/aarch64/sysreg.h"
@@ -45,7 +46,9 @@
 
 /* Working memory of one execve: kept off the kernel stack. */
 struct exec_buf {
-    char path[EXEC_PATH_MAX];        /* as given: AT_EXECFN, the process's name */
+    char path[EXEC_PATH_MAX];        /* as given */
+    char name[EXEC_PATH_MAX + 16];   /* the program's name: the path, or /dev/fd/N/path relative to a
+                                      * dirfd (Linux's bprm->filename): AT_EXECFN, comm, a script's argument */
     char head[SHEBANG_BUF_SIZE];     /* the file's first bytes, zero-filled */
     char interp[SHEBANG_BUF_SIZE];   /* the interpreter of the script being followed */
 };
@@ -109,10 +112,11 @@ static void exec_commit(struct process *p, struct trap_frame *f, struct image *i
 }
 
 /* Follows "#!" lines from `file` (a reference this takes over) to the
- * program, which it loads into im. */
-static long load_program(struct process *p, struct image *im, struct exec_buf *b, struct file *file)
+ * program, which it loads into im. `inaccessible`: the name is a dirfd's
+ * that will be closed at exec, so no interpreter could open the script. */
+static long load_program(struct process *p, struct image *im, struct exec_buf *b, struct file *file, bool inaccessible)
 {
-    const char *script = b->path; /* Linux's bprm->interp: what a script's interpreter gets as its path */
+    const char *script = b->name; /* Linux's bprm->interp: what a script's interpreter gets as its path */
     long err = 0;
     for (int depth = 0;; depth++) {
         if (depth > EXEC_DEPTH_MAX) {
@@ -129,12 +133,21 @@ static long load_program(struct process *p, struct image *im, struct exec_buf *b
             const struct program_source src = {
                 .kind = PROGRAM_FILE, .file = file, .size = UINT64_MAX, .head = b->head, .head_len = (uint64_t)n,
             };
-            err = image_load(im, p, b->path, &src, 0, 0);
+            err = image_load(im, p, b->name, &src, 0, 0);
             break;
         }
         const char *name, *arg;
         if (shebang_parse(b->head, &name, &arg) != 0) {
             err = -ENOEXEC; /* neither an ELF file nor a script (ash then tries /bin/sh) */
+            break;
+        }
+        if (inaccessible) {
+            err = -ENOENT;
+            break;
+        }
+        /* Linux opens "" as the working directory, never a regular file. */
+        if (!name[0]) {
+            err = -EACCES;
             break;
         }
         /* argv becomes [interpreter, its argument?, the script, argv[1]...]. */
@@ -182,6 +195,13 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
         if (err)
             file = 0;
     }
+    bool inaccessible = false;
+    if (!err && dirfd != AT_FDCWD && b->path[0] != '/') {
+        ksnprintf(b->name, sizeof(b->name), "/dev/fd/%d/%s", dirfd, b->path);
+        inaccessible = fd_cloexec(p->files, (unsigned)dirfd);
+    } else if (!err) {
+        memcpy(b->name, b->path, (size_t)strlen(b->path) + 1);
+    }
     struct vmspace *vm = 0;
     if (!err) {
         vm = vmspace_create();
@@ -191,9 +211,9 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
     if (!err)
         err = image_begin(&im, vm, p);
     if (!err)
-        err = image_args_user(&im, p, b->path, p->vm, uargv, uenvp);
+        err = image_args_user(&im, p, b->name, p->vm, uargv, uenvp);
     if (!err) {
-        err = load_program(p, &im, b, file);
+        err = load_program(p, &im, b, file, inaccessible);
         file = 0; /* load_program put it */
     }
     if (file)
@@ -202,7 +222,7 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
         if (vm)
             vmspace_put(vm);
     } else {
-        exec_commit(p, f, &im, b->path);
+        exec_commit(p, f, &im, b->name);
     }
     kfree(b);
     return err;
