@@ -581,7 +581,11 @@ static void ioctl_args(uint64_t a[NREGS])
  * empty), hostile argv/envp vectors, bad dirfds and flags. Only fixed paths:
  * bytes from buf could spell a program's name. */
 static const char *const exec_bad_paths[] = { "/nonexistent", "/etc/motd", "/", "/bin", "/bin/", "/dev/null",
-                                              "/init/x", "", "nonexistent", "/bin/./../nonexistent" };
+                                              "/init/x", "", "nonexistent", "/bin/./../nonexistent",
+                                              /* executable files that fail only after argv and envp
+                                               * were copied (test_exec's): the vectors get fuzzed */
+                                              "/bin/exec_garbage", "/bin/exec_nest_6", "/bin/exec_badinterp",
+                                              "/bin/exec_short" };
 static const char *const exec_vec_ok[] = { "x", "y", NULL };
 static uint64_t exec_vec_bad[] = { 0, 0 };
 
