@@ -20,6 +20,7 @@
 #include "../dev/virtio_mmio.h"
 #include "../lib/ustack.h"
 #include "../mm/vmspace.h"
+#include "../posix/exec.h"
 
 #define INIT_DEFAULT "/init"
 
@@ -108,7 +109,7 @@ static int load_init(const char *path, struct process **out)
     argv[1 + cmdline_init_args(args, sizeof(args), argv + 1, MAX_ARGS)] = 0;
     const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", 0 };
     const struct ustack_aux extra[] = { { AT_KENIX_BOOTINFO, bi_va } };
-    const struct program_source src = { .kernel = data, .size = size };
+    const struct program_source src = { .kind = PROGRAM_KERNEL, .kernel = data, .size = size };
     if (!err)
         err = process_load(p, path, &src, argv, envp, extra, 1);
     if (err) {

@@ -504,8 +504,10 @@ void process_exit(int status)
         copy_to_user(vm, p->clear_child_tid, &zero, sizeof(zero));
     }
     p->vm = 0;
-    p->max_rss_pages = vm->max_resident;
-    p->min_faults = vm->faults;
+    /* Added to what earlier programs of the process (before an execve) did. */
+    if (vm->max_resident > p->max_rss_pages)
+        p->max_rss_pages = vm->max_resident;
+    p->min_faults += vm->faults;
     mmu_clear_user_space(); /* the walker must not see tables being freed */
     vmspace_put(vm);
 

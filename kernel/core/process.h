@@ -100,8 +100,9 @@ struct process {
     uint64_t child_max_rss;      /* largest peak resident pages of a reaped child (or theirs) */
     bool dumpable;               /* prctl(PR_SET_DUMPABLE) */
     uint64_t start_counter;
-    uint64_t min_faults;         /* pages faulted in, once exited (ru_minflt) */
-    uint64_t max_rss_pages;      /* peak resident pages, once exited (ru_maxrss) */
+    uint64_t min_faults;         /* pages faulted in by programs it ran before (execve) and, once
+                                  * exited, by its last (ru_minflt) */
+    uint64_t max_rss_pages;      /* peak resident pages likewise (ru_maxrss) */
     struct process_obj *pobj;    /* the object process handles name, if any */
     struct reply_lists replies;  /* saved replies and those cancelled (ipc_lock; core/reply.c) */
     uint64_t clear_child_tid;    /* set_tid_address */
@@ -120,22 +121,16 @@ static inline bool signal_pending(const struct thread *t)
 
 /* Finds an executable regular file in the initrd. */
 int initrd_find_program(const char *path, const void **data, size_t *size);
-/* Where a program's bytes are: in kernel memory (`kernel`, e.g. the initrd)
- * or in a process's memory (`vm` at `uaddr`, for kx_process_create). The
- * loader reads the headers and then each segment straight into the new
- * process's pages: the file is never copied whole. */
-struct program_source {
-    const void *kernel;
-    struct vmspace *vm;
-    uint64_t uaddr;
-    uint64_t size;
-};
-/* Loads the static ELF program from src into p (a fresh process): segments,
- * stack with argv/envp/auxv (plus `extra` auxv entries), first thread --
- * not yet runnable. -ENOEXEC for a file that is not a loadable program;
- * -EFAULT/-ENOMEM when its bytes cannot be read from a process. */
+/* Builds the static ELF program from src (posix/exec.h) into p, a fresh
+ * process: segments, stack with argv/envp (kernel strings) and auxv (plus
+ * `extra` entries), first thread -- not yet runnable. -ENOEXEC for a file
+ * that is not a loadable program, -E2BIG, -ENOMEM. */
+struct program_source;
+struct image;
 int process_load(struct process *p, const char *path, const struct program_source *src, const char *const argv[],
                  const char *const envp[], const struct ustack_aux *extra, unsigned nextra);
+/* p's first thread, at a built image's entry and stack (not yet runnable). */
+int process_new_thread(struct process *p, const struct image *im);
 /* Makes a loaded process's first thread runnable. */
 void process_start(struct process *p);
 struct process *current_process(void);

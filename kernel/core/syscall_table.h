@@ -29,6 +29,8 @@
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
     X(clone, sys_clone)                     \
+    X(execve, sys_execve)                   \
+    X(execveat, sys_execveat)               \
     X(wait4, sys_wait4)                     \
     X(waitid, sys_waitid)                   \
     X(set_tid_address, sys_set_tid_address) \

@@ -93,6 +93,8 @@ struct fdtable *fdtable_create(void);
 struct fdtable *fdtable_fork(const struct fdtable *t);
 /* Closes every descriptor and frees the table. */
 void fdtable_destroy(struct fdtable *t);
+/* execve's point of no return: closes every descriptor marked close-on-exec. */
+void fdtable_close_on_exec(struct fdtable *t);
 /* The file at fd, or NULL (bad or closed fd). No reference is taken: valid
  * while the caller, the table's owner, does not close it. */
 struct file *fd_file(const struct fdtable *t, int64_t fd);

@@ -576,6 +576,53 @@ static void ioctl_args(uint64_t a[NREGS])
 
 /* clone, wait4, waitid */
 
+/* execve, execveat: never a program that exists (the fuzzer must go on), so
+ * every call fails -- bad pointers, paths that are no executable file
+ * (missing, a directory, not executable, a file as a directory, too long,
+ * empty), hostile argv/envp vectors, bad dirfds and flags. Only fixed paths:
+ * bytes from buf could spell a program's name. */
+static const char *const exec_bad_paths[] = { "/nonexistent", "/etc/motd", "/", "/bin", "/bin/", "/dev/null",
+                                              "/init/x", "", "nonexistent", "/bin/./../nonexistent",
+                                              /* executable files that fail only after argv and envp
+                                               * were copied (test_exec's): the vectors get fuzzed */
+                                              "/bin/exec_garbage", "/bin/exec_nest_6", "/bin/exec_badinterp",
+                                              "/bin/exec_short" };
+static const char *const exec_vec_ok[] = { "x", "y", NULL };
+static uint64_t exec_vec_bad[] = { 0, 0 };
+
+static uint64_t exec_path(void)
+{
+    switch (rnd() % 6) {
+    case 0: return bad_pointer();
+    case 1: return PTR(long_path);
+    default: return PTR(exec_bad_paths[rnd() % (sizeof(exec_bad_paths) / sizeof(exec_bad_paths[0]))]);
+    }
+}
+
+static uint64_t exec_vector(void)
+{
+    exec_vec_bad[0] = bad_pointer() | 1; /* a string pointer that faults (never NULL) */
+    return ONE_OF(0, PTR(exec_vec_ok), PTR(exec_vec_bad), bad_pointer(), any());
+}
+
+static void execve_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = exec_path();
+    a[1] = exec_vector();
+    a[2] = exec_vector();
+}
+
+static void execveat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = ONE_OF((uint64_t)(int64_t)AT_FDCWD, (uint32_t)AT_FDCWD, KEEP_NULL, 3, (uint64_t)-1, any());
+    a[1] = exec_path();
+    a[2] = exec_vector();
+    a[3] = exec_vector();
+    a[4] = ONE_OF(0, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, (uint64_t)-1, any());
+}
+
 static void clone_args(uint64_t a[NREGS])
 {
     generic(a);
@@ -1574,6 +1621,8 @@ SPEC(ioctl, .args = ioctl_args, .sometimes = true);
 SPEC(exit, .skip = "would end the fuzzer");
 SPEC(exit_group, .skip = "would end the fuzzer");
 SPEC(clone, .args = clone_args, .after = after_clone, .sometimes = true);
+SPEC(execve, .args = execve_args); /* never succeeds: no path names a program */
+SPEC(execveat, .args = execveat_args);
 SPEC(wait4, .args = wait4_args, .sometimes = true);
 SPEC(waitid, .args = waitid_args, .sometimes = true);
 SPEC(set_tid_address, .args = writes_out, .sometimes = true);

@@ -209,7 +209,10 @@ static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
         kx_handle_close((kx_handle_t)r); /* if never started, discarded */
     release(n);
     unsigned after = free_memory_64k();
-    checkf(r > 0 && failures > 32 && refused_badly == 0 && (status == 0 || status == SIGKILL),
+    /* The loader allocates little before the program's own pages (argv and
+     * envp go straight into the new stack: no staging buffers), so some 25
+     * pages see it through; more than 20 failures shows every step failed. */
+    checkf(r > 0 && failures > 20 && refused_badly == 0 && (status == 0 || status == SIGKILL),
            "%s retried while memory came back a page at a time: %u clean failures, then it worked (status %ld)", what,
            failures, status);
     checkf(after == before, "every failed attempt undid its work: free memory %u x 64 KiB, as before (%u)", after,
