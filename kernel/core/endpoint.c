@@ -228,9 +228,12 @@ static int transfer_kcall(struct thread *src, struct thread *dst, uint64_t badge
             flags |= KX_MSG_TRUNCATED;
             len = room.len;
         }
+        /* A fault on the caller's side (a write(2) from a bad buffer) is the
+         * caller's: it gets -EFAULT and the server never sees the call. */
         int err = ipc_copy(room, 0, kc->send, 0, len, dst_fault);
-        if (!err)
-            err = write_xfer_results(dst, len, 0, 0);
+        if (err)
+            return err;
+        err = write_xfer_results(dst, len, 0, 0);
         if (err) {
             *dst_fault = true;
             return err;

@@ -128,6 +128,10 @@
     X(fadvise64, sys_fadvise64) \
     X(madvise, sys_madvise) \
     X(flock, sys_flock) \
-    X(msync, sys_msync)
+    X(msync, sys_msync) \
+    X(pread64, sys_pread64) \
+    X(pwrite64, sys_pwrite64) \
+    X(preadv, sys_preadv) \
+    X(pwritev, sys_pwritev)
 
 #endif

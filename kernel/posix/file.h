@@ -49,6 +49,9 @@ struct file_ops {
      * was asked is allowed; 0 from read is end of file. */
     long (*read)(struct file *f, struct uio *u);
     long (*write)(struct file *f, struct uio *u);
+    /* pread/pwrite at `off`, leaving the offset alone; NULL: read/write
+     * serve (objects that ignore the offset, such as the kernel devices). */
+    long (*pio)(struct file *f, struct uio *u, uint64_t off, bool write);
     /* FIONREAD and the like; -ENOTTY for a request the object does not know. */
     long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
     /* The last reference is gone. Never blocks. */
@@ -155,6 +158,9 @@ int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **o
  * memory), whatever f's own offset: the count (short only at the end of the
  * file) or -errno. Does not move f's offset. */
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n);
+/* Whether execveat(fd, "", AT_EMPTY_PATH) can run f: a readable regular
+ * file of the vfs with an execute bit. */
+bool exec_file_usable(const struct file *f);
 
 /* The current process's RLIMIT_NOFILE soft limit. */
 uint64_t fd_limit(void);

@@ -183,20 +183,34 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
     if (!b)
         return -ENOMEM;
     long err = strncpy_from_user(p->vm, b->path, upath, sizeof(b->path));
-    if (err == 0)
-        err = (flags & AT_EMPTY_PATH) ? -ENOSYS : -ENOENT; /* the fd itself: not until the vfs has files */
-    if (err > 0)
+    bool empty = err == 0;
+    if (err >= 0)
         err = (flags & ~(uint64_t)(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) ? -EINVAL : 0;
+    if (!err && empty && !(flags & AT_EMPTY_PATH))
+        err = -ENOENT;
     struct file *file = 0;
     uint32_t mode;
-    if (!err) {
+    if (!err && empty) {
+        /* The program the descriptor names (fexecve). Linux also takes an
+         * O_PATH descriptor; Kenix needs one it can read (a known gap). */
+        file = fd_file(p->files, dirfd);
+        err = !file ? -EBADF : exec_file_usable(file) ? 0 : -EACCES;
+        if (!err)
+            file_get(file);
+        else
+            file = 0;
+        ksnprintf(b->path, sizeof(b->path), "/dev/fd/%d", dirfd);
+    } else if (!err) {
         uint32_t oflags = O_RDONLY | VFS_O_EXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0);
         err = vfs_open_kernel(dirfd, b->path, oflags, &file, &mode);
         if (err)
             file = 0;
     }
     bool inaccessible = false;
-    if (!err && dirfd != AT_FDCWD && b->path[0] != '/') {
+    if (!err && empty) {
+        memcpy(b->name, b->path, (size_t)strlen(b->path) + 1);
+        inaccessible = fd_cloexec(p->files, (unsigned)dirfd); /* a script could not be reopened */
+    } else if (!err && dirfd != AT_FDCWD && b->path[0] != '/') {
         ksnprintf(b->name, sizeof(b->name), "/dev/fd/%d/%s", dirfd, b->path);
         inaccessible = fd_cloexec(p->files, (unsigned)dirfd);
     } else if (!err) {

@@ -1722,6 +1722,10 @@ SPEC(fadvise64, .args = fd_args);
 SPEC(madvise, .args = madvise_args, .sometimes = true);
 SPEC(flock, .args = fd_args, .sometimes = true);
 SPEC(msync, .args = arena_range_args, .sometimes = true);
+SPEC(pread64, .args = read_args, .sometimes = true);
+SPEC(pwrite64, .args = write_args, .sometimes = true);
+SPEC(preadv, .args = readv_args, .sometimes = true);
+SPEC(pwritev, .args = writev_args, .sometimes = true);
 /* A number no call has. */
 SPEC(unknown, .args = generic);
 
