@@ -278,8 +278,7 @@ struct process *process_alloc_locked(struct process *parent, const char *name, i
     return p;
 }
 
-/* Undoes process_new for a process that never ran (proc_lock held). */
-static void process_unlink(struct process *p)
+static void unlink_from_parent(struct process *p)
 {
     if (p->parent) {
         struct process **link = &p->parent->children;
@@ -288,6 +287,18 @@ static void process_unlink(struct process *p)
         *link = p->sibling;
         p->parent = 0;
     }
+}
+
+void process_detach_locked(struct process *p)
+{
+    unlink_from_parent(p);
+    p->detached = true;
+}
+
+/* Undoes process_new for a process that never ran (proc_lock held). */
+static void process_unlink(struct process *p)
+{
+    unlink_from_parent(p);
     pgrp_leave(p);
     pid_hash_remove(p);
     nprocs--;

@@ -91,6 +91,8 @@ struct process {
     struct ptimers *timers;      /* itimers and POSIX timers, made on first use (posix/ktimer.h) */
     int exit_status;             /* wait status, once a zombie */
     bool did_exec;               /* runs a program of its own (setpgid: EACCES) */
+    bool detached;               /* a server outside the POSIX family (kx_process_detach): no
+                                  * parent, skipped by kill(-1) */
     struct process *vfork_parent;/* blocked in clone(CLONE_VFORK) until we exit */
     struct wait_queue vfork_waiters;
     struct wait_queue child_waiters; /* wait4/waitid callers: a child changed state */
@@ -166,6 +168,10 @@ struct process *process_iter_next(struct process *p);
 unsigned process_count_user(uint32_t uid);
 /* Whether the current process may fork another for its real uid. proc_lock held. */
 bool process_may_add(const struct process *creator);
+/* Makes p (not yet started) parentless and out of kill(-1)'s reach
+ * (kx_process_detach). proc_lock held. */
+void process_detach_locked(struct process *p);
+
 /* Process groups and sessions (proc_lock held). */
 struct pgrp *pgrp_find(unsigned pgid);
 struct session *session_find(unsigned sid);

@@ -157,6 +157,30 @@ long sys_kx_process_start(struct trap_frame *f)
     return 0;
 }
 
+/* kx_process_detach(process): a server the caller made (not yet started)
+ * leaves the POSIX family: it has no parent (getppid 0; no SIGCHLD, never a
+ * zombie: its status goes to the process object only), so a program that
+ * becomes process 1 by exec never waits for it, and kill(-1) passes it by,
+ * as Linux's kernel threads. Only its parent may detach it. */
+long sys_kx_process_detach(struct trap_frame *f)
+{
+    struct process_obj *o;
+    int err = process_of(f->x[0], KX_RIGHT_WRITE, &o);
+    if (err)
+        return err;
+    if (!o->proc || o->exited)
+        return -ESRCH;
+    if (o->started)
+        return -EBUSY;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *p = o->proc;
+    err = p->parent == current_process() ? 0 : -EPERM;
+    if (!err)
+        process_detach_locked(p);
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return err;
+}
+
 /* kx_process_wait(process) -> its wait status (blocks until it exits). The
  * process's parent collects it too (no zombie is left for wait4). */
 long sys_kx_process_wait(struct trap_frame *f)

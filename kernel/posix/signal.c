@@ -735,8 +735,8 @@ long sys_kill(struct trap_frame *f)
          * error other than EPERM, or 0. */
         int count = 0, last = 0;
         for (struct process *p = process_iter_next(0); p; p = process_iter_next(p)) {
-            if (p->pid == 1 || p == self)
-                continue;
+            if (p->pid == 1 || p == self || p->detached)
+                continue; /* and servers, as Linux spares its kernel threads */
             int r = send_checked(self, p, &info);
             count++;
             if (r != -EPERM)

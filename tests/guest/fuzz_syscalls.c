@@ -80,6 +80,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -1298,6 +1299,49 @@ static void arena_range_args(uint64_t a[NREGS])
 
 /* --- paths ------------------------------------------------------------------------------- */
 
+/* Removes what the path calls left in the scratch directory -- file systems
+ * mounted on its names first -- so that a run leaves the file system (and
+ * free memory) as it found it. */
+static void remove_tree(int dirfd, const char *name, int depth)
+{
+    if (depth > 16 || unlinkat(dirfd, name, 0) == 0)
+        return;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd >= 0) {
+        char names[64][64];
+        int n;
+        do {
+            n = 0;
+            char dbuf[4096];
+            long got;
+            lseek(fd, 0, SEEK_SET);
+            while (n < 64 && (got = syscall(SYS_getdents64, fd, dbuf, sizeof(dbuf))) > 0) {
+                for (long off = 0; off < got && n < 64;) {
+                    struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d =
+                        (void *)(dbuf + off);
+                    if (strcmp(d->name, ".") && strcmp(d->name, "..") && strlen(d->name) < 64)
+                        strcpy(names[n++], d->name);
+                    off += d->reclen;
+                }
+            }
+            for (int i = 0; i < n; i++)
+                remove_tree(fd, names[i], depth + 1);
+        } while (n == 64);
+        close(fd);
+    }
+    unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static void remove_scratch(const char *dir)
+{
+    static const char *const mounted[] = { "d", "m", "f" };
+    for (int round = 0; round < 4; round++)
+        for (size_t i = 0; i < 3; i++)
+            umount2(mounted[i], 0);
+    chdir("/");
+    remove_tree(AT_FDCWD, dir, 0);
+}
+
 /* A path argument: names in the scratch directory the run works in, a few
  * absolute ones that exist, hostile pointers, an over-long path, garbage. */
 static uint64_t fuzz_path(void)
@@ -1817,6 +1861,7 @@ static void posix_attach_args(uint64_t a[NREGS])
     a[1] = ONE_OF(0, 2, (uint64_t)-1);
 }
 SPEC(kx_posix_attach, .args = posix_attach_args);
+SPEC(kx_process_detach, .args = any_handle_first);
 
 /* --- the table: every call the kernel implements --------------------------------------- */
 
@@ -2152,7 +2197,8 @@ int main(int argc, char **argv)
     /* Path calls work on names in a scratch directory of their own, when
      * there is a file system to make one in. */
     char scratch[] = "/tmp/fuzz.XXXXXX";
-    if (mkdtemp(scratch))
+    bool scratch_made = mkdtemp(scratch) != NULL;
+    if (scratch_made)
         chdir(scratch);
     handles[H_INITRD] = kx_initrd_handle();
     if (kx_initrd_open(handles[H_INITRD], &initrd) != 0)
@@ -2233,5 +2279,7 @@ int main(int argc, char **argv)
     check(ep > 0 && kx_handle_info((kx_handle_t)ep, &info) == 0 && info.type == KX_OBJ_ENDPOINT &&
               kx_handle_close((kx_handle_t)ep) == 0,
           "a new endpoint can be made, inspected and closed");
+    if (scratch_made)
+        remove_scratch(scratch);
     return check_summary();
 }

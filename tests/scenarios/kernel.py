@@ -25,7 +25,7 @@ def run_init(ctx, program, **options):
 @scenario("kernel.hello")
 def hello(ctx):
     with run_init(ctx, "hello") as s:
-        s.expect(r"^init: started /bin/hello as process 1$")
+        s.expect(r"^init: starting /bin/hello as process 1$")
         s.expect(r"^hello from musl: 2\+2=4, sqrt-ish ok$")
         check(True, "a static musl program runs as init: stdio, malloc, strtod, long double")
         s.expect(r"^process 1 \(/bin/hello\) exited with status 0$")
@@ -250,7 +250,7 @@ def init_signals(ctx):
     """Process 1 gets only the signals it has handlers for (tests/guest/init_signals.c
     runs as process 1 and sends itself and is sent every other kind)."""
     with run_init(ctx, "init_signals", disk=False) as s:
-        s.expect(r"^init: started /bin/init_signals as process 1$")
+        s.expect(r"^init: starting /bin/init_signals as process 1$")
         s.expect(r"^init_signals: start, pid 1$")
         expect_all_passed(s, "process 1 and signals", timeout=60)
         s.expect(r"^process 1 \(/bin/init_signals\) exited with status 0$")
