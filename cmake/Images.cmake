@@ -80,6 +80,14 @@ endforeach()
 
 # Every in-guest program goes to /bin, but those waiting for the vfs server
 # (KENIX_GUEST_PENDING, cmake/Ports.cmake).
+# The shell scenarios' scripts (tests/shell, scenario shell.*), in /usr/lib/kenix/shell.
+file(GLOB _kenix_shell_scripts CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/shell/*.sh)
+set(_kenix_initrd_shell)
+foreach(script IN LISTS _kenix_shell_scripts)
+    get_filename_component(name ${script} NAME)
+    list(APPEND _kenix_initrd_shell /usr/lib/kenix/shell/${name}=${script}:755)
+endforeach()
+
 set(_kenix_initrd_programs)
 set(_kenix_initrd_program_files)
 foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
@@ -99,13 +107,14 @@ add_custom_command(
             @${KENIX_BUSYBOX_LINKS}->/bin/busybox
             ${_kenix_initrd_programs}
             ${_kenix_initrd_exec_files}
+            ${_kenix_initrd_shell}
             /etc/motd=${KENIX_MOTD}
             /etc/passwd=${KENIX_PASSWD}:644
             /etc/group=${KENIX_GROUP}:644
             /dev/ /proc/ /tmp/:1777 /root/:700
     DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
             ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
-            ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
+            ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
             busybox guest servers
     COMMENT "Writing the initrd ${KENIX_INITRD}"
     VERBATIM)
