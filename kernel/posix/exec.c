@@ -306,6 +306,8 @@ int process_new_thread(struct process *p, const struct image *im)
 
 int initrd_find_program(const char *path, const void **data, size_t *size)
 {
+    if (!boot_info.initrd_start)
+        return -ENOENT; /* none, or given back */
     const void *initrd = phys_to_virt(boot_info.initrd_start);
     size_t initrd_size = boot_info.initrd_end - boot_info.initrd_start;
     struct cpio_entry e;
