@@ -162,6 +162,8 @@ long vfsreq_call(struct vfs_request *r)
 
 /* --- opening --------------------------------------------------------------- */
 
+static int fileuse_get(uint64_t id, bool write); /* below: ETXTBSY */
+
 /* Directories: read is EISDIR, getdents64 walks them (sys_stat.c); the
  * offset is the vfs's directory position. */
 static long dir_read(struct file *f, struct uio *u)
@@ -269,7 +271,14 @@ long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, s
     o->kind = (uint32_t)w[1];
     o->mode = (uint32_t)w[2];
     o->identity = w[5];
-    res = open_data(o, flags, w[4], out);
+    res = 0;
+    uint32_t acc = flags & O_ACCMODE;
+    if (o->kind == VFS_KIND_REG && !(flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR)) {
+        res = fileuse_get(o->identity, true);
+        o->writer = !res;
+    }
+    if (!res)
+        res = open_data(o, flags, w[4], out);
     if (res)
         sobj_close(o); /* the vfs opened it: tell it */
     return res;
@@ -353,4 +362,97 @@ long vfs_node_stat(struct sobj *node, struct kx_stat *st)
         st->st_nlink = 1;
     }
     return 0;
+}
+
+/* --- writers and running programs (ETXTBSY) -------------------------------- */
+
+/*
+ * Linux 6.1's rule: a file a process runs cannot be opened for writing, and
+ * a file open for writing cannot be run (ETXTBSY). The kernel sees every
+ * open and every exec, so it counts both per file identity here: an entry
+ * exists while a file has writers or runners. `fileuse_lock` protects the
+ * list and the counts; it is a leaf (heap allocations are made before it).
+ */
+struct fileuse {
+    uint64_t id;
+    unsigned writers, runners;
+    struct fileuse *next;
+};
+
+static struct spinlock fileuse_lock = SPINLOCK_INIT("fileuse");
+static struct fileuse *fileuses;
+
+static struct fileuse **fileuse_find(uint64_t id)
+{
+    struct fileuse **pp = &fileuses;
+    while (*pp && (*pp)->id != id)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+/* Counts one writer (write) or runner of id: 0, -ETXTBSY, -ENOMEM. */
+static int fileuse_get(uint64_t id, bool write)
+{
+    struct fileuse *fresh = kzalloc(sizeof(*fresh));
+    irqflags_t flags = spin_lock_irqsave(&fileuse_lock);
+    struct fileuse **pp = fileuse_find(id), *u = *pp;
+    int err = 0;
+    if (!u && !fresh) {
+        err = -ENOMEM;
+    } else {
+        if (!u) {
+            u = fresh;
+            fresh = 0;
+            u->id = id;
+            u->next = fileuses;
+            fileuses = u;
+        }
+        if (write ? u->runners : u->writers)
+            err = -ETXTBSY;
+        else if (write)
+            u->writers++;
+        else
+            u->runners++;
+        if (err && !u->writers && !u->runners) {
+            *fileuse_find(id) = u->next;
+            fresh = u;
+        }
+    }
+    spin_unlock_irqrestore(&fileuse_lock, flags);
+    kfree(fresh);
+    return err;
+}
+
+static void fileuse_put(uint64_t id, bool write)
+{
+    struct fileuse *gone = 0;
+    irqflags_t flags = spin_lock_irqsave(&fileuse_lock);
+    struct fileuse **pp = fileuse_find(id), *u = *pp;
+    if (u) {
+        if (write)
+            u->writers--;
+        else
+            u->runners--;
+        if (!u->writers && !u->runners) {
+            *pp = u->next;
+            gone = u;
+        }
+    }
+    spin_unlock_irqrestore(&fileuse_lock, flags);
+    kfree(gone);
+}
+
+void fileuse_put_write(uint64_t id)
+{
+    fileuse_put(id, true);
+}
+
+int fileuse_get_run(uint64_t id)
+{
+    return fileuse_get(id, false);
+}
+
+void fileuse_put_run(uint64_t id)
+{
+    fileuse_put(id, false);
 }

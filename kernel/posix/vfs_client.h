@@ -59,6 +59,13 @@ long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, s
  * pipes and kernel-made files): 0 or -EBADF. */
 int vfs_fd_node(int fd, struct file **file, struct sobj **node);
 
+/* ETXTBSY: a file being run cannot be opened for writing and the other way
+ * round. Writers are counted by vfs_open (and let go with their sobj);
+ * runners by execve, from the load to the process's next exec or exit. */
+void fileuse_put_write(uint64_t id);
+int fileuse_get_run(uint64_t id);
+void fileuse_put_run(uint64_t id);
+
 /* IO_STAT of a node into a kernel struct kx_stat. */
 long vfs_node_stat(struct sobj *node, struct kx_stat *st);
 
