@@ -119,6 +119,12 @@ int vfsreq_path_kernel(struct vfs_request *r, unsigned which, const char *path)
     return 0;
 }
 
+void vfsreq_path_empty(struct vfs_request *r)
+{
+    r->path[0] = 0;
+    set_path_len(r, 1, 1);
+}
+
 int vfs_dir_cookie(int dirfd, const char *path, uint64_t *cookie)
 {
     *cookie = 0;

@@ -274,9 +274,13 @@ int vfs_access(const struct cred *c, struct vnode *start, const char *path, uint
     if (mode & ~7u)
         return -EINVAL;
     struct vnode *v;
-    int err = resolve(c, start, path, !(flags & LX_AT_SYMLINK_NOFOLLOW), &v, NULL);
-    if (err)
-        return err;
+    if ((flags & LX_AT_EMPTY_PATH) && !path[0]) {
+        v = start ? start : vfs_root(); /* the object w0 names itself */
+    } else {
+        int err = resolve(c, start, path, !(flags & LX_AT_SYMLINK_NOFOLLOW), &v, NULL);
+        if (err)
+            return err;
+    }
     if (mode == 0)
         return 0;
     return vnode_permission(v, c, mode); /* R_OK, W_OK, X_OK are MAY_READ, MAY_WRITE, MAY_EXEC */
@@ -534,7 +538,7 @@ long vfs_readlink(const struct cred *c, struct vnode *start, const char *path, u
             return err;
     }
     if (!S_IS(v->mode, LX_S_IFLNK))
-        return -EINVAL;
+        return path[0] ? -EINVAL : -ENOENT; /* Linux: an empty path naming a non-link is ENOENT */
     vnode_touch_atime(v);
     return v->ops->readlink(v, target);
 }
@@ -546,6 +550,11 @@ int vnode_setattr(struct vnode *v, const struct cred *c, const struct vfs_attr *
                      VFS_ATTR_MTIME | VFS_ATTR_ATIME_NOW | VFS_ATTR_MTIME_NOW;
     if (a.mask & ~known)
         return -EINVAL;
+    /* A *_NOW bit wins over its explicit time (whose value is then not looked at). */
+    if (a.mask & VFS_ATTR_ATIME_NOW)
+        a.mask &= ~VFS_ATTR_ATIME;
+    if (a.mask & VFS_ATTR_MTIME_NOW)
+        a.mask &= ~VFS_ATTR_MTIME;
     if (((a.mask & VFS_ATTR_ATIME) && (a.atime_nsec < 0 || a.atime_nsec >= 1000000000)) ||
         ((a.mask & VFS_ATTR_MTIME) && (a.mtime_nsec < 0 || a.mtime_nsec >= 1000000000)))
         return -EINVAL;

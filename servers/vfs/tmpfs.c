@@ -152,15 +152,35 @@ uint8_t vnode_dtype(const struct vnode *v)
 
 void vnode_release(struct vnode *v)
 {
-    if (v->nlink != 0 || v->opens != 0)
-        return;
-    struct mount *m = v->mnt;
-    if (S_IS(v->mode, LX_S_IFREG))
-        reg_free_pages_from(v, 0);
-    else if (S_IS(v->mode, LX_S_IFLNK))
-        meta_free(v->u.lnk.target, v->u.lnk.len + 1u);
-    m->used_inodes--;
-    meta_free(v, sizeof(*v));
+    /* A loop, not recursion: freeing a removed directory may free the removed
+     * directory it kept as "..", and so on up. */
+    while (v && v->nlink == 0 && v->opens == 0 && v->pins == 0) {
+        struct mount *m = v->mnt;
+        struct vnode *up = NULL;
+        if (S_IS(v->mode, LX_S_IFREG)) {
+            reg_free_pages_from(v, 0);
+        } else if (S_IS(v->mode, LX_S_IFLNK)) {
+            meta_free(v->u.lnk.target, v->u.lnk.len + 1u);
+        } else if (S_IS(v->mode, LX_S_IFDIR) && (v->vflags & VN_PINNING)) {
+            up = v->u.dir.parent;
+            up->pins--;
+        }
+        m->used_inodes--;
+        meta_free(v, sizeof(*v));
+        v = up;
+    }
+}
+
+/* A directory loses its name (rmdir, or replaced by a rename): it keeps its
+ * old parent as ".." while it lives (an open descriptor or a working
+ * directory may still walk "..", as on Linux), pinning it. */
+static void dir_unname(struct vnode *v, struct vnode *parent)
+{
+    v->nlink = 0;
+    v->u.dir.self = NULL;
+    v->u.dir.parent = parent;
+    parent->pins++;
+    v->vflags |= VN_PINNING;
 }
 
 static void dir_touch(struct vnode *dir, struct vfs_time now)
@@ -278,10 +298,8 @@ static int t_rmdir(struct vnode *dir, struct dirent *d)
         return -ENOTEMPTY;
     dcache_remove(d);
     struct vfs_time now = vfs_now();
-    v->nlink = 0;
+    dir_unname(v, dir);
     v->ctime = now;
-    v->u.dir.parent = NULL;
-    v->u.dir.self = NULL;
     dir->nlink--;
     dir->size -= BOGO_DIRENT_SIZE;
     dir_touch(dir, now);
@@ -350,9 +368,7 @@ static int t_rename(struct vnode *odir, struct dirent *od, struct vnode *ndir, s
         if (S_IS(w->mode, LX_S_IFDIR)) {
             if (w->u.dir.nentries)
                 return -ENOTEMPTY;
-            w->nlink = 0;
-            w->u.dir.parent = NULL;
-            w->u.dir.self = NULL;
+            dir_unname(w, ndir);
             ndir->nlink--;
         } else {
             w->nlink--;

@@ -22,8 +22,10 @@
  * nothing here takes a lock. Everything but main.c also builds on the host
  * (VFS_HOST) for the unit tests.
  *
- * Ownership. A vnode lives while it has a name (nlink > 0) or an open object
- * refers to it (opens > 0); the last of the two to go frees it (vnode_release).
+ * Ownership. A vnode lives while it has a name (nlink > 0), an open object
+ * refers to it (opens > 0), or a removed subdirectory that still lives keeps
+ * it as its ".." (pins > 0: Linux's dentry holds its d_parent); the last of
+ * these to go frees it (vnode_release).
  * A dirent lives while it is in its directory or an open object remembers it
  * (refs). A mount lives until umount, which is refused while anything on it is
  * open or mounted below it.
@@ -225,11 +227,12 @@ struct vnode {
     uint64_t rdev;                 /* Linux's new_encode_dev */
     struct vfs_time atime, mtime, ctime;
     uint32_t opens;                /* open objects (cookies) on it */
+    uint32_t pins;                 /* removed subdirectories still alive: their ".." is this node */
     uint32_t vflags;               /* VN_* */
     struct mount *mounted;         /* the mount on this directory, if any (topmost stacks on its root) */
     union {
         struct {
-            struct vnode *parent;  /* ".." (self at a mount root); NULL once removed */
+            struct vnode *parent;  /* ".." (self at a mount root); kept (pinned) once removed */
             struct dirent *self;   /* its name in parent (NULL at a mount root or removed) */
             struct dirent *first, *last;
             uint64_t next_pos;
@@ -246,7 +249,8 @@ struct vnode {
     } u;
 };
 
-#define VN_LINKABLE 1u /* an O_TMPFILE file linkat may name (opened without O_EXCL) */
+#define VN_LINKABLE 1u   /* an O_TMPFILE file linkat may name (opened without O_EXCL) */
+#define VN_PINNING 2u    /* a removed directory: it holds a pin on u.dir.parent until freed */
 
 struct mount {
     bool used;
@@ -261,6 +265,7 @@ struct mount {
     uint64_t max_pages, used_pages; /* data pages (size=); max 0 = unlimited */
     uint64_t max_inodes, used_inodes;
     uint32_t opens;                /* open objects on vnodes of this mount (cwds too) */
+    uint32_t writers;              /* of which open for writing: a remount read-only is EBUSY */
     uint32_t children;             /* mounts below it */
     uint32_t mode, uid, gid;       /* the options the root was made with */
     uint64_t size_opt;             /* for remount's reporting only */
@@ -273,6 +278,8 @@ struct ofile {
     struct vnode *node;            /* NULL: free */
     struct dirent *dent;           /* the name it was opened by (non-directories), ref held */
     struct dirent *cursor;         /* directories: readdir's place-holder, or NULL */
+    uint64_t list_end;             /* directories: positions from here on were added after the
+                                    * listing began (open, or readdir from 0): not listed */
     uint32_t uid;                  /* the opener's uid: a write clears setuid bits unless root */
     uint32_t next_free;
 };

@@ -415,11 +415,15 @@ static int list_dir(uint64_t cookie, uint64_t room, struct listing *l, void (*be
 
 static void churn(int round)
 {
-    /* The first 50 rounds: remove one of the early names and add two new ones
-     * (for ever would chase its own tail: new names are listed too). */
-    if (round >= 50)
-        return;
+    /* Every round: remove one of the early names (the first 60 rounds) and add
+     * two new ones. The listing still ends: names added after it began are
+     * not part of it (the test_dir guest test does the same). */
     char name[32];
+    if (round >= 60) {
+        snprintf(name, sizeof(name), "/d/new%da", round);
+        h_file(name, "", 0644);
+        return;
+    }
     snprintf(name, sizeof(name), "/d/gone%d", round);
     t_unlink(name);
     snprintf(name, sizeof(name), "/d/new%da", round);
@@ -487,15 +491,65 @@ static void test_readdir(void)
         if (!strcmp(l.names[i], ".") || !strcmp(l.names[i], ".."))
             dots++;
     }
-    int once = 0;
+    int once = 0, fresh = 0;
     for (int k = 0; k < 1000; k++)
         once += seen[k] == 1;
+    for (int i = 0; i < l.n; i++)
+        fresh += !strncmp(l.names[i], "new", 3);
     CHECK_EQ(once, 1000);
     CHECK_EQ(dots, 2);
+    CHECK_EQ(fresh, 0);
+    /* A listing from 0 again (rewinddir) includes them. */
+    CHECK_EQ(list_dir((uint64_t)fd, 4096, &l, NULL), 0);
+    fresh = 0;
+    for (int i = 0; i < l.n; i++)
+        fresh += !strncmp(l.names[i], "new", 3);
+    CHECK(fresh > 100);
     /* Seeking back to a position given earlier works (the cursor is a hint). */
     long n = h_io(IO_READDIR, (uint64_t)fd, 2, 4096, 0);
     CHECK(n > 0);
     t_close((uint64_t)fd);
+}
+
+/* A removed directory still open: no listing (ENOENT), its ".." is its old
+ * parent, which it keeps alive even when that is removed too (Linux's d_parent). */
+static void test_removed_dirs(void)
+{
+    h_fresh(0, 1ull << 30);
+    t_mkdir("/a", 0755);
+    t_mkdir("/a/b", 0755);
+    t_mkdir("/a/b/c", 0755);
+    long c = t_open("/a/b/c", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(t_rmdir("/a/b/c"), 0);
+    CHECK_EQ(h_io(IO_READDIR, (uint64_t)c, 0, 4096, 0), -ENOENT);
+    struct kx_stat b, up;
+    CHECK_EQ(t_stat0("/a/b", &b), 0);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    CHECK_EQ(t_rmdir("/a/b"), 0); /* the removed child does not count as an entry */
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    CHECK_EQ(up.st_nlink, 0);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "../..", 0, &up), 0);
+    struct kx_stat a;
+    t_stat0("/a", &a);
+    CHECK_EQ(up.st_ino, a.st_ino);
+    CHECK_EQ(t_mkdir_as(&ROOT, "/a/b", 0755), 0); /* a new /a/b, not the old one */
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    /* A directory replaced by a rename keeps its parent the same way. */
+    t_mkdir("/a/x", 0755);
+    t_mkdir("/a/y", 0755);
+    long y = t_open("/a/y", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(t_rename("/a/x", "/a/y"), 0);
+    CHECK_EQ(h_io(IO_READDIR, (uint64_t)y, 0, 4096, 0), -ENOENT);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)y, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, a.st_ino);
+    uint64_t inodes = vfs_mounts[0].used_inodes;
+    t_close((uint64_t)c); /* frees c, then the old b it pinned */
+    CHECK_EQ(vfs_mounts[0].used_inodes, inodes - 2);
+    t_close((uint64_t)y);
+    CHECK_EQ(vfs_mounts[0].used_inodes, inodes - 3);
 }
 
 static void test_size_limit(void)
@@ -827,13 +881,18 @@ static void test_mounts(void)
     CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT), 0);
     h_file("/m/x", "data", 0644);
     fd = t_open("/m/x", O_(RDWR), 0);
+    /* Not while a file is open for writing (Linux's sb_prepare_remount_readonly); O_PATH does not count. */
+    CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), -EBUSY);
+    t_close((uint64_t)fd);
+    long pfd = t_open("/m/x", O_(PATH) | O_(RDWR), 0);
+    fd = t_open("/m/x", O_(RDONLY), 0);
     CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), 0);
-    CHECK_EQ(t_write((uint64_t)fd, 0, "y", 1, 0), -EROFS);
     CHECK_EQ(t_open("/m/x", O_(RDWR), 0), -EROFS);
     CHECK_EQ(t_unlink("/m/x"), -EROFS);
     CHECK_EQ(t_rename("/m/x", "/m/y"), -EROFS);
     CHECK_EQ(t_mkdir("/m/x", 0755), -EEXIST); /* EEXIST before EROFS, as Linux */
     t_close((uint64_t)fd);
+    t_close((uint64_t)pfd);
     CHECK_EQ(t_mount("/m/x", "", "", LX_MS_REMOUNT), -EINVAL);
     CHECK_EQ(t_mount("/m", "", "", LX_MS_BIND), -EINVAL);
     CHECK_EQ(t_mount("/", "", "", LX_MS_REC | (1u << 18)), 0); /* --make-rprivate */
@@ -1005,6 +1064,7 @@ int main(void)
     RUN(test_unlinked_open);
     RUN(test_getpath);
     RUN(test_readdir);
+    RUN(test_removed_dirs);
     RUN(test_size_limit);
     RUN(test_store_exhaustion);
     RUN(test_no_leaks);

@@ -137,10 +137,11 @@ struct vfs_req {
 #define VFS_ATTR_UID (1u << 1)     /* chown: root; (uid, gid) == (-1, -1) parts absent from the mask */
 #define VFS_ATTR_GID (1u << 2)     /* chown: root, or the owner to one of its groups */
 #define VFS_ATTR_SIZE (1u << 3)    /* truncate: write permission (by path) or a writable open (IO_) */
-#define VFS_ATTR_ATIME (1u << 4)   /* utimensat: atime given */
+#define VFS_ATTR_ATIME (1u << 4)   /* utimensat: atime given (atime_sec/nsec): the owner or root */
 #define VFS_ATTR_MTIME (1u << 5)
-#define VFS_ATTR_ATIME_NOW (1u << 6) /* UTIME_NOW: write permission suffices when both are NOW */
-#define VFS_ATTR_MTIME_NOW (1u << 7)
+#define VFS_ATTR_ATIME_NOW (1u << 6) /* UTIME_NOW (or times NULL): write permission suffices when both */
+#define VFS_ATTR_MTIME_NOW (1u << 7) /* are NOW; a NOW bit wins over its ATIME/MTIME bit, whose time
+                                      * is then not looked at. Neither bit of a time: UTIME_OMIT. */
 
 struct vfs_attr {
     uint32_t mask;
