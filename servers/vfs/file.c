@@ -61,7 +61,7 @@ static bool ofile_writes(const struct ofile *f)
     return !(f->flags & LX_O_PATH) && (acc == LX_O_WRONLY || acc == LX_O_RDWR);
 }
 
-uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t uid)
+uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags)
 {
     uint32_t i = slot_take();
     if (i == NO_SLOT)
@@ -69,7 +69,6 @@ uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t u
     struct ofile *f = slot_at(i);
     f->node = v;
     f->flags = flags;
-    f->uid = uid;
     f->cursor = NULL;
     f->list_end = S_IS(v->mode, LX_S_IFDIR) ? v->u.dir.next_pos : 0;
     f->dent = S_IS(v->mode, LX_S_IFDIR) ? NULL : d;

@@ -97,9 +97,9 @@ static int truncate_node(struct vnode *v, const struct cred *c, uint64_t size)
     return v->ops->setattr(v, &a);
 }
 
-static int fill_open(struct vnode *v, struct dirent *d, uint32_t flags, const struct cred *c, struct open_result *r)
+static int fill_open(struct vnode *v, struct dirent *d, uint32_t flags, struct open_result *r)
 {
-    uint64_t cookie = ofile_new(v, d, flags, c->uid);
+    uint64_t cookie = ofile_new(v, d, flags);
     if (!cookie)
         return -ENFILE;
     r->cookie = cookie;
@@ -135,7 +135,7 @@ static int open_tmpfile(const struct cred *c, struct vnode *start, const char *p
         return err;
     if (!(flags & LX_O_EXCL))
         v->vflags |= VN_LINKABLE;
-    err = fill_open(v, NULL, flags & ~LX_O_TMPFILE, c, r);
+    err = fill_open(v, NULL, flags & ~LX_O_TMPFILE, r);
     if (err)
         vnode_release(v);
     return err;
@@ -256,7 +256,7 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
     } else if (do_trunc) {
         v->mtime = v->ctime = vfs_now(); /* Linux sets the times even when nothing is cut */
     }
-    return fill_open(v, d, flags, c, r);
+    return fill_open(v, d, flags, r);
 }
 
 int vfs_stat(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, struct kx_stat *st)

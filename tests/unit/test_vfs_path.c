@@ -501,10 +501,19 @@ static void test_write_clears_setuid(void)
     t_stat0("/f", &st);
     CHECK_EQ(st.st_mode, LX_S_IFREG | 0777);
     t_close((uint64_t)fd);
-    /* Root's writes keep them. */
+    /* A privileged writer's writes keep them (IO_F_FSETID: the writer now, not the opener). */
     t_chmod_as(&ROOT, "/f", 06777);
     fd = t_open("/f", O_(WRONLY), 0);
-    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, 0), 1);
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, IO_F_FSETID), 1);
+    t_stat0("/f", &st);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 06777);
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, 0), 1); /* root's descriptor, written after a setuid(1000) */
+    t_stat0("/f", &st);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0777);
+    t_close((uint64_t)fd);
+    t_chmod_as(&ROOT, "/f", 06777);
+    fd = t_openat(&USER, 0, "/f", O_(WRONLY), 0); /* the user's descriptor, passed to root */
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, IO_F_FSETID), 1);
     t_stat0("/f", &st);
     CHECK_EQ(st.st_mode, LX_S_IFREG | 06777);
     t_close((uint64_t)fd);
