@@ -25,9 +25,15 @@ struct sobj;
 /* The attached vfs's endpoint (a reference kept forever), or NULL. */
 struct endpoint *vfs_endpoint(void);
 
+/* Path bytes a request is first made with (both paths together): most paths
+ * fit, and the request is a small heap object; a longer path makes it grow
+ * to PATH_MAX per path. */
+#define VFSREQ_PATH_ROOM 256u
+
 struct vfs_request {
     struct vfs_req *req;      /* kmalloc'd: header, groups, data, paths */
     uint32_t cap;             /* bytes allocated */
+    uint32_t full;            /* bytes with room for PATH_MAX per path */
     char *path, *path2;       /* where the paths go in it */
     struct kcall kc;          /* label and words set by the caller; send is the buffer */
 };
