@@ -469,6 +469,9 @@ void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
     } else {
         r = -ENOSYS;
     }
+    /* Data frames committed ahead or freed during the request go back now:
+     * between requests the vfs holds only the frames its files use. */
+    ps_data_flush();
     if (r < 0) {
         /* An error carries nothing else: no half-filled words or bulk. */
         memset(m->a, 0, sizeof(m->a));

@@ -14,11 +14,13 @@
  * keeps its own reference to the frame, and a slot used again gets a new
  * frame, so a program that mapped a page of a deleted or truncated file never
  * sees another file's data through it. The region has one slot per page of
- * RAM (data pages cannot outnumber frames); a stack of free slot numbers, in
- * a second region committed as slots are first used, makes allocation O(1).
- * Fresh slots are committed a batch at a time (one system call for several
- * pages), and runs of consecutive slots freed together are released in one
- * call too.
+ * RAM (data pages cannot outnumber frames); a stack of free slot numbers
+ * (4 bytes a slot, committed whole at start, so it never grows) makes
+ * allocation O(1). Fresh slots are committed a batch at a time (one system
+ * call for several pages) and what a request did not use of a batch is let go
+ * at its end (ps_data_flush), as are runs of consecutive slots freed
+ * together: the vfs holds no data frame that no file uses once a request is
+ * done, so free memory comes back exactly when files go.
  *
  * Metadata (ps_page_*, meta_*) comes from chunks: 1 MiB memory objects
  * (kx_mem_create commits the pages or fails with -ENOMEM) mapped with
@@ -253,7 +255,6 @@ static uint8_t *data_base;      /* the region: data_slots pages */
 static uint32_t data_slots;
 static uint32_t *free_slots;    /* stack of free slot numbers (their frames dropped) */
 static uint32_t nfree_slots;
-static uint64_t stack_committed; /* bytes of free_slots committed: room for every slot below `bump` */
 static uint32_t bump;           /* slots [bump, data_slots) never used */
 static uint32_t ready;          /* slots [bump, ready) committed ahead: fresh zeroed frames */
 static uint32_t run_lo, run_n;  /* freed slots [run_lo, run_lo + run_n) whose frames are not dropped yet */
@@ -270,7 +271,12 @@ static int commit(void *p, size_t len)
     host_used += len;
     return 0;
 #else
-    return madvise(p, len, MADV_POPULATE_WRITE) == 0 ? 0 : -ENOMEM;
+    if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+        return 0;
+    /* It may have committed part of the range before memory ran out: undo
+     * that, or those frames would stay with the vfs and no file. */
+    madvise(p, len, MADV_DONTNEED);
+    return -ENOMEM;
 #endif
 }
 
@@ -301,8 +307,16 @@ static int data_init(void)
         data_destroy();
         return -ENOMEM;
     }
+    /* The free stack is committed now, whole: freeing never needs memory. */
+    if (madvise(free_slots, (size_t)data_slots * sizeof(uint32_t), MADV_POPULATE_WRITE) != 0) {
+#ifdef VFS_HOST
+        memset(free_slots, 0, (size_t)data_slots * sizeof(uint32_t));
+#else
+        data_destroy();
+        return -ENOMEM;
+#endif
+    }
     nfree_slots = bump = ready = run_n = 0;
-    stack_committed = 0;
     data_used = 0;
     return 0;
 }
@@ -324,24 +338,22 @@ static void *slot_addr(uint32_t i) { return data_base + (size_t)i * VFS_PAGE; }
 
 void ps_data_flush(void)
 {
+    if (bump < ready) {
+        /* Committed ahead and not used: never seen by anyone, back to the kernel. */
+        release(slot_addr(bump), (size_t)(ready - bump) * VFS_PAGE);
+        ready = bump;
+    }
     if (!run_n)
         return;
     release(slot_addr(run_lo), (size_t)run_n * VFS_PAGE);
     for (uint32_t k = 0; k < run_n; k++)
-        free_slots[nfree_slots++] = run_lo + k; /* room: every slot below bump has its stack entry */
+        free_slots[nfree_slots++] = run_lo + k; /* room: one entry per slot */
     run_n = 0;
 }
 
-/* Makes [bump, bump + n) committed: the slots and their free-stack entries. */
+/* Makes [bump, bump + n) committed. */
 static int refill(uint32_t n)
 {
-    uint64_t need = ((uint64_t)(bump + n) * sizeof(uint32_t) + VFS_PAGE - 1) & ~(uint64_t)(VFS_PAGE - 1);
-    if (need > stack_committed) {
-        int err = commit((uint8_t *)free_slots + stack_committed, need - stack_committed);
-        if (err)
-            return err;
-        stack_committed = need;
-    }
     int err = commit(slot_addr(bump), (size_t)n * VFS_PAGE);
     if (err)
         return err;
@@ -351,7 +363,8 @@ static int refill(uint32_t n)
 
 void *ps_data_alloc(void)
 {
-    ps_data_flush();
+    if (run_n)
+        ps_data_flush(); /* what was freed goes before anything is reused */
     uint32_t i;
     if (bump < ready) {
         i = bump++; /* committed ahead */

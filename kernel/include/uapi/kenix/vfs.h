@@ -43,8 +43,10 @@
  *                itself (kernel devices by rdev, kernel pipes by identity) and
  *                keeps the cookie for fstat, fchmod and the like.
  *   VFS_STAT     w0 dir, w1 AT_SYMLINK_NOFOLLOW. Answer bulk: struct kx_stat.
- *   VFS_ACCESS   w0 dir, w1 AT_SYMLINK_NOFOLLOW, w2 mode (R_OK|W_OK|X_OK, or
- *                F_OK). The request carries the ids the check is made with
+ *   VFS_ACCESS   w0 dir, w1 AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH (then path is
+ *                empty and w0 is the object itself, cookie 0 the root: faccessat2
+ *                on a descriptor, fchdir's search check), w2 mode (R_OK|W_OK|X_OK,
+ *                or F_OK). The request carries the ids the check is made with
  *                (real or effective: the kernel chose).
  *   VFS_MKDIR    w0 dir, w2 mode (umask applied).
  *   VFS_MKNOD    w0 dir, w2 mode with its type (S_IFREG, S_IFIFO, S_IFCHR,
