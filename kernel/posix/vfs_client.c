@@ -424,12 +424,19 @@ struct fileuse {
     struct fileuse *next;
 };
 
+#define FILEUSE_BUCKETS 64
+
 static struct spinlock fileuse_lock = SPINLOCK_INIT("fileuse");
-static struct fileuse *fileuses;
+static struct fileuse *fileuses[FILEUSE_BUCKETS];
+
+static struct fileuse **fileuse_bucket(uint64_t id)
+{
+    return &fileuses[(id ^ (id >> 13) ^ (id >> 40)) % FILEUSE_BUCKETS];
+}
 
 static struct fileuse **fileuse_find(uint64_t id)
 {
-    struct fileuse **pp = &fileuses;
+    struct fileuse **pp = fileuse_bucket(id);
     while (*pp && (*pp)->id != id)
         pp = &(*pp)->next;
     return pp;
@@ -449,8 +456,8 @@ static int fileuse_get(uint64_t id, bool write)
             u = fresh;
             fresh = 0;
             u->id = id;
-            u->next = fileuses;
-            fileuses = u;
+            u->next = *fileuse_bucket(id);
+            *fileuse_bucket(id) = u;
         }
         if (write ? u->runners : u->writers)
             err = -ETXTBSY;
