@@ -1,5 +1,7 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /init, /bin/busybox, every in-guest program in /bin, /etc/motd
+#   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /bin/busybox and a symlink to it for
+#                      every applet (busybox.links), every in-guest program in /bin, test_exec's
+#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /root
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
 # of the guest/busybox steps, and those are restat'ed by Ninja).
@@ -21,6 +23,22 @@ file(CONFIGURE OUTPUT ${KENIX_MOTD} CONTENT
 BusyBox is in /bin; try `busybox --list`.
 " @ONLY)
 
+# Users and groups: root, a non-root user (1000, also in "users") for the
+# permission tests, and nobody.
+set(KENIX_PASSWD ${KENIX_IMAGES_DIR}/root/etc/passwd)
+file(CONFIGURE OUTPUT ${KENIX_PASSWD} CONTENT
+"root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/home/user:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+" @ONLY)
+set(KENIX_GROUP ${KENIX_IMAGES_DIR}/root/etc/group)
+file(CONFIGURE OUTPUT ${KENIX_GROUP} CONTENT
+"root:x:0:
+users:x:100:user
+user:x:1000:
+nogroup:x:65534:
+" @ONLY)
+
 set(KENIX_DISK_README ${KENIX_IMAGES_DIR}/disk/README.TXT)
 file(CONFIGURE OUTPUT ${KENIX_DISK_README} CONTENT
 "Kenix test disk (FAT32). The tests read this file back byte for byte.
@@ -30,10 +48,52 @@ file(CONFIGURE OUTPUT ${KENIX_DISK_LONGNAME} CONTENT
 "This name needs VFAT long-file-name entries.
 " @ONLY)
 
-# Every in-guest program goes to /bin.
+# test_exec's scripts and files (tests/guest/test_exec.c makes the same ones
+# on Linux from its `files` table: keep the two alike). NAME|MODE|TEXT.
+set(_kenix_exec_files
+    "exec_script_noarg|0755|#!/bin/exec_child\necho never\n"
+    "exec_script_arg|0755|#! \t/bin/exec_child  one  arg \t\necho never\n"
+    "exec_nest_1|0755|#!/bin/exec_child\n"
+    "exec_nest_2|0755|#!/bin/exec_nest_1\n"
+    "exec_nest_3|0755|#!/bin/exec_nest_2\n"
+    "exec_nest_4|0755|#!/bin/exec_nest_3\n"
+    "exec_nest_5|0755|#!/bin/exec_nest_4\n"
+    "exec_nest_6|0755|#!/bin/exec_nest_5\n"
+    "exec_noexec|0644|#!/bin/exec_child\n"
+    "exec_garbage|0755|not a program\n"
+    "exec_noline|0755|#!\n"
+    "exec_short|0755|#!"
+    "exec_badinterp|0755|#!/bin/exec_nonexistent\n")
+set(_kenix_initrd_exec_files /bin/exec_link->exec_child)
+set(_kenix_exec_file_deps)
+foreach(entry IN LISTS _kenix_exec_files)
+    string(REPLACE "|" ";" parts "${entry}")
+    list(GET parts 0 name)
+    list(GET parts 1 mode)
+    list(GET parts 2 text)
+    string(REPLACE "\\n" "\n" text "${text}")
+    string(REPLACE "\\t" "\t" text "${text}")
+    file(CONFIGURE OUTPUT ${KENIX_IMAGES_DIR}/root/bin/${name} CONTENT "${text}")
+    list(APPEND _kenix_initrd_exec_files /bin/${name}=${KENIX_IMAGES_DIR}/root/bin/${name}:${mode})
+    list(APPEND _kenix_exec_file_deps ${KENIX_IMAGES_DIR}/root/bin/${name})
+endforeach()
+
+# Every in-guest program goes to /bin, but those waiting for the vfs server
+# (KENIX_GUEST_PENDING, cmake/Ports.cmake).
+# The shell scenarios' scripts (tests/shell, scenario shell.*), in /usr/lib/kenix/shell.
+file(GLOB _kenix_shell_scripts CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/shell/*.sh)
+set(_kenix_initrd_shell)
+foreach(script IN LISTS _kenix_shell_scripts)
+    get_filename_component(name ${script} NAME)
+    list(APPEND _kenix_initrd_shell /usr/lib/kenix/shell/${name}=${script}:755)
+endforeach()
+
 set(_kenix_initrd_programs)
 set(_kenix_initrd_program_files)
 foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
+    if(program IN_LIST KENIX_GUEST_PENDING)
+        continue()
+    endif()
     list(APPEND _kenix_initrd_programs /bin/${program}=${KENIX_GUEST_DIR}/${program})
     list(APPEND _kenix_initrd_program_files ${KENIX_GUEST_DIR}/${program})
 endforeach()
@@ -42,12 +102,19 @@ add_custom_command(
     OUTPUT  ${KENIX_INITRD}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
             /init=${KENIX_SERVERS_DIR}/init
+            /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
             /bin/busybox=${KENIX_BUSYBOX}
+            @${KENIX_BUSYBOX_LINKS}->/bin/busybox
             ${_kenix_initrd_programs}
+            ${_kenix_initrd_exec_files}
+            ${_kenix_initrd_shell}
             /etc/motd=${KENIX_MOTD}
-            /dev/ /proc/ /tmp/
-    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_SERVERS_DIR}/init
-            ${_kenix_initrd_program_files} ${KENIX_MOTD}
+            /etc/passwd=${KENIX_PASSWD}:644
+            /etc/group=${KENIX_GROUP}:644
+            /dev/ /proc/ /tmp/:1777 /root/:700
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
+            ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
+            ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
             busybox guest servers
     COMMENT "Writing the initrd ${KENIX_INITRD}"
     VERBATIM)

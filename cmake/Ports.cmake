@@ -4,6 +4,7 @@
 # Outputs:
 #   ${KENIX_GUEST_DIR}/hello, .../trap      in-guest programs
 #   ${KENIX_BUSYBOX}                         static BusyBox (stripped)
+#   ${KENIX_BUSYBOX_LINKS}                   its applets' paths, one a line (make busybox.links)
 
 include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 
@@ -13,14 +14,25 @@ set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fuzz_signals fau
     test_el0 test_memory
     test_ipc test_sched test_irq test_kcall test_cancel test_vm bench_ipc bench_posix
     test_fd test_pipe test_fork test_proc test_signal test_sigaction test_cred test_limits test_poll test_timer
-    test_jobctl init_signals)
+    test_jobctl test_exec exec_child init_signals
+    test_file test_dir test_path test_perm test_fsmount test_lock test_mmap)
 kenix_user_project(guest ${CMAKE_SOURCE_DIR}/tests/guest ${KENIX_GUEST_DIR} ${KENIX_GUEST_PROGRAMS})
+
+# Programs built but kept out of the initrd until the vfs server lands
+# (tests/guest/pending-vfs.txt, also read by tests/scenarios/kernel.py).
+set(KENIX_GUEST_PENDING_FILE ${CMAKE_SOURCE_DIR}/tests/guest/pending-vfs.txt)
+set(KENIX_GUEST_PENDING)
+if(EXISTS ${KENIX_GUEST_PENDING_FILE})
+    file(STRINGS ${KENIX_GUEST_PENDING_FILE} KENIX_GUEST_PENDING REGEX "^[A-Za-z0-9_]+$")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${KENIX_GUEST_PENDING_FILE})
+endif()
 
 # --- BusyBox --------------------------------------------------------------------------
 # Kbuild, built out of tree (make O=...). Its tools must all be LLVM's: the host's
 # binutils are x86-only. HOSTCC=clang so no host gcc is needed (TOOLCHAIN-NOTES §4).
 set(KENIX_BUSYBOX_DIR ${CMAKE_BINARY_DIR}/ports/busybox)
 set(KENIX_BUSYBOX ${KENIX_BUSYBOX_DIR}/busybox)
+set(KENIX_BUSYBOX_LINKS ${KENIX_BUSYBOX_DIR}/busybox.links)
 set(KENIX_BUSYBOX_MAKE
     make -C <SOURCE_DIR> O=<BINARY_DIR>
     HOSTCC=clang AR=llvm-ar NM=llvm-nm STRIP=llvm-strip OBJCOPY=llvm-objcopy OBJDUMP=llvm-objdump
@@ -42,8 +54,10 @@ ExternalProject_Add(busybox
                           <BINARY_DIR>/.config ${CMAKE_SOURCE_DIR}/ports/busybox/kenix.config
                           -- ${KENIX_BUSYBOX_MAKE} oldconfig
     BUILD_COMMAND     ${KENIX_BUSYBOX_MAKE} -j${KENIX_NPROC}
+    # The applets' paths, one a line (/bin/ls, /usr/bin/awk ...): the initrd's symlinks.
+              COMMAND ${KENIX_BUSYBOX_MAKE} busybox.links
     INSTALL_COMMAND   ""
-    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX}
+    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
     LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_CONFIGURE ON  LOG_BUILD ON
     LOG_OUTPUT_ON_FAILURE ON
     DEPENDS           musl)

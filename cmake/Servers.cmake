@@ -1,4 +1,4 @@
 # The user-space servers (servers/), built against the sysroot like the
-# in-guest programs. Outputs: ${KENIX_SERVERS_DIR}/init (the initrd's /init).
+# in-guest programs. Outputs: ${KENIX_SERVERS_DIR}/init (the initrd's /init) and vfs (/sbin/vfs).
 set(KENIX_SERVERS_DIR ${CMAKE_BINARY_DIR}/servers)
-kenix_user_project(servers ${CMAKE_SOURCE_DIR}/servers ${KENIX_SERVERS_DIR} init)
+kenix_user_project(servers ${CMAKE_SOURCE_DIR}/servers ${KENIX_SERVERS_DIR} init vfs)

@@ -7,7 +7,12 @@ ENTRY is one of
     /path/in/archive=HOSTFILE          regular file, mode from the host file (0755 or 0644)
     /path/in/archive=HOSTFILE:MODE     regular file with an octal mode
     /path/in/archive/                  directory (0755)
-    /path/in/archive->TARGET           symbolic link
+    /path/in/archive/:MODE             directory with an octal mode
+    /path/in/archive->TARGET           symbolic link (TARGET stored as given)
+    @LISTFILE->TARGET                  a symbolic link to TARGET at each absolute path
+                                       LISTFILE names, one a line (BusyBox's
+                                       busybox.links); paths another entry names
+                                       keep that entry
 Parent directories are added automatically. Owners are root, the mtime is fixed
 (0 unless --mtime or SOURCE_DATE_EPOCH says otherwise) and entries are sorted,
 so the same inputs always give the same bytes. The file is written beside OUT
@@ -49,7 +54,10 @@ def parse_entries(specs):
         for i in range(1, len(parts) + 1):
             entries.setdefault("/".join(parts[:i]), (S_IFDIR, 0o755, b""))
 
+    lists = [spec[1:] for spec in specs if spec.startswith("@")]
     for spec in specs:
+        if spec.startswith("@"):
+            continue
         if "->" in spec:
             path, target = spec.split("->", 1)
             kind, mode, data = S_IFLNK, 0o777, target.encode()
@@ -66,6 +74,9 @@ def parse_entries(specs):
             kind = S_IFREG
         elif spec.endswith("/"):
             path, kind, mode, data = spec, S_IFDIR, 0o755, b""
+        elif spec.rsplit(":", 1)[0].endswith("/"):
+            path, mode_text = spec.rsplit(":", 1)
+            kind, mode, data = S_IFDIR, int(mode_text, 8), b""
         else:
             sys.exit(f"mkcpio: cannot parse entry {spec!r}")
         path = path.strip("/")
@@ -74,7 +85,24 @@ def parse_entries(specs):
         if path in entries and entries[path][0] != S_IFDIR:
             sys.exit(f"mkcpio: {path} given twice")
         add_parents(path)
+        if kind == S_IFDIR and path in entries and spec.endswith("/"):
+            continue  # a plain "dir/" does not undo a mode given before
         entries[path] = (kind, mode, data)
+    for spec in lists:
+        if "->" not in spec:
+            sys.exit(f"mkcpio: @LISTFILE needs ->TARGET in {spec!r}")
+        listfile, target = spec.split("->", 1)
+        with open(listfile) as f:
+            for line in f:
+                path = line.strip().strip("/")
+                if not path:
+                    continue
+                if ".." in path.split("/"):
+                    sys.exit(f"mkcpio: bad archive path {line.strip()!r} in {listfile}")
+                if path in entries:
+                    continue
+                add_parents(path)
+                entries[path] = (S_IFLNK, 0o777, target.encode())
     return entries
 
 

@@ -87,16 +87,22 @@ unsigned cmdline_init_args(char *buf, size_t size, const char *argv[], unsigned 
             p++;
         if (!*p)
             break;
-        size_t len = 0;
-        while (p[len] && p[len] != ' ')
-            len++;
-        if (used + len + 1 > size)
-            break;
-        memcpy(buf + used, p, len);
-        buf[used + len] = '\0';
-        argv[n++] = buf + used;
-        used += len + 1;
-        p += len;
+        /* A word ends at a space outside double quotes; the quotes go (as
+         * Linux's next_arg), so -- -c "echo a b" gives two words. */
+        size_t start = used;
+        bool quoted = false;
+        while (*p && (quoted || *p != ' ')) {
+            if (*p == '"') {
+                quoted = !quoted;
+            } else {
+                if (used + 1 >= size)
+                    return n;
+                buf[used++] = *p;
+            }
+            p++;
+        }
+        buf[used++] = '\0';
+        argv[n++] = buf + start;
     }
     return n;
 }

@@ -24,8 +24,10 @@
 #include "sched.h"
 #include "syscall.h"
 #include "../arch/aarch64/sysreg.h"
+#include "../mm/frames.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
+#include "../mm/vmspace.h"
 #include "../posix/signal.h"
 
 struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
@@ -190,6 +192,28 @@ static int transfer_extra(struct thread *src, struct thread *dst, uint64_t *flag
     return 0;
 }
 
+/* An IO_MAP answer: the server's page addresses become frames (kcall.h).
+ * The server is the current thread, answering: its space is its own. */
+static void resolve_frames(struct thread *server, struct kcall *kc)
+{
+    uint64_t *page = (uint64_t *)(uintptr_t)kc->recv.addr;
+    uint64_t n = kc->recv_len / sizeof(uint64_t);
+    for (uint64_t i = 0; i < n; i++) {
+        if (!page[i])
+            continue;
+        uint64_t pa;
+        if (vmspace_frame_at(server->proc->vm, page[i], kc->map_write, &pa)) {
+            for (uint64_t j = 0; j < i; j++)
+                if (page[j])
+                    frame_unref(page[j]);
+            memset(page, 0, n * sizeof(uint64_t));
+            kc->map_error = -EFAULT;
+            return;
+        }
+        page[i] = pa;
+    }
+}
+
 /* transfer() when a kernel-originated call is one side: to a server from a
  * kcall, or a server's answer to one. Handles never travel to the kernel:
  * they stay with the server (KX_MSG_HANDLES_DROPPED). */
@@ -204,9 +228,12 @@ static int transfer_kcall(struct thread *src, struct thread *dst, uint64_t badge
             flags |= KX_MSG_TRUNCATED;
             len = room.len;
         }
+        /* A fault on the caller's side (a write(2) from a bad buffer) is the
+         * caller's: it gets -EFAULT and the server never sees the call. */
         int err = ipc_copy(room, 0, kc->send, 0, len, dst_fault);
-        if (!err)
-            err = write_xfer_results(dst, len, 0, 0);
+        if (err)
+            return err;
+        err = write_xfer_results(dst, len, 0, 0);
         if (err) {
             *dst_fault = true;
             return err;
@@ -231,6 +258,8 @@ static int transfer_kcall(struct thread *src, struct thread *dst, uint64_t badge
     if (err)
         return err;
     kc->recv_len = len > dst->ipc.recv_written ? len : dst->ipc.recv_written;
+    if (kc->map_frames)
+        resolve_frames(src, kc);
     const struct trap_frame *sf = thread_user_frame(src);
     kc->msg.label = (uint32_t)sf->x[1] | flags;
     for (unsigned i = 0; i < KX_MSG_WORDS; i++)

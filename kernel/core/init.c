@@ -20,6 +20,7 @@
 #include "../dev/virtio_mmio.h"
 #include "../lib/ustack.h"
 #include "../mm/vmspace.h"
+#include "../posix/exec.h"
 
 #define INIT_DEFAULT "/init"
 
@@ -84,7 +85,9 @@ static uint64_t map_bootinfo(struct process *p, const struct kx_bootinfo *bi)
     return va;
 }
 
-static int load_init(const char *path, struct process **out)
+/* `target` (kenix.init=) is run by /init after it started the vfs, when
+ * NULL is passed as target nothing is asked of /init. */
+static int load_init(const char *path, const char *target, struct process **out)
 {
     const void *data;
     size_t size;
@@ -102,13 +105,15 @@ static int load_init(const char *path, struct process **out)
     uint64_t bi_va = err ? 0 : map_bootinfo(p, &bi);
     if (!err && !bi_va)
         err = -ENOMEM;
-    enum { MAX_ARGS = 16 };
-    static char args[512];
+    enum { MAX_ARGS = 64 };
+    static char args[2048];
     const char *argv[MAX_ARGS + 2] = { path };
     argv[1 + cmdline_init_args(args, sizeof(args), argv + 1, MAX_ARGS)] = 0;
-    const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", 0 };
+    static char target_env[160];
+    ksnprintf(target_env, sizeof(target_env), "KENIX_INIT=%s", target ? target : "");
+    const char *envp[] = { "HOME=/", "PATH=/bin:/sbin", "TERM=vt100", target ? target_env : 0, 0 };
     const struct ustack_aux extra[] = { { AT_KENIX_BOOTINFO, bi_va } };
-    const struct program_source src = { .kernel = data, .size = size };
+    const struct program_source src = { .kind = PROGRAM_KERNEL, .kernel = data, .size = size };
     if (!err)
         err = process_load(p, path, &src, argv, envp, extra, 1);
     if (err) {
@@ -119,6 +124,20 @@ static int load_init(const char *path, struct process **out)
     return 0;
 }
 
+/* Whether the initrd has a regular executable file at path. */
+static bool initrd_has(const char *path)
+{
+    const void *data;
+    size_t size;
+    return initrd_find_program(path, &data, &size) == 0;
+}
+
+/*
+ * kenix.init=PATH runs PATH as process 1. With a file system to run it from
+ * (/init and /sbin/vfs in the initrd), /init starts the vfs and then execs
+ * PATH (KENIX_INIT in its environment), so PATH finds its files; otherwise
+ * the kernel loads PATH from the initrd itself.
+ */
 bool start_init(void)
 {
     char path[128] = INIT_DEFAULT;
@@ -130,8 +149,15 @@ bool start_init(void)
         kprintf("init: no initrd, nothing to run\n");
         return false;
     }
+    const char *target = 0;
+    static char requested[128];
+    if (strcmp(path, INIT_DEFAULT) && initrd_has(INIT_DEFAULT) && initrd_has("/sbin/vfs")) {
+        memcpy(requested, path, sizeof(requested));
+        target = requested;
+        memcpy(path, INIT_DEFAULT, sizeof(INIT_DEFAULT));
+    }
     struct process *p;
-    int err = load_init(path, &p);
+    int err = load_init(path, target, &p);
     if (err == -ENOENT) {
         kprintf("init: %s is not in the initrd\n", path);
         return false;

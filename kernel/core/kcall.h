@@ -39,6 +39,13 @@ struct kcall {
     uint64_t recv_len;        /* out: bytes that arrived in recv */
     bool cancelled;           /* out: a signal cancelled the call while a server held it; the
                                * answer is the server's (-EINTR if nothing moved, R3.4) */
+    /* IO_MAP: the answer's bulk (in kernel memory) is a list of page
+     * addresses in the server's own space; as it arrives each non-zero one
+     * is replaced by the frame mapped there, with a reference taken for the
+     * caller (writable pages only if map_write). A bad one makes map_error
+     * -EFAULT and leaves no reference behind. */
+    bool map_frames, map_write;
+    int map_error;
 };
 
 /* Calls ep with badge KX_BADGE_KERNEL | pid: 0 with the answer in kc, or

@@ -278,8 +278,7 @@ struct process *process_alloc_locked(struct process *parent, const char *name, i
     return p;
 }
 
-/* Undoes process_new for a process that never ran (proc_lock held). */
-static void process_unlink(struct process *p)
+static void unlink_from_parent(struct process *p)
 {
     if (p->parent) {
         struct process **link = &p->parent->children;
@@ -288,6 +287,18 @@ static void process_unlink(struct process *p)
         *link = p->sibling;
         p->parent = 0;
     }
+}
+
+void process_detach_locked(struct process *p)
+{
+    unlink_from_parent(p);
+    p->detached = true;
+}
+
+/* Undoes process_new for a process that never ran (proc_lock held). */
+static void process_unlink(struct process *p)
+{
+    unlink_from_parent(p);
     pgrp_leave(p);
     pid_hash_remove(p);
     nprocs--;
@@ -504,8 +515,10 @@ void process_exit(int status)
         copy_to_user(vm, p->clear_child_tid, &zero, sizeof(zero));
     }
     p->vm = 0;
-    p->max_rss_pages = vm->max_resident;
-    p->min_faults = vm->faults;
+    /* Added to what earlier programs of the process (before an execve) did. */
+    if (vm->max_resident > p->max_rss_pages)
+        p->max_rss_pages = vm->max_resident;
+    p->min_faults += vm->faults;
     mmu_clear_user_space(); /* the walker must not see tables being freed */
     vmspace_put(vm);
 

@@ -91,6 +91,8 @@ struct process {
     struct ptimers *timers;      /* itimers and POSIX timers, made on first use (posix/ktimer.h) */
     int exit_status;             /* wait status, once a zombie */
     bool did_exec;               /* runs a program of its own (setpgid: EACCES) */
+    bool detached;               /* a server outside the POSIX family (kx_process_detach): no
+                                  * parent, skipped by kill(-1) */
     struct process *vfork_parent;/* blocked in clone(CLONE_VFORK) until we exit */
     struct wait_queue vfork_waiters;
     struct wait_queue child_waiters; /* wait4/waitid callers: a child changed state */
@@ -100,8 +102,9 @@ struct process {
     uint64_t child_max_rss;      /* largest peak resident pages of a reaped child (or theirs) */
     bool dumpable;               /* prctl(PR_SET_DUMPABLE) */
     uint64_t start_counter;
-    uint64_t min_faults;         /* pages faulted in, once exited (ru_minflt) */
-    uint64_t max_rss_pages;      /* peak resident pages, once exited (ru_maxrss) */
+    uint64_t min_faults;         /* pages faulted in by programs it ran before (execve) and, once
+                                  * exited, by its last (ru_minflt) */
+    uint64_t max_rss_pages;      /* peak resident pages likewise (ru_maxrss) */
     struct process_obj *pobj;    /* the object process handles name, if any */
     struct reply_lists replies;  /* saved replies and those cancelled (ipc_lock; core/reply.c) */
     uint64_t clear_child_tid;    /* set_tid_address */
@@ -120,22 +123,16 @@ static inline bool signal_pending(const struct thread *t)
 
 /* Finds an executable regular file in the initrd. */
 int initrd_find_program(const char *path, const void **data, size_t *size);
-/* Where a program's bytes are: in kernel memory (`kernel`, e.g. the initrd)
- * or in a process's memory (`vm` at `uaddr`, for kx_process_create). The
- * loader reads the headers and then each segment straight into the new
- * process's pages: the file is never copied whole. */
-struct program_source {
-    const void *kernel;
-    struct vmspace *vm;
-    uint64_t uaddr;
-    uint64_t size;
-};
-/* Loads the static ELF program from src into p (a fresh process): segments,
- * stack with argv/envp/auxv (plus `extra` auxv entries), first thread --
- * not yet runnable. -ENOEXEC for a file that is not a loadable program;
- * -EFAULT/-ENOMEM when its bytes cannot be read from a process. */
+/* Builds the static ELF program from src (posix/exec.h) into p, a fresh
+ * process: segments, stack with argv/envp (kernel strings) and auxv (plus
+ * `extra` entries), first thread -- not yet runnable. -ENOEXEC for a file
+ * that is not a loadable program, -E2BIG, -ENOMEM. */
+struct program_source;
+struct image;
 int process_load(struct process *p, const char *path, const struct program_source *src, const char *const argv[],
                  const char *const envp[], const struct ustack_aux *extra, unsigned nextra);
+/* p's first thread, at a built image's entry and stack (not yet runnable). */
+int process_new_thread(struct process *p, const struct image *im);
 /* Makes a loaded process's first thread runnable. */
 void process_start(struct process *p);
 struct process *current_process(void);
@@ -171,6 +168,10 @@ struct process *process_iter_next(struct process *p);
 unsigned process_count_user(uint32_t uid);
 /* Whether the current process may fork another for its real uid. proc_lock held. */
 bool process_may_add(const struct process *creator);
+/* Makes p (not yet started) parentless and out of kill(-1)'s reach
+ * (kx_process_detach). proc_lock held. */
+void process_detach_locked(struct process *p);
+
 /* Process groups and sessions (proc_lock held). */
 struct pgrp *pgrp_find(unsigned pgid);
 struct session *session_find(unsigned sid);

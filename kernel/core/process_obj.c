@@ -7,13 +7,12 @@
 #include "ipc.h"
 #include "process.h"
 #include "syscall.h"
+#include "../posix/exec.h"
 #include "../posix/file.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
 
 #define PROGRAM_MAX (64u << 20)   /* bytes of ELF image kx_process_create accepts */
-#define ARGS_MAX (64u << 10)      /* bytes of argv + envp strings */
-#define ARGV_MAX 256              /* entries in each of argv and envp */
 
 struct process_obj {
     struct kobject obj;
@@ -79,7 +78,9 @@ static int process_of(uint64_t h, uint32_t rights, struct process_obj **out)
     return err;
 }
 
-/* kx_process_create(name, elf, elf_len, argv, envp) -> process handle, not started. */
+/* kx_process_create(name, elf, elf_len, argv, envp) -> process handle, not
+ * started. argv and envp go straight from the caller's memory into the new
+ * stack, with execve's limits (E2BIG). */
 long sys_kx_process_create(struct trap_frame *f)
 {
     struct process *self = current_process();
@@ -91,25 +92,18 @@ long sys_kx_process_create(struct trap_frame *f)
     if (len == 0 || len > PROGRAM_MAX)
         return len ? -E2BIG : -ENOEXEC;
     /* The image stays in the caller's memory: the loader reads it from there. */
-    const struct program_source src = { .vm = self->vm, .uaddr = f->x[1], .size = len };
-    char *strings = kmalloc(ARGS_MAX);
-    char **vec = kmalloc(2 * (ARGV_MAX + 1) * sizeof(char *));
-    long err = strings && vec ? 0 : -ENOMEM;
-    char **argv = vec, **envp = vec + ARGV_MAX + 1;
-    size_t used = 0;
-    if (!err)
-        err = copy_strings_from_user(self->vm, f->x[3], argv, ARGV_MAX, strings, ARGS_MAX, &used);
-    if (err >= 0)
-        err = copy_strings_from_user(self->vm, f->x[4], envp, ARGV_MAX, strings, ARGS_MAX, &used);
-    if (err > 0)
-        err = 0;
+    const struct program_source src = { .kind = PROGRAM_USER, .vm = self->vm, .uaddr = f->x[1], .size = len };
     struct process *p = 0;
-    if (err >= 0)
-        err = process_create(self, name, &p);
+    long err = process_create(self, name, &p);
+    struct image im;
     if (!err)
-        err = process_load(p, name, &src, (const char *const *)argv, (const char *const *)envp, 0, 0);
-    kfree(strings);
-    kfree(vec);
+        err = image_begin(&im, p->vm, p);
+    if (!err)
+        err = image_args_user(&im, p, name, self->vm, f->x[3], f->x[4]);
+    if (!err)
+        err = image_load(&im, p, name, &src, 0, 0);
+    if (!err)
+        err = process_new_thread(p, &im);
     if (err) {
         if (p)
             process_discard(p);
@@ -161,6 +155,30 @@ long sys_kx_process_start(struct trap_frame *f)
     o->started = true;
     process_start(o->proc);
     return 0;
+}
+
+/* kx_process_detach(process): a server the caller made (not yet started)
+ * leaves the POSIX family: it has no parent (getppid 0; no SIGCHLD, never a
+ * zombie: its status goes to the process object only), so a program that
+ * becomes process 1 by exec never waits for it, and kill(-1) passes it by,
+ * as Linux's kernel threads. Only its parent may detach it. */
+long sys_kx_process_detach(struct trap_frame *f)
+{
+    struct process_obj *o;
+    int err = process_of(f->x[0], KX_RIGHT_WRITE, &o);
+    if (err)
+        return err;
+    if (!o->proc || o->exited)
+        return -ESRCH;
+    if (o->started)
+        return -EBUSY;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *p = o->proc;
+    err = p->parent == current_process() ? 0 : -EPERM;
+    if (!err)
+        process_detach_locked(p);
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return err;
 }
 
 /* kx_process_wait(process) -> its wait status (blocks until it exits). The

@@ -29,6 +29,8 @@
     X(exit, sys_exit)                       \
     X(exit_group, sys_exit_group)           \
     X(clone, sys_clone)                     \
+    X(execve, sys_execve)                   \
+    X(execveat, sys_execveat)               \
     X(wait4, sys_wait4)                     \
     X(waitid, sys_waitid)                   \
     X(set_tid_address, sys_set_tid_address) \
@@ -125,6 +127,11 @@
     X(sendfile, sys_sendfile) \
     X(fadvise64, sys_fadvise64) \
     X(madvise, sys_madvise) \
-    X(flock, sys_flock)
+    X(flock, sys_flock) \
+    X(msync, sys_msync) \
+    X(pread64, sys_pread64) \
+    X(pwrite64, sys_pwrite64) \
+    X(preadv, sys_preadv) \
+    X(pwritev, sys_pwritev)
 
 #endif

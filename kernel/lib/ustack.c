@@ -98,6 +98,56 @@ static int push_strings(struct walk *w, const char *const *v, size_t n, uint64_t
     return 0;
 }
 
+/* Everything below the strings, from w->p down: alignment, the platform
+ * string's room, the random bytes' room, auxv and the pointer arrays; the
+ * addresses go to *l. Only moves w (writes nothing): ustack_build and a
+ * loader that places the strings itself (ustack_plan_tail) share it. */
+static int64_t plan_tail(struct walk *w, uint64_t argc, uint64_t envc, uint64_t auxc, uint64_t platform_size,
+                         bool random, struct ustack_layout *l)
+{
+    if (!align16(w))
+        return USTACK_ERR_2BIG;
+    if (platform_size != 0) {
+        if (!take(w, platform_size))
+            return USTACK_ERR_2BIG;
+        l->platform = w->p;
+    }
+    if (random) {
+        if (!take(w, USTACK_RANDOM_BYTES))
+            return USTACK_ERR_2BIG;
+        l->random = w->p;
+    }
+
+    /* Counts are bounded by the space left before anything is multiplied. */
+    uint64_t room = w->p - w->low;
+    if (auxc >= room / 16 || argc >= room / 8 || envc >= room / 8)
+        return USTACK_ERR_2BIG;
+    uint64_t aux_bytes = (auxc + 1) * 16;
+    uint64_t words = argc + 1 + envc + 1 + 1;
+    if (!take(w, aux_bytes) || !take(w, words * 8) || !align16(w))
+        return USTACK_ERR_2BIG;
+
+    uint64_t sp = w->p;
+    l->sp = sp;
+    l->argv = sp + 8;
+    l->envp = l->argv + (argc + 1) * 8;
+    l->auxv = l->envp + (envc + 1) * 8;
+    return (int64_t)sp;
+}
+
+int64_t ustack_plan_tail(uint64_t low, uint64_t strings_low, uint64_t argc, uint64_t envc, uint64_t auxc,
+                         uint64_t platform_size, bool random, struct ustack_layout *layout)
+{
+    if (layout == NULL || strings_low < low || strings_low > (uint64_t)INT64_MAX || platform_size > USTACK_MAX_STRLEN)
+        return USTACK_ERR_INVAL;
+    struct ustack_layout l = {0};
+    struct walk w = {.buf = NULL, .low = low, .p = strings_low};
+    int64_t sp = plan_tail(&w, argc, envc, auxc, platform_size, random, &l);
+    if (sp >= 0)
+        *layout = l;
+    return sp;
+}
+
 static int64_t lay_out(struct walk *w, const struct ustack_args *a, struct ustack_layout *l)
 {
     static const uint8_t zero8[8] = {0};
@@ -113,34 +163,19 @@ static int64_t lay_out(struct walk *w, const struct ustack_args *a, struct ustac
     if ((err = push_strings(w, a->argv, a->argc, &l->arg_start, &l->arg_end)) != 0)
         return err;
 
-    if (!align16(w))
+    uint64_t platform_size = 0;
+    if (a->platform != NULL && (platform_size = str_size(a->platform)) == 0)
         return USTACK_ERR_2BIG;
-    if (a->platform != NULL && (err = push_string(w, a->platform, &l->platform)) != 0)
-        return err;
-    if (a->random != NULL) {
-        if (!take(w, USTACK_RANDOM_BYTES))
-            return USTACK_ERR_2BIG;
-        put_bytes(w, w->p, a->random, USTACK_RANDOM_BYTES);
-        l->random = w->p;
+    int64_t sp = plan_tail(w, a->argc, a->envc, a->auxc, platform_size, a->random != NULL, l);
+    if (sp < 0 || w->buf == NULL)
+        return sp;
+
+    if (a->platform != NULL) {
+        put_bytes(w, l->platform, a->platform, platform_size - 1);
+        put_bytes(w, l->platform + platform_size - 1, "", 1);
     }
-
-    /* Counts are bounded by the space left before anything is multiplied. */
-    uint64_t room = w->p - w->low;
-    if (a->auxc >= room / 16 || a->argc >= room / 8 || a->envc >= room / 8)
-        return USTACK_ERR_2BIG;
-    uint64_t aux_bytes = ((uint64_t)a->auxc + 1) * 16;
-    uint64_t words = (uint64_t)a->argc + 1 + (uint64_t)a->envc + 1 + 1;
-    if (!take(w, aux_bytes) || !take(w, words * 8) || !align16(w))
-        return USTACK_ERR_2BIG;
-
-    uint64_t sp = w->p;
-    l->sp = sp;
-    l->argv = sp + 8;
-    l->envp = l->argv + ((uint64_t)a->argc + 1) * 8;
-    l->auxv = l->envp + ((uint64_t)a->envc + 1) * 8;
-    if (w->buf == NULL)
-        return (int64_t)sp;
-
+    if (a->random != NULL)
+        put_bytes(w, l->random, a->random, USTACK_RANDOM_BYTES);
     put64(w, sp, a->argc);
     /* The strings were laid out contiguously from arg_start (and
      * env_start), so each pointer is the previous one plus its length. */

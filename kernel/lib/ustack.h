@@ -27,6 +27,7 @@
 #ifndef KENIX_LIB_USTACK_H
 #define KENIX_LIB_USTACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,5 +113,20 @@ struct ustack_layout {
  */
 int64_t ustack_build(void *buf, size_t size, uint64_t top, const struct ustack_args *args,
                      struct ustack_layout *layout);
+
+/*
+ * The part of the layout below the strings, for a loader that put the
+ * strings in place itself (execve copies them straight from the caller into
+ * the new stack): argc strings then envc strings lie contiguously upwards
+ * from strings_low. Computes, exactly as ustack_build would, where the
+ * platform string (platform_size bytes with its NUL, 0: none), the random
+ * bytes (if `random`), the pointer arrays and auxc auxv pairs plus AT_NULL
+ * go, without going below `low`: fills *layout (sp, argv, envp, auxv,
+ * platform, random) and returns sp, or USTACK_ERR_2BIG / USTACK_ERR_INVAL.
+ * The words from sp upwards are then argc, argv[], NULL, envp[], NULL,
+ * auxv pairs, AT_NULL pair.
+ */
+int64_t ustack_plan_tail(uint64_t low, uint64_t strings_low, uint64_t argc, uint64_t envc, uint64_t auxc,
+                         uint64_t platform_size, bool random, struct ustack_layout *layout);
 
 #endif

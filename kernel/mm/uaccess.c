@@ -53,18 +53,42 @@ int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n)
     return copy_user(vs, udst, (void *)src, n, true);
 }
 
-long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
+/* Scans the user string at usrc a page at a time for its NUL, copying what it
+ * passes into dst unless dst is NULL: the string's length with its NUL if
+ * that is at most max, else max + 1; -EFAULT or -ENOMEM. One page lookup per
+ * page, not per byte: paths, argv and envp strings go this way. */
+static long user_string(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
 {
-    for (size_t i = 0; i < max; i++) {
+    size_t done = 0;
+    while (done < max) {
         uint8_t *u;
-        int err = user_byte(vs, usrc + i, VM_READ, &u);
+        int err = user_byte(vs, usrc + done, VM_READ, &u);
         if (err)
             return err;
-        dst[i] = (char)*u;
-        if (!*u)
-            return (long)i;
+        size_t chunk = PAGE_SIZE - ((usrc + done) & (PAGE_SIZE - 1));
+        if (chunk > max - done)
+            chunk = max - done;
+        size_t n = strnlen((const char *)u, chunk);
+        if (dst)
+            memcpy(dst + done, u, n < chunk ? n + 1 : n);
+        if (n < chunk)
+            return (long)(done + n + 1);
+        done += chunk;
     }
-    return -ENAMETOOLONG;
+    return (long)max + 1;
+}
+
+long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
+{
+    long n = user_string(vs, dst, usrc, max);
+    if (n < 0)
+        return n;
+    return n > (long)max ? -ENAMETOOLONG : n - 1;
+}
+
+long strnlen_user(struct vmspace *vs, uint64_t usrc, size_t max)
+{
+    return user_string(vs, 0, usrc, max);
 }
 
 int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, uint64_t src, size_t n,
@@ -100,29 +124,4 @@ int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, ui
         n -= chunk;
     }
     return 0;
-}
-
-long copy_strings_from_user(struct vmspace *vs, uint64_t uvec, char **vec, size_t maxn, char *buf, size_t bufsize,
-                            size_t *used)
-{
-    size_t n = 0;
-    if (uvec) {
-        for (;; n++) {
-            uint64_t uptr;
-            int err = copy_from_user(vs, &uptr, uvec + n * sizeof(uptr), sizeof(uptr));
-            if (err)
-                return err;
-            if (!uptr)
-                break;
-            if (n == maxn || *used >= bufsize)
-                return -E2BIG;
-            long len = strncpy_from_user(vs, buf + *used, uptr, bufsize - *used);
-            if (len < 0)
-                return len == -ENAMETOOLONG ? -E2BIG : len;
-            vec[n] = buf + *used;
-            *used += (size_t)len + 1;
-        }
-    }
-    vec[n] = 0;
-    return (long)n;
 }

@@ -26,10 +26,9 @@ int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, ui
  * -EFAULT, -ENOMEM or -ENAMETOOLONG. */
 long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max);
 
-/* Copies a NULL-terminated array of string pointers (argv, envp): at most
- * maxn strings into buf from offset *used (advanced past them), vec[i]
- * pointing at each and vec[n] = NULL. Returns n, -EFAULT, -ENOMEM or -E2BIG. */
-long copy_strings_from_user(struct vmspace *vs, uint64_t uvec, char **vec, size_t maxn, char *buf, size_t bufsize,
-                            size_t *used);
+/* The length of the user string at usrc with its NUL, looking at no more than
+ * max bytes: 1..max, max + 1 when there is no NUL within them, or -EFAULT /
+ * -ENOMEM (Linux's strnlen_user, with errors told apart from lengths). */
+long strnlen_user(struct vmspace *vs, uint64_t usrc, size_t max);
 
 #endif

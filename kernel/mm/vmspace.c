@@ -268,8 +268,8 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a || a->obj)
-        return 0; /* object pages are all mapped when the area is made */
+    if (!a || a->obj || a->shared)
+        return 0; /* object pages are all mapped when the area is made; shared file pages at mmap */
     unsigned level;
     pte_t *pte = pt_lookup(vs->root_pa, va, &level);
     if (pte)
@@ -323,7 +323,7 @@ int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page)
         *page = p;
         return 0;
     }
-    if ((need & VM_WRITE) && !a->obj && !pte_user_writable(*pte)) {
+    if ((need & VM_WRITE) && !a->obj && !a->shared && !pte_user_writable(*pte)) {
         int err = cow_break(vs, a, pte, pva);
         if (err)
             return err;
@@ -341,8 +341,8 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
     uint64_t va = page_down(addr);
     pte_t *pte = pt_lookup(vs->root_pa, va, 0);
     if (!pte)
-        return a->obj ? -EFAULT : vmspace_populate(vs, va) ? 0 : -ENOMEM;
-    if (permission && write && !a->obj && !pte_user_writable(*pte))
+        return a->obj || a->shared ? -EFAULT : vmspace_populate(vs, va) ? 0 : -ENOMEM;
+    if (permission && write && !a->obj && !a->shared && !pte_user_writable(*pte))
         return cow_break(vs, a, pte, va);
     /* Mapped, and a permission fault the area does not explain. A translation
      * fault on a page now present was another thread's doing: retry. */
@@ -444,7 +444,7 @@ static int protect_pte(pte_t *pte, uint64_t va, void *arg)
 {
     struct protect_ctx *c = arg;
     uint64_t pa = *pte & PTE_ADDR_MASK;
-    if (c->a->obj)
+    if (c->a->obj || c->a->shared)
         *pte = pa | user_prot(c->a->prot, c->a->device) | PTE_TABLE | PTE_VALID;
     else
         *pte = private_pte(pa, c->a->prot, frame_refcount(pa) > 1); /* COW stays COW */
@@ -494,6 +494,10 @@ static int fork_pte(pte_t *pte, uint64_t va, void *arg)
     pte_t child;
     if (c->a->obj) {
         child = *pte; /* the object's page, shared as it is */
+    } else if (c->a->shared) {
+        frame_ref(pa); /* a shared file page: the child maps the same frame */
+        child = *pte;
+        c->child->resident_pages++;
     } else {
         frame_ref(pa);
         if (pte_user_writable(*pte)) {
@@ -568,4 +572,59 @@ void vmspace_destroy(struct vmspace *vs)
     kfree(vs->tables);
     frame_free(vs->root_pa, 0);
     kfree(vs);
+}
+
+int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa)
+{
+    struct vm_area *a = vmspace_find(vs, va);
+    if (!a || a->obj || (va & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    pte_t pte = a->shared ? pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID : private_pte(pa, a->prot, true);
+    frame_ref(pa);
+    int err = map_page(vs, va, pte);
+    if (err) {
+        frame_unref(pa);
+        return err;
+    }
+    note_resident(vs);
+    return 0;
+}
+
+int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
+{
+    for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
+        if (a->end <= start || a->obj || a->device || a->shared)
+            continue;
+        struct unmap_ctx c = { vs, true };
+        walk(vs, a->start > start ? a->start : start, a->end < end ? a->end : end, unmap_pte, &c);
+    }
+    return 0;
+}
+
+int vmspace_populate_range(struct vmspace *vs, uint64_t start, uint64_t end, bool write)
+{
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        uint8_t *page;
+        int err = vmspace_page(vs, va, write ? VM_WRITE : VM_READ, &page);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+long vmspace_frame_at(struct vmspace *vs, uint64_t va, bool write, uint64_t *pa)
+{
+    struct vm_area *a = vmspace_find(vs, va);
+    if (!a || a->device || (a->obj && (a->obj->flags & MEMOBJ_BORROWED)) || (va & (PAGE_SIZE - 1)))
+        return -EFAULT;
+    if ((a->prot & VM_READ) == 0 || (write && !(a->prot & VM_WRITE)))
+        return -EFAULT;
+    pte_t *pte = pt_lookup(vs->root_pa, va, 0);
+    if (!pte)
+        return -EFAULT; /* not there: the server offers only pages it holds */
+    if (!a->obj && !a->shared && !pte_user_writable(*pte) && frame_refcount(*pte & PTE_ADDR_MASK) > 1)
+        return -EFAULT; /* copy-on-write shared with a fork of the server: not its own page */
+    *pa = *pte & PTE_ADDR_MASK;
+    frame_ref(*pa);
+    return 0;
 }

@@ -49,6 +49,10 @@ struct vm_area {
     uint64_t obj_off;    /* object offset of `start` */
     unsigned max_prot;
     bool device;         /* Device-nGnRE memory, never touched by the kernel */
+    /* MAP_SHARED file pages (sys_mm.c): each mapped frame holds a reference of
+     * its own, writes go to the frame itself (no copy-on-write; the file's
+     * server sees them), fork shares them, and no page is made on a fault. */
+    bool shared;
 };
 
 struct vmspace {
@@ -103,5 +107,23 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va);
 int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool permission);
 /* Finds room for len bytes in the mmap region. */
 uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len);
+
+/* Maps the frame pa at va inside an existing area (not a memory object's
+ * window), taking a reference on the frame: a private area maps it
+ * copy-on-write (a write makes a copy), a shared one as the area allows.
+ * -EEXIST if a page is there, -ENOMEM, -EINVAL. */
+int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa);
+/* Unmaps the private pages of [start, end) (not windows, not shared pages),
+ * keeping the areas: the next touch finds a fresh zero page (MADV_DONTNEED). */
+int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end);
+/* Faults in every page of [start, end) as a write (or read) would:
+ * -ENOMEM when memory runs out (what was made stays), -EFAULT where the
+ * range is not mapped for it (MADV_POPULATE_*). */
+int vmspace_populate_range(struct vmspace *vs, uint64_t start, uint64_t end, bool write);
+/* The frame a server offers at va of its own space (IO_MAP answers), with a
+ * reference taken for the caller: a present page of its own (not a device
+ * region, not borrowed memory such as the initrd, not a copy-on-write page
+ * shared with a fork), readable, and writable if `write`. -EFAULT otherwise. */
+long vmspace_frame_at(struct vmspace *vs, uint64_t va, bool write, uint64_t *pa);
 
 #endif

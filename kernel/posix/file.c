@@ -160,6 +160,25 @@ void fdtable_destroy(struct fdtable *t)
     kfree(t);
 }
 
+void fdtable_close_on_exec(struct fdtable *t)
+{
+    /* A word of the bitmap at a time: proportional to the table, and to the
+     * descriptors actually marked. */
+    for (unsigned w = 0; w < words(t->cap); w++) {
+        uint64_t bits = t->cloexec[w] & t->open[w];
+        t->cloexec[w] = 0;
+        while (bits) {
+            unsigned fd = w * 64 + (unsigned)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            struct file *f = t->fd[fd];
+            t->fd[fd] = 0;
+            t->open[w] &= ~(1ull << (fd % 64));
+            if (f)
+                file_put(f);
+        }
+    }
+}
+
 struct file *fd_file(const struct fdtable *t, int64_t fd)
 {
     if (fd < 0 || (uint64_t)fd >= t->cap)

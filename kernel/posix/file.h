@@ -49,6 +49,9 @@ struct file_ops {
      * was asked is allowed; 0 from read is end of file. */
     long (*read)(struct file *f, struct uio *u);
     long (*write)(struct file *f, struct uio *u);
+    /* pread/pwrite at `off`, leaving the offset alone; NULL: read/write
+     * serve (objects that ignore the offset, such as the kernel devices). */
+    long (*pio)(struct file *f, struct uio *u, uint64_t off, bool write);
     /* FIONREAD and the like; -ENOTTY for a request the object does not know. */
     long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
     /* The last reference is gone. Never blocks. */
@@ -93,6 +96,8 @@ struct fdtable *fdtable_create(void);
 struct fdtable *fdtable_fork(const struct fdtable *t);
 /* Closes every descriptor and frees the table. */
 void fdtable_destroy(struct fdtable *t);
+/* execve's point of no return: closes every descriptor marked close-on-exec. */
+void fdtable_close_on_exec(struct fdtable *t);
 /* The file at fd, or NULL (bad or closed fd). No reference is taken: valid
  * while the caller, the table's owner, does not close it. */
 struct file *fd_file(const struct fdtable *t, int64_t fd);
@@ -116,6 +121,8 @@ enum kdev {
     KDEV_COUNT,
 };
 struct file *kdev_open(enum kdev dev, uint32_t flags);
+/* Whether f is /dev/zero (mmap makes anonymous memory of it). */
+bool kdev_is_zero(const struct file *f);
 /* The kdev a path names (/dev/null ...), or -ENOENT. */
 int kdev_lookup(const char *path);
 
@@ -151,6 +158,9 @@ int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **o
  * memory), whatever f's own offset: the count (short only at the end of the
  * file) or -errno. Does not move f's offset. */
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n);
+/* Whether execveat(fd, "", AT_EMPTY_PATH) can run f: a readable regular
+ * file of the vfs with an execute bit. */
+bool exec_file_usable(const struct file *f);
 
 /* The current process's RLIMIT_NOFILE soft limit. */
 uint64_t fd_limit(void);

@@ -95,6 +95,11 @@ static const struct file_ops kdev_ops = {
     .st_type = S_IFCHR,
 };
 
+bool kdev_is_zero(const struct file *f)
+{
+    return f->ops == &kdev_ops && kdev_of(f) == KDEV_ZERO;
+}
+
 struct file *kdev_open(enum kdev dev, uint32_t flags)
 {
     return file_alloc(&kdev_ops, (void *)(uintptr_t)dev, flags);

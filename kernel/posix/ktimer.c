@@ -418,6 +418,22 @@ struct ptimers *ptimers_get(void)
     return pt;
 }
 
+void ktimers_exec_locked(struct process *p)
+{
+    spin_assert_held(&proc_lock);
+    struct ptimers *pt = p->timers;
+    if (!pt)
+        return;
+    for (unsigned i = 0; i < pt->table_size; i++) {
+        if (pt->table[i]) {
+            ktimer_release_locked(pt->table[i]);
+            kfree(pt->table[i]);
+            pt->table[i] = 0;
+        }
+    }
+    pt->count = 0; /* releasing took each one's parking off pt->parked */
+}
+
 void ktimers_exit_locked(struct process *p)
 {
     spin_assert_held(&proc_lock);

@@ -116,6 +116,9 @@ void ktimers_tick(uint64_t counter_now, struct thread *cur, bool user);
 /* The CPU-itimer half of the tick (itimer.c). proc_lock held. */
 void itimer_cpu_tick_locked(struct process *p, bool user);
 
+/* execve: the POSIX timers are deleted (their queued signals too); ITIMER_REAL,
+ * ITIMER_VIRTUAL and ITIMER_PROF go on, as on Linux. proc_lock held. */
+void ktimers_exec_locked(struct process *p);
 /* A process is exiting: its timers stop and are freed. proc_lock held. */
 void ktimers_exit_locked(struct process *p);
 /* p's disposition of sig no longer ignores it (rt_sigaction): periodic timers

@@ -334,6 +334,23 @@ void signal_fork(struct sigstate *child, const struct sigstate *parent)
         child->blocked = parent->saved_blocked;
 }
 
+void signal_exec(struct process *p)
+{
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct sigstate *s = &p->sig;
+    for (unsigned i = 0; i < 64; i++) {
+        if (s->handler[i] != SIG_IGN)
+            s->handler[i] = SIG_DFL;
+        s->action_flags[i] = 0;
+        s->action_mask[i] = 0;
+        s->restorer[i] = 0;
+    }
+    s->chld_flags = 0;
+    s->altstack = (struct sigaltstack_state){ .flags = SS_DISABLE };
+    ktimers_exec_locked(p);
+    spin_unlock_irqrestore(&proc_lock, flags);
+}
+
 void signal_reset(struct sigstate *s)
 {
     *s = (struct sigstate){ 0 };
@@ -718,8 +735,8 @@ long sys_kill(struct trap_frame *f)
          * error other than EPERM, or 0. */
         int count = 0, last = 0;
         for (struct process *p = process_iter_next(0); p; p = process_iter_next(p)) {
-            if (p->pid == 1 || p == self)
-                continue;
+            if (p->pid == 1 || p == self || p->detached)
+                continue; /* and servers, as Linux spares its kernel threads */
             int r = send_checked(self, p, &info);
             count++;
             if (r != -EPERM)

@@ -140,6 +140,12 @@ void signal_fault(struct trap_frame *f, const char *what, int sig, int code, uin
 
 /* Fork: the child gets the mask, dispositions and alternate stack, not the pending set. */
 void signal_fork(struct sigstate *child, const struct sigstate *parent);
+/* execve's point of no return (Linux's flush_signal_handlers and exit_itimers):
+ * caught signals go back to SIG_DFL, ignored ones stay ignored, every
+ * action's flags, mask and restorer are cleared; the mask and pending
+ * signals stay; the alternate stack goes; POSIX timers are deleted (the
+ * itimers and alarm survive, as on Linux). Takes proc_lock. */
+void signal_exec(struct process *p);
 /* A new program (kx_process_create): everything at its default. */
 void signal_reset(struct sigstate *s);
 /* A process is gone: frees its queue. proc_lock held. */

@@ -31,6 +31,7 @@
 #include "../core/process.h"
 #include "../core/syscall.h"
 #include "../mm/heap.h"
+#include "../mm/vmspace.h"
 
 /* Protects every sobj's position lock word and waiters. */
 static struct spinlock sobj_lock = SPINLOCK_INIT("sobj");
@@ -117,20 +118,37 @@ long sobj_call(struct sobj *o, struct kcall *kc)
 
 static uint64_t io_flags(const struct file *f)
 {
-    return (f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0) | (f->flags & O_APPEND ? IO_F_APPEND : 0);
+    return (f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0) | (f->flags & O_APPEND ? IO_F_APPEND : 0) |
+           (current_process()->cred.euid == 0 ? IO_F_FSETID : 0);
+}
+
+/* How much of [addr, addr + n) in vm can be read, from the start, page by
+ * page: a write from a buffer whose end is bad moves what it can, as Linux. */
+static uint64_t readable_prefix(struct vmspace *vm, uint64_t addr, uint64_t n)
+{
+    uint64_t done = 0;
+    while (done < n) {
+        uint8_t *page;
+        if (vmspace_page(vm, addr + done, VM_READ, &page))
+            break;
+        done += PAGE_SIZE - ((addr + done) & (PAGE_SIZE - 1));
+    }
+    return done < n ? done : n;
 }
 
 /* Reads or writes the uio one piece (iovec, at most KX_BULK_MAX) per call,
- * until done or a short count. */
-static long sobj_io(struct file *f, struct uio *u, bool write)
+ * until done or a short count, at *pos (moved on), or at the description's
+ * offset under its lock when pos is NULL. */
+static long sobj_io(struct file *f, struct uio *u, bool write, uint64_t *explicit_pos)
 {
     struct sobj *o = f->priv;
-    bool seekable = f->ops->seekable;
+    bool seekable = f->ops->seekable && !explicit_pos;
     if (seekable) {
         int err = sobj_pos_lock(o);
         if (err)
             return err;
     }
+    uint64_t *pos = explicit_pos ? explicit_pos : &f->pos;
     uint64_t done = 0;
     long err = 0;
     while (u->resid) {
@@ -145,13 +163,23 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
             n = KX_BULK_MAX;
         struct ipc_buf user = { u->vm, u->iov[u->idx].iov_base + u->off, n };
         struct kcall kc = {
-            .msg = { .label = write ? IO_WRITE : IO_READ, .w = { o->cookie, f->pos, n, io_flags(f) } },
+            .msg = { .label = write ? IO_WRITE : IO_READ, .w = { o->cookie, *pos, n, io_flags(f) } },
         };
         if (write)
             kc.send = user;
         else
             kc.recv = user;
         long r = sobj_call(o, &kc);
+        if (r == -EFAULT && write && u->vm) {
+            /* The caller's buffer went bad part-way: write what precedes it. */
+            uint64_t ok = readable_prefix(u->vm, user.addr, n);
+            if (ok) {
+                n = ok;
+                kc.send.len = n;
+                kc.msg.w[2] = n;
+                r = sobj_call(o, &kc);
+            }
+        }
         if (!r)
             /* A read must have delivered what it claims (bulk or kx_msg_write).
              * A cancelled call's offset has not moved, so a restarted read asks
@@ -161,8 +189,8 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
             err = r;
             break;
         }
-        if (seekable)
-            f->pos = write && (f->flags & O_APPEND) ? kc.msg.w[1] : f->pos + (uint64_t)r;
+        if (seekable || explicit_pos)
+            *pos = write && (f->flags & O_APPEND) ? kc.msg.w[1] : *pos + (uint64_t)r;
         done += (uint64_t)r;
         u->off += (uint64_t)r;
         u->resid -= (uint64_t)r;
@@ -176,12 +204,18 @@ static long sobj_io(struct file *f, struct uio *u, bool write)
 
 static long sobj_read(struct file *f, struct uio *u)
 {
-    return sobj_io(f, u, false);
+    return sobj_io(f, u, false, 0);
 }
 
 static long sobj_write(struct file *f, struct uio *u)
 {
-    return sobj_io(f, u, true);
+    return sobj_io(f, u, true, 0);
+}
+
+/* pread/pwrite: at an offset of their own; the description's stays. */
+static long sobj_pio(struct file *f, struct uio *u, uint64_t off, bool write)
+{
+    return sobj_io(f, u, write, &off);
 }
 
 static long sobj_size(struct file *f, uint64_t *size)
@@ -212,7 +246,7 @@ static uint32_t sobj_poll(struct file *f, struct poll_entry *e)
 
 /* The sobj is also the file's node: file_put closes it. */
 const struct file_ops sobj_seekable_ops = {
-    .read = sobj_read, .write = sobj_write, .ioctl = sobj_ioctl,
+    .read = sobj_read, .write = sobj_write, .pio = sobj_pio, .ioctl = sobj_ioctl,
     .size = sobj_size, .poll = sobj_poll, .seekable = true,
 };
 

@@ -269,8 +269,10 @@ long sys_getrusage(struct trap_frame *f)
         process_times(p, &u, &s);
         ru.ru_utime = to_timeval(u);
         ru.ru_stime = to_timeval(s);
-        ru.ru_maxrss = (int64_t)(p->vm->max_resident * (PAGE_SIZE / 1024));
-        ru.ru_minflt = (int64_t)p->vm->faults;
+        /* With what the programs it ran before an execve did. */
+        uint64_t rss = p->vm->max_resident > p->max_rss_pages ? p->vm->max_resident : p->max_rss_pages;
+        ru.ru_maxrss = (int64_t)(rss * (PAGE_SIZE / 1024));
+        ru.ru_minflt = (int64_t)(p->min_faults + p->vm->faults);
     } else if (who == RUSAGE_CHILDREN) {
         ru.ru_utime = to_timeval(p->child_utime);
         ru.ru_stime = to_timeval(p->child_stime);

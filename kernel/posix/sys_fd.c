@@ -31,12 +31,17 @@ static bool writable(const struct file *f)
     return !(f->flags & O_PATH) && ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR);
 }
 
-/* Reads or writes through a uio of iovcnt vectors already in the kernel. */
-static long do_io(int64_t fd, struct linux_iovec *iov, unsigned iovcnt, bool write)
+/* Reads or writes through a uio of iovcnt vectors already in the kernel; at
+ * offset *off (pread/pwrite: the description's own stays) when off is set. */
+static long do_io(int64_t fd, struct linux_iovec *iov, unsigned iovcnt, bool write, const int64_t *off)
 {
     struct file *f = fd_file(files(), fd);
     if (!f || !(write ? writable(f) : readable(f)))
         return -EBADF;
+    if (off && !f->ops->seekable)
+        return -ESPIPE;
+    if (off && *off < 0)
+        return -EINVAL;
     uint64_t total = 0;
     for (unsigned i = 0; i < iovcnt; i++) {
         if ((int64_t)iov[i].iov_len < 0 || total + iov[i].iov_len < total)
@@ -48,8 +53,14 @@ static long do_io(int64_t fd, struct linux_iovec *iov, unsigned iovcnt, bool wri
     struct uio u = { .vm = current_process()->vm, .iov = iov, .iovcnt = iovcnt, .resid = total };
     if (total > RW_MAX)
         u.resid = RW_MAX; /* Linux moves at most MAX_RW_COUNT per call */
+    if (off && (uint64_t)*off + u.resid > (uint64_t)INT64_MAX)
+        return -EINVAL; /* the end would not fit loff_t, as Linux's rw_verify_area */
     file_get(f); /* the call may sleep; a close meanwhile must not free it */
-    long r = write ? f->ops->write(f, &u) : f->ops->read(f, &u);
+    long r;
+    if (off && f->ops->pio)
+        r = f->ops->pio(f, &u, (uint64_t)*off, write);
+    else
+        r = write ? f->ops->write(f, &u) : f->ops->read(f, &u);
     file_put(f);
     return r;
 }
@@ -59,7 +70,29 @@ static long rw(struct trap_frame *f, bool write)
     struct linux_iovec iov = { f->x[1], f->x[2] };
     if ((int64_t)iov.iov_len < 0)
         return -EINVAL;
-    return do_io((int64_t)(int32_t)f->x[0], &iov, 1, write);
+    return do_io((int64_t)(int32_t)f->x[0], &iov, 1, write, 0);
+}
+
+/* pread64(fd, buf, count, offset), pwrite64: at `offset`, which must not be
+ * negative (-EINVAL); pipes -ESPIPE. pwrite on an O_APPEND file appends, as
+ * Linux's does. */
+static long prw(struct trap_frame *f, bool write)
+{
+    struct linux_iovec iov = { f->x[1], f->x[2] };
+    int64_t off = (int64_t)f->x[3];
+    if ((int64_t)iov.iov_len < 0)
+        return -EINVAL;
+    return do_io((int64_t)(int32_t)f->x[0], &iov, 1, write, &off);
+}
+
+long sys_pread64(struct trap_frame *f)
+{
+    return prw(f, false);
+}
+
+long sys_pwrite64(struct trap_frame *f)
+{
+    return prw(f, true);
 }
 
 long sys_read(struct trap_frame *f)
@@ -72,7 +105,7 @@ long sys_write(struct trap_frame *f)
     return rw(f, true);
 }
 
-static long rwv(struct trap_frame *f, bool write)
+static long rwv_at(struct trap_frame *f, bool write, const int64_t *off)
 {
     int64_t fd = (int32_t)f->x[0];
     uint64_t uiov = f->x[1], cnt = f->x[2];
@@ -87,10 +120,29 @@ static long rwv(struct trap_frame *f, bool write)
         return -ENOMEM;
     long r = copy_from_user(current_process()->vm, iov, uiov, cnt * sizeof(*iov));
     if (!r)
-        r = do_io(fd, iov, (unsigned)cnt, write);
+        r = do_io(fd, iov, (unsigned)cnt, write, off);
     if (iov != small)
         kfree(iov);
     return r;
+}
+
+static long rwv(struct trap_frame *f, bool write)
+{
+    return rwv_at(f, write, 0);
+}
+
+/* preadv(fd, iov, cnt, pos_l, pos_h), pwritev: AArch64 passes the offset
+ * whole in pos_l. */
+long sys_preadv(struct trap_frame *f)
+{
+    int64_t off = (int64_t)f->x[3];
+    return rwv_at(f, false, &off);
+}
+
+long sys_pwritev(struct trap_frame *f)
+{
+    int64_t off = (int64_t)f->x[3];
+    return rwv_at(f, true, &off);
 }
 
 long sys_readv(struct trap_frame *f)

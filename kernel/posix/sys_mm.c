@@ -1,10 +1,27 @@
-/* brk, and anonymous mmap/munmap/mprotect: enough for musl's malloc. */
+/*
+ * brk, mmap/munmap/mprotect/msync/madvise. Anonymous private memory is
+ * demand-zero; anonymous shared memory is a memory object both sides of a
+ * fork map; a file's pages come from its server (IO_MAP): a shared mapping
+ * maps the very frames the server reads and writes the file through, so
+ * mapping and write(2) see each other, and a private one maps them
+ * copy-on-write. File pages are mapped when the mapping is made (no fault
+ * ever calls a server: copies to user memory happen under spinlocks).
+ */
+#include "file.h"
+#include "sobj.h"
 #include "kenix/errno.h"
+#include "kenix/io.h"
 #include "kenix/linux_abi.h"
 #include "kenix/memlayout.h"
+#include "kenix/vfs.h"
+#include "../core/memobj.h"
 #include "../core/process.h"
 #include "../core/syscall.h"
+#include "../mm/frames.h"
+#include "../mm/heap.h"
 #include "../mm/vmspace.h"
+
+#define MAP_BATCH 512 /* pages asked for in one IO_MAP: 4 KiB of answer */
 
 /* Bytes of [start, start + len) already in areas (a MAP_FIXED replaces them). */
 static uint64_t mapped_within(const struct vmspace *vs, uint64_t start, uint64_t len)
@@ -52,21 +69,102 @@ long sys_brk(struct trap_frame *f)
     return (long)want;
 }
 
+/* Maps the file's pages [off, off + len) at addr, an area just made: asks the
+ * server in batches and maps what it offers. */
+static long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
+                           bool shared_write)
+{
+    uint64_t *frames = kmalloc(MAP_BATCH * sizeof(uint64_t));
+    if (!frames)
+        return -ENOMEM;
+    long err = 0;
+    for (uint64_t done = 0; done < len && !err;) {
+        uint64_t want = (len - done) / PAGE_SIZE < MAP_BATCH ? (len - done) / PAGE_SIZE : MAP_BATCH;
+        struct kcall kc = {
+            .msg = { .label = IO_MAP, .w = { o->cookie, off + done, want, shared_write ? IO_MAP_WRITE : 0 } },
+            .recv = { 0, (uint64_t)frames, want * sizeof(uint64_t) },
+            .map_frames = true,
+            .map_write = shared_write,
+        };
+        err = sobj_call(o, &kc);
+        if (!err)
+            err = sobj_result(o, &kc, want);
+        uint64_t got = err > 0 ? (uint64_t)err : 0;
+        if (!err || err > 0)
+            err = kc.map_error;
+        if (!err && kc.recv_len < got * sizeof(uint64_t))
+            err = -EIO; /* claimed pages it did not describe */
+        uint64_t n = kc.recv_len / sizeof(uint64_t);
+        for (uint64_t i = 0; i < n; i++) {
+            if (!frames[i])
+                continue;
+            if (!err && i < got)
+                err = vmspace_map_frame(vs, addr + done + i * PAGE_SIZE, frames[i]);
+            frame_unref(frames[i]); /* the mapping took its own reference */
+        }
+        if (err == -ENOSYS || err == -EINVAL)
+            err = -ENODEV; /* a server whose objects cannot be mapped */
+        if (!err && got < want)
+            break; /* the end of the file: the rest of the area has no pages */
+        done += got * PAGE_SIZE;
+        if (!got)
+            break;
+    }
+    kfree(frames);
+    return err;
+}
+
+/* What a descriptor may be mapped as: 0, or why not (Linux's checks). */
+static long file_map_check(struct file *file, uint64_t prot, uint64_t flags)
+{
+    if (file->flags & O_PATH)
+        return -EBADF;
+    uint32_t acc = file->flags & O_ACCMODE;
+    if (acc == O_WRONLY)
+        return -EACCES; /* every mapping reads */
+    if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && (acc != O_RDWR || (file->flags & O_APPEND)))
+        return -EACCES;
+    return 0;
+}
+
 long sys_mmap(struct trap_frame *f)
 {
-    uint64_t addr = f->x[0], len = f->x[1], prot = f->x[2], flags = f->x[3];
-    struct vmspace *vs = current_process()->vm;
+    uint64_t addr = f->x[0], len = f->x[1], prot = f->x[2], flags = f->x[3], off = f->x[5];
+    int fd = (int32_t)f->x[4];
+    struct process *p = current_process();
+    struct vmspace *vs = p->vm;
     bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE);
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return -EINVAL;
+    bool shared = type != MAP_PRIVATE;
     if (len == 0 || page_up(len) < len || (fixed && (addr & (PAGE_SIZE - 1))))
         return -EINVAL; /* a hint need not be aligned: it is only a hint (and unused) */
     if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
         return -EINVAL;
     if ((prot & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
         return -ENOTSUP; /* W^X: never writable and executable (vmspace.h) */
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV; /* file mappings need the VFS */
-    if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
-        return -EINVAL; /* shared anonymous memory (inherited by fork) is not there yet */
+    struct file *file = 0;
+    struct sobj *node = 0;
+    if (!(flags & MAP_ANONYMOUS)) {
+        if (off & (PAGE_SIZE - 1))
+            return -EINVAL;
+        file = fd_file(p->files, fd);
+        if (!file)
+            return -EBADF;
+        long err = file_map_check(file, prot, flags);
+        if (err)
+            return err;
+        if (page_up(len) + off < off || (int64_t)(page_up(len) + off) < 0)
+            return -EOVERFLOW;
+        node = file->node;
+        if (kdev_is_zero(file)) {
+            node = 0; /* /dev/zero: anonymous memory, as Linux */
+            flags |= MAP_ANONYMOUS;
+        } else if (!node || file->ops != &sobj_seekable_ops) {
+            return -ENODEV; /* pipes, other devices: nothing to map */
+        }
+    }
     len = page_up(len);
     if (fixed && (addr + len > USER_TOP || addr + len < addr))
         return -ENOMEM;
@@ -82,10 +180,55 @@ long sys_mmap(struct trap_frame *f)
         if (!addr)
             return -ENOMEM;
     }
+    if ((flags & MAP_ANONYMOUS) && shared) {
+        /* Shared anonymous memory: an object both sides of a fork map. */
+        if (len > MEMOBJ_MAX_SIZE)
+            return -ENOMEM;
+        struct memobj *m = memobj_create(len, 0);
+        if (!m)
+            return -ENOMEM;
+        int err = vmspace_map_object(vs, addr, m, 0, len, vm_prot(prot), VM_READ | VM_WRITE | VM_EXEC);
+        kobject_put(&m->obj);
+        if (err)
+            return err == -EEXIST || err == -ENOTSUP ? err : -ENOMEM;
+        return (long)addr;
+    }
     int err = vmspace_add_area(vs, addr, len, vm_prot(prot));
     if (err)
         return err == -EEXIST || err == -ENOTSUP ? err : -ENOMEM;
+    if (node) {
+        struct vm_area *a = vmspace_find(vs, addr);
+        a->shared = shared;
+        file_get(file); /* the server may be slow; a close meanwhile must not free it */
+        long r = map_file_pages(vs, node, addr, off, len, shared && (prot & PROT_WRITE));
+        file_put(file);
+        if (r) {
+            vmspace_remove(vs, addr, len);
+            return r;
+        }
+    }
     return (long)addr;
+}
+
+/* msync(addr, len, flags): the pages of a shared mapping are the file's own
+ * (its server reads and writes through them), so nothing is left to write
+ * back to the server; a disk file system will flush its cache on fsync. */
+long sys_msync(struct trap_frame *f)
+{
+    uint64_t addr = f->x[0], len = f->x[1], flags = f->x[2];
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+        return -EINVAL;
+    if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+        return -EINVAL;
+    uint64_t end = addr + page_up(len);
+    if (page_up(len) < len || end < addr)
+        return -ENOMEM;
+    if (len == 0)
+        return 0;
+    struct vmspace *vs = current_process()->vm;
+    return mapped_within(vs, addr, end - addr) == end - addr ? 0 : -ENOMEM;
 }
 
 long sys_munmap(struct trap_frame *f)
@@ -106,64 +249,53 @@ long sys_mprotect(struct trap_frame *f)
     return vmspace_protect(current_process()->vm, addr, page_up(len), vm_prot(prot));
 }
 
-/* Drops the pages of anonymous private memory in [start, end): the next
- * touch finds zeros, as Linux's MADV_DONTNEED. Windows onto memory objects
- * keep their pages (they are the object's: a touch would find the same), and
- * so does the program image below the initial break: its pages hold the
- * file's bytes, which Linux would read again from the file and the kernel
- * cannot (yet: file mappings). */
-static long drop_anonymous(struct vmspace *vs, uint64_t start, uint64_t end)
-{
-    uint64_t addr = start;
-    long gap = 0;
-    while (addr < end) {
-        struct vm_area *a = vmspace_find(vs, addr);
-        if (!a) {
-            /* Unmapped: Linux goes on with the rest and says -ENOMEM. */
-            gap = -ENOMEM;
-            const struct vm_area *n = vs->areas;
-            while (n && n->start <= addr)
-                n = n->next;
-            if (!n || n->start >= end)
-                break;
-            addr = n->start;
-            continue;
-        }
-        uint64_t piece_end = a->end < end ? a->end : end;
-        if (!a->obj && !a->device && a->start >= vs->brk_start) {
-            unsigned prot = a->prot;
-            long err = vmspace_remove(vs, addr, piece_end - addr);
-            if (!err)
-                err = vmspace_add_area(vs, addr, piece_end - addr, prot);
-            if (err)
-                return err;
-        }
-        addr = piece_end;
-    }
-    return gap;
-}
+/* Linux 5.14's prefaulting advice (not in musl 1.2.3's headers). */
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
 
 /* madvise(addr, len, advice): advice is accepted; MADV_DONTNEED and
- * MADV_FREE drop anonymous pages (MADV_FREE may keep or lose them: dropping
- * is one of its two allowed outcomes). */
+ * MADV_FREE drop the pages of anonymous private memory (MADV_FREE may keep
+ * or lose them: dropping is one of its two allowed outcomes), so the next
+ * touch finds a fresh zero page; windows onto memory objects and shared file
+ * pages keep theirs (a touch would find the same). So does the program image
+ * below the initial break: its pages hold the file's bytes, which Linux would
+ * read again from the file and the kernel cannot. MADV_POPULATE_READ/WRITE
+ * fault the range in now, failing with -ENOMEM when memory runs out -- the
+ * way a server commits memory without risking a fault it cannot survive.
+ * Unmapped parts: -ENOMEM, after the mapped ones were done (as Linux). */
 long sys_madvise(struct trap_frame *f)
 {
-    uint64_t addr = f->x[0], len = f->x[1];
+    uint64_t addr = f->x[0], len = f->x[1], advice = f->x[2];
+    struct vmspace *vs = current_process()->vm;
     if (addr & (PAGE_SIZE - 1))
         return -EINVAL;
     uint64_t end = addr + page_up(len);
-    if (page_up(len) < len || end < addr)
+    if (page_up(len) < len || end < addr || end > USER_TOP)
         return -EINVAL;
-    switch (f->x[2]) {
+    switch (advice) {
     case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
     case MADV_DONTFORK: case MADV_DOFORK: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
-    case MADV_DONTDUMP: case MADV_DODUMP:
-        return len ? (mapped_within(current_process()->vm, addr, end - addr) == end - addr ? 0 : -ENOMEM) : 0;
-    case MADV_DONTNEED: case MADV_FREE:
-        return len ? drop_anonymous(current_process()->vm, addr, end) : 0;
-    case MADV_REMOVE:
-        return -EINVAL; /* only for shared memory of a file system */
+    case MADV_DONTDUMP: case MADV_DODUMP: case MADV_DONTNEED: case MADV_FREE:
+    case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+        break;
     default:
-        return -EINVAL;
+        return -EINVAL; /* MADV_REMOVE needs a file system's shared memory */
     }
+    if (len == 0)
+        return 0;
+    bool whole = mapped_within(vs, addr, end - addr) == end - addr;
+    if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+        uint64_t from = addr > vs->brk_start ? addr : vs->brk_start;
+        vmspace_drop_pages(vs, from, end);
+    } else if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
+        for (const struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
+            if (a->end <= addr)
+                continue;
+            int err = vmspace_populate_range(vs, a->start > addr ? a->start : addr, a->end < end ? a->end : end,
+                                             advice == MADV_POPULATE_WRITE);
+            if (err)
+                return err == -EFAULT ? -EINVAL : err; /* not readable/writable: EINVAL, as Linux */
+        }
+    }
+    return whole ? 0 : -ENOMEM;
 }

@@ -68,6 +68,8 @@ long sys_openat(struct trap_frame *f)
         return -EINVAL;
     if ((flags & O_TMPFILE) == O_TMPFILE)
         return -EOPNOTSUPP; /* no unnamed files yet */
+    if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        return -EINVAL; /* as Linux 6.4 and later */
     if (flags & O_PATH)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC; /* Linux ignores the rest */
     flags &= ~(uint32_t)(VFS_O_EXEC | VFS_O_CHDIR); /* the kernel's own bits */
@@ -263,6 +265,9 @@ long sys_readlinkat(struct trap_frame *f)
     }
     r.kc.recv = (struct ipc_buf){ self()->vm, f->x[2], (uint64_t)size };
     long res = vfsreq_call(&r);
+    /* The vfs answers the target's whole length; what fits is what arrived. */
+    if (res > size)
+        res = size;
     if (res > 0 && (uint64_t)res > r.kc.recv_len)
         res = -EIO; /* claimed more than it sent */
     vfsreq_free(&r);

@@ -390,10 +390,17 @@ long sys_fchdir(struct trap_frame *f)
     return 0;
 }
 
-/* sendfile(out, in, offset, count): not yet; BusyBox falls back to read and write. */
+/* sendfile(out, in, offset, count): the descriptors are checked as Linux
+ * does (-EBADF), then -EINVAL: no copying in the kernel yet, and BusyBox
+ * falls back to read and write. */
 long sys_sendfile(struct trap_frame *f)
 {
-    (void)f;
+    struct file *out = fd_file(self()->files, (int32_t)f->x[0]), *in = fd_file(self()->files, (int32_t)f->x[1]);
+    uint32_t oacc = out ? out->flags & O_ACCMODE : 0, iacc = in ? in->flags & O_ACCMODE : 0;
+    if (!in || (in->flags & O_PATH) || iacc == O_WRONLY)
+        return -EBADF;
+    if (!out || (out->flags & O_PATH) || oacc == O_RDONLY)
+        return -EBADF;
     return -EINVAL;
 }
 

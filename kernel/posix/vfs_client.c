@@ -291,6 +291,13 @@ int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **o
     return err;
 }
 
+bool exec_file_usable(const struct file *f)
+{
+    const struct sobj *o = f->node;
+    return o && o->kind == VFS_KIND_REG && f->ops == &sobj_seekable_ops && !(f->flags & O_PATH) &&
+           (f->flags & O_ACCMODE) != O_WRONLY && (o->mode & 0111);
+}
+
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n)
 {
     struct sobj *o = f->node;
@@ -307,7 +314,7 @@ long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64
         if (!r)
             r = sobj_result(o, &kc, chunk < kc.recv_len ? chunk : kc.recv_len);
         if (r < 0)
-            return done ? (long)done : r;
+            return r; /* short counts mean the end of the file, nothing else */
         done += (uint64_t)r;
         if ((uint64_t)r < chunk)
             break;

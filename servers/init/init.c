@@ -1,14 +1,19 @@
 /*
  * init, process 1. The kernel gives it the initrd and the devices by handle
- * (struct kx_bootinfo); init starts programs from the initrd, each with the
- * handles it needs and nothing more, and waits for them.
+ * (struct kx_bootinfo). init first starts the vfs, which unpacks the initrd
+ * into the root file system, and names it to the kernel. Then:
  *
- * For now init runs programs one after another: those named on the kernel
- * command line after "--", or else every /bin/test_* in the initrd (the
- * in-guest test programs). It reports each exit status and a summary, and
- * exits 0 only if every program did.
+ * - with kenix.init=PATH on the kernel command line (KENIX_INIT in init's
+ *   environment), it execs PATH with the arguments after "--": PATH runs as
+ *   process 1 with files (kenix.init=/bin/sh -- -c '...' runs a command line);
+ * - otherwise it runs /etc/init.d/rcS with /bin/sh if there is one, then the
+ *   programs named after "--", or else every /bin/test_* in the initrd (the
+ *   in-guest test programs), one after another, each with the handles it
+ *   needs and nothing more; it reports each exit status and a summary, and
+ *   exits 0 only if every program did.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +90,18 @@ static void start_vfs(void)
         { kx_initrd_handle(), KX_RIGHT_READ, KX_SLOT_INITRD },
         { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
     };
-    long proc = kx_spawn_with(&initrd, "/sbin/vfs", argv, environ, give, 2);
-    long err = proc < 0 ? proc : kx_posix_attach((kx_handle_t)ep, KX_POSIX_VFS);
+    /* Detached: a program that becomes process 1 by exec (kenix.init) must
+     * not find the vfs among its children, nor kill it with kill(-1). */
+    long proc = kx_spawn(&initrd, "/sbin/vfs", argv, environ);
+    long err = proc;
+    for (unsigned i = 0; i < 2 && err >= 0; i++)
+        err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
+    if (err >= 0)
+        err = kx_process_detach((kx_handle_t)proc);
+    if (err >= 0)
+        err = kx_process_start((kx_handle_t)proc);
+    if (err >= 0)
+        err = kx_posix_attach((kx_handle_t)ep, KX_POSIX_VFS);
     if (err < 0)
         printf("init: cannot start the vfs: error %ld\n", -err);
     /* The kernel keeps its own reference; with only the vfs holding the
@@ -123,6 +138,28 @@ static int run(const char *path)
     kx_handle_close(proc);
     reap_orphans();
     return (int)status;
+}
+
+/* Runs `path` with /bin/sh from the file system (fork and exec), if it
+ * exists, and waits for it. */
+static void run_script(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return;
+    printf("init: running %s\n", path);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", path, (char *)NULL);
+        printf("init: cannot run /bin/sh %s: error %d\n", path, errno);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        printf("init: %s did not run\n", path);
+    else if (WIFEXITED(st))
+        printf("init: %s exited with status %d\n", path, WEXITSTATUS(st));
+    else
+        printf("init: %s killed by signal %d\n", path, WTERMSIG(st));
 }
 
 /* Every /bin/test_* in the initrd, in archive order. */
@@ -163,7 +200,20 @@ int main(int argc, char **argv)
     /* Root's environment, for every program init starts. */
     setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
     setenv("HOME", "/root", 1);
+    char *target = getenv("KENIX_INIT");
+    if (target)
+        target = strdup(target);
+    unsetenv("KENIX_INIT");
     start_vfs();
+    if (target) {
+        /* Process 1 becomes the program asked for, with init's arguments. */
+        printf("init: starting %s as process 1\n", target);
+        argv[0] = target;
+        execv(target, argv);
+        printf("init: cannot run %s: error %d\n", target, errno);
+        return 127;
+    }
+    run_script("/etc/init.d/rcS");
     static char names[MAX_PROGRAMS][64];
     const char *list[MAX_PROGRAMS];
     int n = 0;

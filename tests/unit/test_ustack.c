@@ -591,12 +591,26 @@ static void test_random_sets(void)
         if (sp >= 0) {
             fit++;
             verify(&s, &a, sp, &l);
+            /* A loader that placed the strings itself gets the same tail. */
+            struct ustack_layout tail;
+            int64_t tsp = ustack_plan_tail(top - size, l.arg_start, argc, envc, a.auxc, 8, true, &tail);
+            CHECK_EQ(tsp, sp);
+            CHECK_EQ(tail.argv, l.argv);
+            CHECK_EQ(tail.envp, l.envp);
+            CHECK_EQ(tail.auxv, l.auxv);
+            CHECK_EQ(tail.platform, l.platform);
+            CHECK_EQ(tail.random, l.random);
         } else {
             refused++;
             CHECK_EQ(sp, USTACK_ERR_2BIG);
             CHECK(sb_untouched(&s));
             /* and it really did not fit */
             CHECK(linux_layout(&a, top).sp < top - size || linux_layout(&a, top).sp > top);
+            /* The tail planner refuses too, whenever the strings fitted. */
+            struct ustack_layout full, tail;
+            if (ustack_build(NULL, 1u << 20, top, &a, &full) >= 0 && full.arg_start >= top - size)
+                CHECK_EQ(ustack_plan_tail(top - size, full.arg_start, argc, envc, a.auxc, 8, true, &tail),
+                         USTACK_ERR_2BIG);
         }
         free(s.mem);
     }

@@ -34,6 +34,18 @@
  *   IO_STATFS w0 cookie. Answer bulk: struct kx_statfs.
  *   IO_GETPATH w0 cookie. Answer w0 = bytes with the NUL, bulk = the
  *             object's absolute path (getcwd); -ENOENT once it was removed.
+ *   IO_MAP    w0 cookie, w1 file offset (page aligned), w2 pages wanted,
+ *             w3 IO_MAP_WRITE for a shared writable mapping. Answer w0 =
+ *             pages described (fewer at the end of the file: no page wholly
+ *             beyond it), bulk = one uint64_t per page: the page's address in
+ *             the server's own address space, or 0 for a hole (only without
+ *             IO_MAP_WRITE, which asks for every page to exist). The kernel
+ *             maps the frames it finds there into the program (shared, or
+ *             copy-on-write for a private mapping), so the server must hold
+ *             the file's data in those very pages (write(2) lands in them),
+ *             keep bytes past the end of the file zero, and give a slot a
+ *             fresh page rather than reuse a frame it let go of (MADV_DONTNEED
+ *             and a new fault do that): mappings keep the frames they have.
  *   IO_CLOSE  w0 cookie: the last descriptor of the open object went. One
  *             way: nobody waits for the answer (an answer is accepted and
  *             dropped), and close() never waits for the server.
@@ -53,10 +65,14 @@
 #define IO_SYNC KX_LABEL(KX_PROTO_IO, 7)
 #define IO_STATFS KX_LABEL(KX_PROTO_IO, 8)
 #define IO_GETPATH KX_LABEL(KX_PROTO_IO, 9)
+#define IO_MAP KX_LABEL(KX_PROTO_IO, 10)
+
+#define IO_MAP_WRITE 1u /* IO_MAP w3: the pages will be written through a shared mapping */
 
 /* IO_READ / IO_WRITE w3. */
 #define IO_F_NONBLOCK 1u /* the descriptor has O_NONBLOCK: answer -EAGAIN rather than wait */
 #define IO_F_APPEND 2u   /* write at the end, atomically; answer the new end in w1 */
+#define IO_F_FSETID 4u   /* the writer is privileged (euid 0, Linux's CAP_FSETID): a write keeps S_ISUID/S_ISGID */
 
 /* kx_fd_attach flags, besides O_ACCMODE, O_NONBLOCK, O_APPEND and O_CLOEXEC. */
 #define KX_FD_SEEKABLE (1u << 30) /* lseek moves the offset sent in each call */

@@ -136,7 +136,9 @@ struct kx_msg {
 #define KX_SLOT_INITRD 1
 #define KX_SLOT_DEVICE 2
 #define KX_SLOT_DEVICE_IRQ 3
-#define KX_SLOT_SERVER_ENDPOINT 4 /* a server's own endpoint, with the receive right (the vfs) */
+/* A server's own endpoint, with the receive right: the vfs gets the endpoint
+ * init attaches to the kernel (kx_posix_attach) here, and serves on it. */
+#define KX_SLOT_SERVER_ENDPOINT 4
 
 /*
  * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the

@@ -49,7 +49,8 @@
     X(29, event_create)          \
     X(30, event_update)          \
     X(31, reply_cancelled)       \
-    X(32, posix_attach)
+    X(32, posix_attach)          \
+    X(33, process_detach)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

@@ -94,6 +94,9 @@ static inline long kx_process_give(kx_handle_t proc, kx_handle_t h, uint32_t rig
     return kenix_trap4(KX_SYS_process_give, proc, h, rights, slot);
 }
 static inline long kx_process_start(kx_handle_t proc) { return kenix_trap1(KX_SYS_process_start, proc); }
+/* A server the caller made and has not started leaves the POSIX family: no
+ * parent, no SIGCHLD or zombie, out of kill(-1)'s reach (needs WRITE). */
+static inline long kx_process_detach(kx_handle_t proc) { return kenix_trap1(KX_SYS_process_detach, proc); }
 /* Blocks until the process exits; returns its wait status (as waitpid
  * reports it). The process's parent collects it as wait4 would. */
 static inline long kx_process_wait(kx_handle_t proc) { return kenix_trap1(KX_SYS_process_wait, proc); }

@@ -1,0 +1,446 @@
+/*
+ * The wire protocol (<kenix/vfs.h>, <kenix/io.h>): decode a request, call the
+ * vnode layer, encode the answer. Pure: everything the caller owns is reached
+ * through struct vfs_caller, so the host tests drive this file exactly as the
+ * kernel does.
+ *
+ * Every length in a request is the sender's word, checked before use in
+ * 64-bit arithmetic: ngroups at most NGROUPS_MAX, data at most 8 KiB, each
+ * path at most PATH_MAX with its NUL as its last byte and no NUL before it.
+ * A request longer than what arrived is completed with caller->read into a
+ * static buffer; one that claims more than the caller sent is EINVAL. Only
+ * calls with KX_BADGE_KERNEL are served (-EPERM otherwise): cookies and
+ * credentials are the kernel's word.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <kenix/ipc.h>
+
+#include "dispatch.h"
+#include "vfs.h"
+
+#define REQ_MAX (sizeof(struct vfs_req) + VFS_NGROUPS_MAX * 4u + VFS_DATA_MAX + 2u * VFS_PATH_MAX)
+#define ANSWER_MAX (64u << 10)
+
+static uint64_t req_buf[REQ_MAX / 8 + 1];
+static uint64_t answer_buf[ANSWER_MAX / 8];
+
+struct req {
+    struct cred cred;
+    const uint8_t *data;
+    uint32_t data_len;
+    const char *path, *path2; /* NULL when absent */
+};
+
+static int check_path(const uint8_t *p, uint32_t len, const char **out)
+{
+    *out = NULL;
+    if (len == 0)
+        return 0;
+    if (len > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    if (p[len - 1] != 0 || memchr(p, 0, len - 1))
+        return -EINVAL;
+    *out = (const char *)p;
+    return 0;
+}
+
+static int decode(const struct vfs_msg *m, const struct vfs_caller *caller, struct req *r)
+{
+    struct vfs_req h;
+    if (m->bulk_len >= sizeof(h)) {
+        memcpy(&h, m->bulk, sizeof(h));
+    } else {
+        /* What arrived is short of a header: the rest may still be with the caller. */
+        long n = caller->read(caller->ctx, 0, &h, sizeof(h));
+        if (n != (long)sizeof(h))
+            return -EINVAL;
+    }
+    if (h.ngroups > VFS_NGROUPS_MAX || h.data_len > VFS_DATA_MAX)
+        return -EINVAL;
+    if (h.path_len > VFS_PATH_MAX || h.path2_len > VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    uint64_t groups_off = sizeof(h);
+    uint64_t data_off = groups_off + (((uint64_t)h.ngroups * 4u + 7u) & ~7ull);
+    uint64_t path_off = data_off + (((uint64_t)h.data_len + 7u) & ~7ull);
+    uint64_t path2_off = path_off + h.path_len;
+    uint64_t total = path2_off + h.path2_len;
+    const uint8_t *b = m->bulk;
+    if (total > m->bulk_len) {
+        /* Bigger than the receive room: pull the rest into one static buffer. */
+        uint8_t *big = (uint8_t *)req_buf;
+        size_t have = m->bulk_len < sizeof(h) ? 0 : m->bulk_len;
+        if (have)
+            memcpy(big, m->bulk, have);
+        long n = caller->read(caller->ctx, have, big + have, total - have);
+        if (n < 0 || (uint64_t)n != total - have)
+            return -EINVAL;
+        b = big;
+    }
+    r->cred.uid = h.uid;
+    r->cred.gid = h.gid;
+    r->cred.ngroups = h.ngroups;
+    r->cred.groups = (const uint32_t *)(const void *)(b + groups_off);
+    r->data = b + data_off;
+    r->data_len = h.data_len;
+    int err = check_path(b + path_off, h.path_len, &r->path);
+    if (!err)
+        err = check_path(b + path2_off, h.path2_len, &r->path2);
+    return err;
+}
+
+/* A directory cookie: 0 is the root (NULL); else an open object. */
+static int start_of(uint64_t cookie, struct vnode **out)
+{
+    *out = NULL;
+    if (cookie == 0)
+        return 0;
+    struct ofile *f = ofile_get(cookie);
+    if (!f)
+        return -EBADF;
+    *out = f->node;
+    return 0;
+}
+
+static void answer_bulk(struct vfs_msg *m, const void *p, size_t n)
+{
+    m->abulk = p;
+    m->abulk_len = n;
+}
+
+static int need_path(const struct req *r)
+{
+    return r->path ? 0 : -EINVAL;
+}
+
+static long do_path_op(struct vfs_msg *m, const struct vfs_caller *caller)
+{
+    struct req r;
+    int err = decode(m, caller, &r);
+    if (err)
+        return err;
+    struct vnode *start;
+    err = start_of(m->w[0], &start);
+    if (err)
+        return err;
+    uint32_t flags = (uint32_t)m->w[1];
+    switch (m->label) {
+    case VFS_OPEN: {
+        if ((err = need_path(&r)))
+            return err;
+        struct open_result o;
+        err = vfs_open(&r.cred, start, r.path, flags, (uint32_t)m->w[2], &o);
+        if (err)
+            return err;
+        m->a[1] = o.kind;
+        m->a[2] = o.mode;
+        m->a[3] = o.size;
+        m->a[4] = o.rdev;
+        m->a[5] = o.identity;
+        return (long)o.cookie;
+    }
+    case VFS_STAT: {
+        if ((err = need_path(&r)))
+            return err;
+        struct kx_stat *st = (struct kx_stat *)answer_buf;
+        err = vfs_stat(&r.cred, start, r.path, flags, st);
+        if (!err)
+            answer_bulk(m, st, sizeof(*st));
+        return err;
+    }
+    case VFS_ACCESS:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_access(&r.cred, start, r.path, flags, (uint32_t)m->w[2]);
+    case VFS_MKDIR:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_mkdir(&r.cred, start, r.path, (uint32_t)m->w[2]);
+    case VFS_MKNOD:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_mknod(&r.cred, start, r.path, (uint32_t)m->w[2], m->w[3]);
+    case VFS_UNLINK:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_unlink(&r.cred, start, r.path, flags);
+    case VFS_RENAME:
+    case VFS_LINK: {
+        struct vnode *nstart;
+        if ((err = start_of(m->w[3], &nstart)))
+            return err;
+        if (!r.path || !r.path2)
+            return -EINVAL;
+        if (m->label == VFS_RENAME)
+            return vfs_rename(&r.cred, start, r.path, nstart, r.path2, flags);
+        return vfs_link(&r.cred, start, r.path, nstart, r.path2, flags);
+    }
+    case VFS_SYMLINK:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_symlink(&r.cred, start, r.path, r.path2 ? r.path2 : "");
+    case VFS_READLINK: {
+        if ((err = need_path(&r)))
+            return err;
+        const char *target;
+        long n = vfs_readlink(&r.cred, start, r.path, flags, &target);
+        if (n >= 0)
+            answer_bulk(m, target, (size_t)n);
+        return n;
+    }
+    case VFS_SETATTR: {
+        if ((err = need_path(&r)))
+            return err;
+        struct vfs_attr a;
+        if (r.data_len < sizeof(a))
+            return -EINVAL;
+        memcpy(&a, r.data, sizeof(a));
+        return vfs_setattr(&r.cred, start, r.path, flags, &a);
+    }
+    case VFS_STATFS: {
+        if ((err = need_path(&r)))
+            return err;
+        struct kx_statfs *st = (struct kx_statfs *)answer_buf;
+        err = vfs_statfs(&r.cred, start, r.path, st);
+        if (!err)
+            answer_bulk(m, st, sizeof(*st));
+        return err;
+    }
+    case VFS_MOUNT: {
+        if ((err = need_path(&r)))
+            return err;
+        /* data: "fstype\0options\0", either part possibly empty or absent. */
+        const char *fstype = "", *opts = "";
+        const uint8_t *nul = r.data_len ? memchr(r.data, 0, r.data_len) : NULL;
+        if (r.data_len && !nul)
+            return -EINVAL;
+        if (nul) {
+            fstype = (const char *)r.data;
+            const uint8_t *rest = nul + 1;
+            uint32_t left = r.data_len - (uint32_t)(rest - r.data);
+            if (left) {
+                if (!memchr(rest, 0, left))
+                    return -EINVAL;
+                opts = (const char *)rest;
+            }
+        }
+        return vfs_mount(&r.cred, start, r.path, fstype, opts, flags);
+    }
+    case VFS_UMOUNT:
+        if ((err = need_path(&r)))
+            return err;
+        return vfs_umount(&r.cred, start, r.path, flags);
+    }
+    return -ENOSYS;
+}
+
+/* ---- the IO protocol ------------------------------------------------------------- */
+
+struct caller_sink {
+    struct io_sink sink;
+    const struct vfs_caller *caller;
+};
+
+static long sink_push(struct io_sink *s, uint64_t off, const void *p, uint64_t n)
+{
+    const struct vfs_caller *c = ((struct caller_sink *)s)->caller;
+    return c->write(c->ctx, off, p, n);
+}
+
+struct caller_source {
+    struct io_source src;
+    const struct vfs_caller *caller;
+    const uint8_t *have;
+    uint64_t have_len;
+};
+
+/* The first bytes arrived with the call; the rest is pulled straight into the page. */
+static long source_pull(struct io_source *s, uint64_t off, void *p, uint64_t n)
+{
+    struct caller_source *cs = (struct caller_source *)s;
+    uint64_t done = 0;
+    if (off < cs->have_len) {
+        uint64_t k = cs->have_len - off < n ? cs->have_len - off : n;
+        memcpy(p, cs->have + off, k);
+        done = k;
+    }
+    if (done < n) {
+        long r = cs->caller->read(cs->caller->ctx, off + done, (uint8_t *)p + done, n - done);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+    }
+    return (long)done;
+}
+
+static bool readable(const struct ofile *f)
+{
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    return !(f->flags & LX_O_PATH) && (acc == LX_O_RDONLY || acc == LX_O_RDWR);
+}
+
+static bool writable(const struct ofile *f)
+{
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    return !(f->flags & LX_O_PATH) && (acc == LX_O_WRONLY || acc == LX_O_RDWR);
+}
+
+static long io_read(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f)
+{
+    struct vnode *v = f->node;
+    if (!readable(f))
+        return -EBADF;
+    if (S_IS(v->mode, LX_S_IFDIR))
+        return -EISDIR;
+    if (!S_IS(v->mode, LX_S_IFREG))
+        return -EINVAL;
+    uint64_t off = m->w[1], len = m->w[2];
+    if (off > INT64_MAX)
+        return -EINVAL;
+    struct caller_sink cs = { { sink_push, NULL, 0, true, NULL }, caller };
+    long n = v->ops->read(v, off, len, &cs.sink);
+    if (n > 0) {
+        if (cs.sink.direct)
+            answer_bulk(m, cs.sink.direct, cs.sink.direct_len);
+        vnode_touch_atime(v);
+    }
+    return n;
+}
+
+static long io_write(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f)
+{
+    struct vnode *v = f->node;
+    if (!writable(f))
+        return -EBADF;
+    if (S_IS(v->mode, LX_S_IFDIR))
+        return -EISDIR;
+    if (!S_IS(v->mode, LX_S_IFREG))
+        return -EINVAL;
+    if (mnt_rdonly(v->mnt))
+        return -EROFS;
+    bool append = m->w[3] & IO_F_APPEND;
+    uint64_t off = append ? v->size : m->w[1], len = m->w[2];
+    if (off > INT64_MAX)
+        return -EINVAL;
+    if (len == 0) {
+        m->a[1] = off;
+        return 0;
+    }
+    if (off >= VFS_MAX_FILE_SIZE)
+        return -EFBIG;
+    /* Linux's file_remove_privs: a write by anyone but root drops setuid/setgid. */
+    uint32_t kill = f->uid ? kill_privs_mask(v) : 0;
+    if (kill) {
+        v->mode &= ~kill;
+        v->ctime = vfs_now();
+    }
+    struct caller_source cs = { { source_pull, NULL }, caller, m->bulk, m->bulk_len < len ? m->bulk_len : len };
+    long n = v->ops->write(v, off, len, &cs.src);
+    if (n >= 0)
+        m->a[1] = off + (uint64_t)n;
+    return n;
+}
+
+static long io_setattr(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f)
+{
+    if (f->flags & LX_O_PATH)
+        return -EBADF;
+    struct req r;
+    int err = decode(m, caller, &r);
+    if (err)
+        return err;
+    struct vfs_attr a;
+    if (r.data_len < sizeof(a))
+        return -EINVAL;
+    memcpy(&a, r.data, sizeof(a));
+    if ((a.mask & VFS_ATTR_SIZE) && (!writable(f) || !S_IS(f->node->mode, LX_S_IFREG)))
+        return -EINVAL; /* ftruncate: a regular file open for writing, as Linux */
+    return vnode_setattr(f->node, &r.cred, &a, true);
+}
+
+static long do_io_op(struct vfs_msg *m, const struct vfs_caller *caller)
+{
+    struct ofile *f = ofile_get(m->w[0]);
+    if (m->label == IO_CLOSE) {
+        m->no_answer = true;
+        if (f)
+            ofile_close(m->w[0]);
+        return 0;
+    }
+    if (!f)
+        return -EBADF;
+    struct vnode *v = f->node;
+    switch (m->label) {
+    case IO_READ:
+        return io_read(m, caller, f);
+    case IO_WRITE:
+        return io_write(m, caller, f);
+    case IO_STAT: {
+        struct kx_stat *st = (struct kx_stat *)answer_buf;
+        vnode_stat(v, st);
+        m->a[1] = v->size;
+        answer_bulk(m, st, sizeof(*st));
+        return 0;
+    }
+    case IO_READDIR: {
+        if (f->flags & LX_O_PATH)
+            return -EBADF;
+        if (!S_IS(v->mode, LX_S_IFDIR))
+            return -ENOTDIR;
+        uint64_t room = m->w[2] < ANSWER_MAX ? m->w[2] : ANSWER_MAX;
+        uint64_t next;
+        long n = file_readdir(f, m->w[1], answer_buf, room, &next);
+        if (n >= 0) {
+            m->a[1] = next;
+            answer_bulk(m, answer_buf, (size_t)n);
+        }
+        return n;
+    }
+    case IO_SETATTR:
+        return io_setattr(m, caller, f);
+    case IO_SYNC:
+        if (f->flags & LX_O_PATH)
+            return -EBADF;
+        return v->ops->sync(v);
+    case IO_STATFS: {
+        struct kx_statfs *st = (struct kx_statfs *)answer_buf;
+        v->ops->statfs(v->mnt, st);
+        answer_bulk(m, st, sizeof(*st));
+        return 0;
+    }
+    case IO_GETPATH: {
+        int n = file_getpath(f, (char *)answer_buf, VFS_PATH_MAX);
+        if (n > 0)
+            answer_bulk(m, answer_buf, (size_t)n);
+        return n;
+    }
+    }
+    return -ENOSYS;
+}
+
+void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
+{
+    memset(m->a, 0, sizeof(m->a));
+    m->abulk = NULL;
+    m->abulk_len = 0;
+    m->no_answer = false;
+    long r;
+    if (!(m->badge & KX_BADGE_KERNEL)) {
+        m->no_answer = m->label == IO_CLOSE;
+        r = -EPERM;
+    } else if ((m->label >> 8) == KX_PROTO_VFS && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 14) {
+        r = do_path_op(m, caller);
+    } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 9) {
+        r = do_io_op(m, caller);
+    } else {
+        r = -ENOSYS;
+    }
+    if (r < 0) {
+        /* An error carries nothing else: no half-filled words or bulk. */
+        memset(m->a, 0, sizeof(m->a));
+        m->abulk = NULL;
+        m->abulk_len = 0;
+    }
+    m->a[0] = (uint64_t)r;
+}

@@ -1,0 +1,450 @@
+/*
+ * The vfs server's internal types (docs/architecture.md, "The vfs server").
+ *
+ * Layers, bottom up:
+ *   pagestore.c  committed memory: 4 KiB pages from 1 MiB memory objects, and
+ *                a small slab allocator for metadata on top of them
+ *   dcache.c     directory entries (names): a global hash for lookups and
+ *                each directory's entries in position order for readdir
+ *   tmpfs.c      the one back-end so far, behind struct vnode_ops; devfs.c
+ *                is a tmpfs instance pre-populated with device nodes
+ *   mount.c      the mount table
+ *   perm.c       Linux's permission rules
+ *   path.c       whole-path resolution
+ *   namei.c      the path operations (open, mkdir, rename, ...): resolution,
+ *                permission checks and Linux's error order, then the back-end
+ *   file.c       open objects (cookies) and the operations on them
+ *   dispatch.c   the wire protocol (<kenix/vfs.h>, <kenix/io.h>): pure
+ *   initrd.c     the initramfs unpacker
+ *   main.c       the IPC loop (guest only)
+ *
+ * Everything is single-threaded: one request at a time runs to its end, so
+ * nothing here takes a lock. Everything but main.c also builds on the host
+ * (VFS_HOST) for the unit tests.
+ *
+ * Ownership. A vnode lives while it has a name (nlink > 0) or an open object
+ * refers to it (opens > 0); the last of the two to go frees it (vnode_release).
+ * A dirent lives while it is in its directory or an open object remembers it
+ * (refs). A mount lives until umount, which is refused while anything on it is
+ * open or mounted below it.
+ */
+#ifndef VFS_VFS_H
+#define VFS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kenix/vfs.h>
+
+/*
+ * Linux's AArch64 numbers for what travels in the protocol. Spelled out
+ * because the host tests run on x86-64, whose O_DIRECTORY and O_NOFOLLOW
+ * differ from AArch64's; the vfs speaks the guest's ABI on every host.
+ */
+#define LX_O_ACCMODE 03u
+#define LX_O_RDONLY 00u
+#define LX_O_WRONLY 01u
+#define LX_O_RDWR 02u
+#define LX_O_CREAT 0100u
+#define LX_O_EXCL 0200u
+#define LX_O_NOCTTY 0400u
+#define LX_O_TRUNC 01000u
+#define LX_O_APPEND 02000u
+#define LX_O_NONBLOCK 04000u
+#define LX_O_DIRECTORY 040000u
+#define LX_O_NOFOLLOW 0100000u
+#define LX_O_NOATIME 01000000u
+#define LX_O_CLOEXEC 02000000u
+#define LX_O_PATH 010000000u
+#define LX_O_TMPFILE 020000000u /* with O_DIRECTORY, as Linux's O_TMPFILE */
+
+#define LX_AT_SYMLINK_NOFOLLOW 0x100u
+#define LX_AT_REMOVEDIR 0x200u
+#define LX_AT_SYMLINK_FOLLOW 0x400u
+#define LX_AT_EMPTY_PATH 0x1000u
+
+#define LX_RENAME_NOREPLACE 1u
+#define LX_RENAME_EXCHANGE 2u
+#define LX_RENAME_WHITEOUT 4u
+
+#define LX_MS_RDONLY 1u
+#define LX_MS_NOSUID 2u
+#define LX_MS_NODEV 4u
+#define LX_MS_NOEXEC 8u
+#define LX_MS_SYNCHRONOUS 16u
+#define LX_MS_REMOUNT 32u
+#define LX_MS_MANDLOCK 64u
+#define LX_MS_DIRSYNC 128u
+#define LX_MS_NOSYMFOLLOW 256u
+#define LX_MS_NOATIME 1024u
+#define LX_MS_NODIRATIME 2048u
+#define LX_MS_BIND 4096u
+#define LX_MS_MOVE 8192u
+#define LX_MS_REC 16384u
+#define LX_MS_SILENT 32768u
+#define LX_MS_RELATIME (1u << 21)
+#define LX_MS_STRICTATIME (1u << 24)
+#define LX_MS_LAZYTIME (1u << 25)
+
+#define LX_MNT_FORCE 1u
+#define LX_MNT_DETACH 2u
+#define LX_MNT_EXPIRE 4u
+#define LX_UMOUNT_NOFOLLOW 8u
+
+#define LX_S_IFMT 0170000u
+#define LX_S_IFSOCK 0140000u
+#define LX_S_IFLNK 0120000u
+#define LX_S_IFREG 0100000u
+#define LX_S_IFBLK 0060000u
+#define LX_S_IFDIR 0040000u
+#define LX_S_IFCHR 0020000u
+#define LX_S_IFIFO 0010000u
+#define LX_S_ISUID 04000u
+#define LX_S_ISGID 02000u
+#define LX_S_ISVTX 01000u
+#define LX_S_IXGRP 00010u
+
+#define S_TYPE(m) ((m) & LX_S_IFMT)
+#define S_IS(m, t) (S_TYPE(m) == (t))
+
+#define LX_DT_UNKNOWN 0
+#define LX_DT_FIFO 1
+#define LX_DT_CHR 2
+#define LX_DT_DIR 4
+#define LX_DT_BLK 6
+#define LX_DT_REG 8
+#define LX_DT_LNK 10
+#define LX_DT_SOCK 12
+
+#define TMPFS_MAGIC 0x01021994
+
+/* Limits. */
+#define VFS_NAME_MAX 255u
+#define VFS_PATH_MAX 4096u           /* with the NUL, as Linux's PATH_MAX */
+#define VFS_MAXSYMLINKS 40u
+#define VFS_PAGE 4096u
+#define VFS_PAGE_SHIFT 12u
+#define VFS_MAX_FILE_SIZE (1ull << 43) /* 8 TiB: a 4-level page tree; EFBIG past it */
+#define VFS_NGROUPS_MAX 65536u       /* Linux's NGROUPS_MAX */
+#define VFS_DATA_MAX 8192u           /* op-specific request data (mount options: a page on Linux) */
+#define VFS_MOUNTS_MAX 256u
+
+/* Permission request bits, as Linux's MAY_*. */
+#define MAY_EXEC 1u
+#define MAY_WRITE 2u
+#define MAY_READ 4u
+
+/* Whose request this is. */
+struct cred {
+    uint32_t uid, gid;
+    uint32_t ngroups;
+    const uint32_t *groups; /* in the request buffer: valid for the request only */
+};
+
+struct vfs_time {
+    int64_t sec;
+    uint32_t nsec;
+};
+
+struct vnode;
+struct mount;
+struct dirent;
+
+/*
+ * A directory entry: a name in a directory. In the global hash while it is in
+ * its directory (dead == 0); on the directory's position list too. A cursor
+ * (node == NULL) is a place-holder an open directory keeps on the list so
+ * readdir can continue where it stopped. After a rename, `moved` is the name's
+ * new entry (referenced), so an open object opened by the old name still
+ * knows its path.
+ */
+struct dirent {
+    struct dirent *hnext;          /* hash chain */
+    struct dirent *prev, *next;    /* the directory's list, in position order */
+    struct vnode *dir;             /* the directory (valid while !dead) */
+    struct vnode *node;            /* NULL: a cursor */
+    struct dirent *moved;
+    uint64_t pos;                  /* readdir position: increasing in list order */
+    uint32_t hash;
+    uint32_t refs;                 /* 1 while in the directory, plus open objects */
+    uint16_t len;
+    uint8_t dead;
+    uint8_t is_cursor;
+    char name[];                   /* len bytes and a NUL */
+};
+
+/* The back-end interface (POSIX-DESIGN R7): what a file system does once the
+ * generic layer has resolved the names and checked the permissions. Each op
+ * returns 0 / a count, or a negative errno. */
+struct io_sink;
+struct io_source;
+struct vnode_ops {
+    /* The entry `name` in dir, or NULL (no I/O for tmpfs: the dcache is the truth). */
+    struct dirent *(*lookup)(struct vnode *dir, const char *name, uint32_t len, uint32_t hash);
+    /* A new node of type and mode (S_IFREG, S_IFDIR, S_IFIFO, ...) named name in dir. */
+    int (*create)(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, uint32_t mode, uint64_t rdev,
+                  const struct cred *c, struct vnode **out);
+    int (*symlink)(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, const char *target,
+                   uint32_t tlen, const struct cred *c, struct vnode **out);
+    /* An unnamed regular file (O_TMPFILE). */
+    int (*tmpfile)(struct vnode *dir, uint32_t mode, const struct cred *c, struct vnode **out);
+    int (*link)(struct vnode *node, struct vnode *dir, const char *name, uint32_t len, uint32_t hash);
+    int (*unlink)(struct vnode *dir, struct dirent *d);
+    int (*rmdir)(struct vnode *dir, struct dirent *d);
+    /* od in odir renamed to name in ndir; nd is the entry already there (or NULL). */
+    int (*rename)(struct vnode *odir, struct dirent *od, struct vnode *ndir, struct dirent *nd, const char *name,
+                  uint32_t len, uint32_t hash, uint32_t flags);
+    long (*readlink)(struct vnode *v, const char **target);
+    void (*getattr)(struct vnode *v, struct kx_stat *st);
+    /* The generic layer checked who may; this applies (and sets ctime). */
+    int (*setattr)(struct vnode *v, const struct vfs_attr *a);
+    long (*read)(struct vnode *v, uint64_t off, uint64_t len, struct io_sink *sink);
+    long (*write)(struct vnode *v, uint64_t off, uint64_t len, struct io_source *src);
+    int (*truncate)(struct vnode *v, uint64_t size);
+    int (*sync)(struct vnode *v);
+    void (*statfs)(struct mount *m, struct kx_statfs *st);
+    /* Open accounting: the last close of an unnamed node frees it. */
+    void (*open)(struct vnode *v);
+    void (*close)(struct vnode *v);
+};
+
+/* File data: a radix tree of pages, 512 slots a level (9 bits). height 0:
+ * root is the page of index 0 (or NULL). */
+struct pagetree {
+    void *root;
+    uint8_t height;
+};
+
+struct vnode {
+    const struct vnode_ops *ops;
+    struct mount *mnt;
+    uint64_t ino;
+    uint32_t mode, uid, gid, nlink;
+    uint64_t size;
+    uint64_t rdev;                 /* Linux's new_encode_dev */
+    struct vfs_time atime, mtime, ctime;
+    uint32_t opens;                /* open objects (cookies) on it */
+    uint32_t vflags;               /* VN_* */
+    struct mount *mounted;         /* the mount on this directory, if any (topmost stacks on its root) */
+    union {
+        struct {
+            struct vnode *parent;  /* ".." (self at a mount root); NULL once removed */
+            struct dirent *self;   /* its name in parent (NULL at a mount root or removed) */
+            struct dirent *first, *last;
+            uint64_t next_pos;
+            uint32_t nentries;     /* names, cursors excluded */
+        } dir;
+        struct {
+            struct pagetree tree;
+            uint64_t pages;        /* data pages held */
+        } reg;
+        struct {
+            char *target;
+            uint32_t len;
+        } lnk;
+    } u;
+};
+
+#define VN_LINKABLE 1u /* an O_TMPFILE file linkat may name (opened without O_EXCL) */
+
+struct mount {
+    bool used;
+    uint16_t index;
+    uint32_t flags;                /* LX_MS_RDONLY, NOSUID, NODEV, NOEXEC, NOATIME ... */
+    const char *fstype;            /* "tmpfs", "devtmpfs" */
+    struct vnode *root;
+    struct vnode *mountpoint;      /* covered directory in the parent mount (NULL: "/") */
+    struct mount *parent;
+    uint64_t dev;                  /* st_dev: 0:(index+1), encoded as Linux's new_encode_dev */
+    uint64_t next_ino;
+    uint64_t max_pages, used_pages; /* data pages (size=); max 0 = unlimited */
+    uint64_t max_inodes, used_inodes;
+    uint32_t opens;                /* open objects on vnodes of this mount (cwds too) */
+    uint32_t children;             /* mounts below it */
+    uint32_t mode, uid, gid;       /* the options the root was made with */
+    uint64_t size_opt;             /* for remount's reporting only */
+};
+
+/* Open objects: what a cookie names. */
+struct ofile {
+    uint32_t gen;                  /* bumped at every release: stale cookies fail */
+    uint32_t flags;                /* open flags (LX_O_*) */
+    struct vnode *node;            /* NULL: free */
+    struct dirent *dent;           /* the name it was opened by (non-directories), ref held */
+    struct dirent *cursor;         /* directories: readdir's place-holder, or NULL */
+    uint32_t uid;                  /* the opener's uid: a write clears setuid bits unless root */
+    uint32_t next_free;
+};
+
+/* Where read data goes and write data comes from (dispatch fills these). */
+struct io_sink {
+    /* Pushes n bytes to the caller's buffer at dst offset off; returns n or -errno. */
+    long (*push)(struct io_sink *s, uint64_t off, const void *p, uint64_t n);
+    /* Within one page, the answer may carry the bytes itself instead. */
+    const void *direct;
+    uint64_t direct_len;
+    bool allow_direct;
+    void *ctx;
+};
+
+struct io_source {
+    /* Copies n bytes of the data at offset off into p; returns bytes copied or -errno. */
+    long (*pull)(struct io_source *s, uint64_t off, void *p, uint64_t n);
+    void *ctx;
+};
+
+/* ---- pagestore.c -------------------------------------------------------- */
+int ps_init(uint64_t limit_bytes); /* limit: host tests' pretend RAM; 0 = none */
+void *ps_page_alloc(void);         /* a committed page (not zeroed), or NULL */
+void *ps_page_zalloc(void);
+void ps_page_free(void *page);
+void *meta_alloc(size_t size);     /* committed, zeroed; NULL when memory is out */
+void meta_free(void *p, size_t size);
+char *meta_strdup(const char *s, size_t len);
+struct ps_stats {
+    uint64_t chunks, pages_total, pages_free, pages_used, slab_pages, handles;
+};
+void ps_stats(struct ps_stats *st);
+uint64_t ps_ram_bytes(void);       /* the machine's RAM (sysinfo), for size defaults */
+void ps_set_ram_bytes(uint64_t b); /* host tests */
+
+/* ---- clock -------------------------------------------------------------- */
+struct vfs_time vfs_now(void);
+
+/* ---- dcache.c ----------------------------------------------------------- */
+uint32_t dcache_hash(const char *name, uint32_t len);
+struct dirent *dcache_lookup(struct vnode *dir, const char *name, uint32_t len, uint32_t hash);
+struct dirent *dcache_add(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, struct vnode *node);
+void dcache_remove(struct dirent *d);        /* unhashed, off the list, one ref dropped */
+void dcache_put(struct dirent *d);
+void dcache_get(struct dirent *d);
+struct dirent *dcache_cursor_new(struct vnode *dir);
+void dcache_cursor_free(struct dirent *c);
+void dcache_cursor_move(struct dirent *c, struct dirent *after); /* NULL: to the front */
+int dcache_init(void);
+uint64_t dcache_count(void);
+
+/* ---- tmpfs.c ------------------------------------------------------------ */
+extern const struct vnode_ops tmpfs_ops;
+struct mount_opts {
+    uint64_t max_pages, max_inodes;
+    uint32_t mode, uid, gid;
+    bool has_size, has_inodes, has_mode, has_uid, has_gid;
+};
+int tmpfs_fill(struct mount *m, const struct mount_opts *o); /* makes m->root */
+void tmpfs_destroy(struct mount *m);                          /* frees every node */
+int tmpfs_reconfigure(struct mount *m, const struct mount_opts *o);
+void vnode_release(struct vnode *v); /* frees v if no name and no open refers to it */
+uint8_t vnode_dtype(const struct vnode *v);
+
+/* ---- devfs.c ------------------------------------------------------------ */
+int devfs_populate(struct mount *m);
+
+/* ---- mount.c ------------------------------------------------------------ */
+extern struct mount vfs_mounts[VFS_MOUNTS_MAX];
+struct vnode *vfs_root(void);
+int mount_parse_opts(const char *s, struct mount_opts *o);
+int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode *target, struct mount **out);
+int mount_root(void);                       /* the namespace root: a tmpfs */
+int mount_umount(struct vnode *root, uint32_t flags);
+int mount_remount(struct vnode *root, uint32_t flags, const char *opts);
+static inline bool mnt_rdonly(const struct mount *m) { return m->flags & LX_MS_RDONLY; }
+
+/* ---- perm.c ------------------------------------------------------------- */
+bool cred_in_group(const struct cred *c, uint32_t gid);
+int vnode_permission(const struct vnode *v, const struct cred *c, uint32_t mask); /* EROFS, EACCES */
+bool owner_or_root(const struct vnode *v, const struct cred *c);
+int may_delete(struct vnode *dir, struct dirent *victim, bool isdir, const struct cred *c);
+int may_create(struct vnode *dir, const struct cred *c);
+/* Setattr rules: checks, then fills the mode bits to clear/set. */
+int setattr_check(struct vnode *v, struct vfs_attr *a, const struct cred *c, bool by_open_for_write);
+void new_node_owner(const struct vnode *dir, const struct cred *c, uint32_t *mode, uint32_t *gid);
+uint32_t kill_privs_mask(const struct vnode *v); /* bits a write by non-root clears */
+
+/* ---- path.c ------------------------------------------------------------- */
+enum last_type { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
+
+struct walk {
+    const struct cred *cred;
+    struct vnode *dir;            /* where the last component is (after walk_parent) */
+    const char *last;             /* the last component (not NUL-terminated) */
+    uint32_t last_len;
+    uint32_t last_hash;
+    enum last_type last_type;
+    bool trailing;                /* a '/' followed the last component: must be a directory */
+    bool must_dir;                /* LOOKUP_DIRECTORY: accumulated */
+    unsigned links;               /* symlinks followed so far */
+    unsigned depth;
+    const char *stack[VFS_MAXSYMLINKS + 1];
+};
+
+/* Starts a walk of path from start (cookie's node or the root). Empty: ENOENT. */
+int walk_start(struct walk *w, const struct cred *c, struct vnode *start, const char *path);
+/* Walks every component but the last. */
+int walk_parent(struct walk *w, const char *path);
+/* Looks up the last component (dots included); follow: a final symlink is
+ * followed (a trailing slash follows too). *out: the node, or NULL with
+ * ENOENT returned when it does not exist (w->dir, w->last stay usable). */
+int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **dent);
+/* The whole thing: the node path names. */
+/* Counts and enters a symlink met as the last component: the walk goes on
+ * with its target's components (w->last is then the target's last). */
+int walk_follow(struct walk *w, struct vnode *link);
+int resolve(const struct cred *c, struct vnode *start, const char *path, bool follow, struct vnode **out,
+            struct dirent **dent);
+struct vnode *cross_mounts(struct vnode *v);
+int vnode_path(struct vnode *dir, struct dirent *d, char *buf, size_t cap); /* absolute path, bytes with NUL */
+
+/* ---- file.c ------------------------------------------------------------- */
+uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t uid); /* 0: ENFILE/ENOMEM */
+struct ofile *ofile_get(uint64_t cookie);
+void ofile_close(uint64_t cookie);
+uint64_t ofile_count(void);
+void ofile_reset(void); /* a fresh table (vfs_init) */
+uint64_t vnode_identity(const struct vnode *v);
+int file_getpath(struct ofile *f, char *buf, size_t cap);
+long file_readdir(struct ofile *f, uint64_t pos, void *buf, uint64_t room, uint64_t *next);
+
+/* ---- namei.c: the path operations --------------------------------------- */
+struct open_result {
+    uint64_t cookie;
+    uint32_t kind, mode;
+    uint64_t size, rdev, identity;
+};
+int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, uint32_t mode,
+             struct open_result *r);
+int vfs_stat(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, struct kx_stat *st);
+int vfs_access(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, uint32_t mode);
+int vfs_mkdir(const struct cred *c, struct vnode *start, const char *path, uint32_t mode);
+int vfs_mknod(const struct cred *c, struct vnode *start, const char *path, uint32_t mode, uint64_t rdev);
+int vfs_unlink(const struct cred *c, struct vnode *start, const char *path, uint32_t flags);
+int vfs_rename(const struct cred *c, struct vnode *ostart, const char *opath, struct vnode *nstart,
+               const char *npath, uint32_t flags);
+int vfs_link(const struct cred *c, struct vnode *ostart, const char *opath, struct vnode *nstart,
+             const char *npath, uint32_t flags);
+int vfs_symlink(const struct cred *c, struct vnode *start, const char *path, const char *target);
+long vfs_readlink(const struct cred *c, struct vnode *start, const char *path, uint32_t flags,
+                  const char **target);
+int vfs_setattr(const struct cred *c, struct vnode *start, const char *path, uint32_t flags,
+                const struct vfs_attr *a);
+int vnode_setattr(struct vnode *v, const struct cred *c, const struct vfs_attr *a, bool open_for_write);
+int vfs_statfs(const struct cred *c, struct vnode *start, const char *path, struct kx_statfs *st);
+int vfs_mount(const struct cred *c, struct vnode *start, const char *target, const char *fstype, const char *opts, uint32_t flags);
+int vfs_umount(const struct cred *c, struct vnode *start, const char *target, uint32_t flags);
+void vnode_stat(struct vnode *v, struct kx_stat *st);
+void vnode_touch_atime(struct vnode *v);
+
+/* ---- initrd.c ----------------------------------------------------------- */
+struct initrd_stats {
+    uint64_t entries, files, bytes;
+    int error;                    /* 0, or the cpio error that stopped it */
+    const char *error_name;       /* the entry it stopped at, if any */
+};
+int initrd_unpack(const void *archive, size_t size, struct initrd_stats *st);
+
+/* ---- the whole server --------------------------------------------------- */
+int vfs_init(void); /* on a fresh store (ps_init): root tmpfs; mounts come after the initrd */
+int vfs_mount_standard(void); /* devtmpfs at /dev, tmpfs 01777 at /tmp */
+
+#endif
