@@ -95,7 +95,7 @@ while (($#)); do
     --work) work=$2 ;;
     --jobs) jobs=$2 ;;
     --groups) groups=$2 ;;
-    --qemu) qemu=$2 ;;
+    --qemu) qemu=$(command -v "$2" || true) ;;
     --timeout) limit=$2 ;;
     --only) only=$2 ;;
     *) die "unknown argument $1" ;;
