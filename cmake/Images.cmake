@@ -1,7 +1,7 @@
 # Boot-time images, part of the default build:
 #   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /bin/busybox and a symlink to it for
 #                      every applet (busybox.links), every in-guest program in /bin, test_exec's
-#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /root
+#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root
 #   ${KENIX_BBTEST_INITRD} the same and BusyBox's testsuite in /opt/bbtest (tests/busybox)
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
@@ -39,6 +39,16 @@ file(CONFIGURE OUTPUT ${KENIX_GROUP} CONTENT
 users:x:100:user
 user:x:1000:
 nogroup:x:65534:
+" @ONLY)
+
+# Names the resolver finds without a network: the kernel's node name (uname -n) too,
+# so `hostname -f` and getaddrinfo of it answer as on a Linux host (BusyBox's
+# hostname-d-works test).
+set(KENIX_HOSTS ${KENIX_IMAGES_DIR}/root/etc/hosts)
+file(CONFIGURE OUTPUT ${KENIX_HOSTS} CONTENT
+"127.0.0.1	localhost
+127.0.1.1	kenix
+::1	localhost
 " @ONLY)
 
 set(KENIX_DISK_README ${KENIX_IMAGES_DIR}/disk/README.TXT)
@@ -112,11 +122,12 @@ set(_kenix_initrd_entries
     /etc/motd=${KENIX_MOTD}
     /etc/passwd=${KENIX_PASSWD}:644
     /etc/group=${KENIX_GROUP}:644
+    /etc/hosts=${KENIX_HOSTS}:644
     /dev/ /proc/ /tmp/:1777 /root/:700)
 set(_kenix_initrd_deps
     ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
     ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
-    ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
+    ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP} ${KENIX_HOSTS}
     busybox guest servers)
 
 add_custom_command(

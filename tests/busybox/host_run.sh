@@ -15,7 +15,8 @@
 #
 # Everything runs as aarch64, never as a host tool: in a private user and mount
 # namespace (unshare -Urm) a binfmt_misc instance of its own (Linux >= 6.7)
-# sends aarch64 ELF files to qemu-aarch64-static, so applet links, `#!/bin/sh`
+# sends aarch64 ELF files to qemu-aarch64-static (argv[0] preserved, as on
+# Linux: binfmt_misc's P flag), so applet links, `#!/bin/sh`
 # scripts and every child process run under qemu too; /bin (on Debian 12 the
 # same directory as /usr/bin) and /tmp are private tmpfs mounts there, /bin
 # holding only BusyBox's applet links, and PATH is /bin. The host is not
@@ -34,13 +35,13 @@ MASK='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\x
 # ---- inside the namespace (the script calls itself) ------------------------------------
 if [[ ${1:-} == --inside ]]; then
     shift
-    bb=$1 qemu=$2 work=$3 jobs=$4 limit=$5
-    shift 5  # the rest: the groups
+    bb=$1 qemu=$2 flags=$3 work=$4 jobs=$5 limit=$6
+    shift 6  # the rest: the groups
     bfm=/proc/sys/fs/binfmt_misc
     if mount -t binfmt_misc binfmt_misc "$bfm" 2>"$work/mount.err"; then
         # F: the kernel opens qemu now, so it runs even where it is no longer visible
-        # (/bin below). The entry dies with the namespace.
-        printf '%s' ":kenix-aarch64:M::$MAGIC:$MASK:$qemu:F" >"$bfm/register" ||
+        # (/bin below). P: see preserve below. The entry dies with the namespace.
+        printf '%s' ":kenix-aarch64:M::$MAGIC:$MASK:$qemu:$flags" >"$bfm/register" ||
             die "cannot register qemu in the private binfmt_misc"
     elif "$bb" true 2>/dev/null; then
         echo "host_run.sh: no private binfmt_misc ($(<"$work/mount.err")); the host's registration runs aarch64 programs, using it" >&2
@@ -85,7 +86,7 @@ does, for every user) and run again."
 fi
 
 # ---- on the host ------------------------------------------------------------------------
-busybox='' config='' testsuite='' work='' jobs=$(nproc) groups=8 limit=1200 only=''
+busybox='' config='' testsuite='' work='' jobs=$(nproc) groups=8 limit=1800 only=''
 qemu=$(command -v qemu-aarch64-static || true)
 while (($#)); do
     case $1 in
@@ -110,6 +111,18 @@ case $work in /tmp | /tmp/*) die "--work must not be under /tmp: the namespace m
 command -v unshare >/dev/null || die "unshare not found (Debian: util-linux)"
 
 busybox=$(realpath "$busybox") qemu=$(realpath "$qemu")
+# Without binfmt_misc's P flag the kernel hands qemu the program's path in place
+# of the argv[0] it was exec'd with, and an applet started as `-a NAME` would
+# run as the link's name, unlike on Linux or Kenix (start-stop-daemon.tests
+# passes only that way). With P qemu must be told argv[0] is there: Debian's
+# build does so when it runs under the name .../qemu-binfmt/aarch64-binfmt-P.
+flags=F
+preserve=$(dirname "$qemu")/../libexec/qemu-binfmt/aarch64-binfmt-P
+if [[ -e $preserve && $(realpath "$preserve") == "$qemu" ]]; then
+    qemu=$(realpath -s "$preserve") flags=PF
+else
+    echo "host_run.sh: no $preserve beside $qemu: argv[0] is not preserved (binfmt_misc without P)" >&2
+fi
 mkdir -p "$work" && work=$(realpath "$work")
 rm -rf "$work/testsuite" "$work/logs" "$work"/slot* && mkdir "$work/logs"
 # A copy: the build's testsuite stays as BusyBox shipped it.
@@ -143,7 +156,7 @@ fi
 t0=$SECONDS
 status=0
 unshare -Urm --propagation private "$BASH" "$here/host_run.sh" --inside \
-    "$work/busybox" "$qemu" "$work" "$jobs" "$limit" "${plan[@]}" || status=$?
+    "$work/busybox" "$qemu" "$flags" "$work" "$jobs" "$limit" "${plan[@]}" || status=$?
 ((status == 0)) || die "the namespace's run failed (status $status)"
 logs=()
 for ((n = 1; n <= ${#plan[@]}; n++)); do logs+=("$work/logs/group$n.log"); done

@@ -27,7 +27,7 @@
 #   bbtest: group N end: status S, T s
 #   bbtest: end, G groups, T s
 # BBTEST_VERBOSE=1 runs runtest -v (each failure's diff or trace; by hand).
-# A group runs under `timeout` (BBTEST_TIMEOUT seconds, default 1200): a hung
+# A group runs under `timeout` (BBTEST_TIMEOUT seconds, default 1800): a hung
 # test costs that group's remaining tests (the comparison names them as not
 # run), not the whole run.
 set -u
@@ -37,7 +37,7 @@ testsuite=${1:?$usage}
 config=${2:?$usage}
 work=${3:?$usage}
 shift 3
-limit=${BBTEST_TIMEOUT:-1200}
+limit=${BBTEST_TIMEOUT:-1800}
 
 # The busybox this shell is (both callers put it first in PATH as busybox).
 bb=$(command -v busybox) || { echo "bbtest: no busybox in PATH=$PATH"; exit 2; }
