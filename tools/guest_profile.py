@@ -94,6 +94,8 @@ def main():
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--keep", help="keep the raw trace at this path")
+    ap.add_argument("--initrd", help="boot with this initrd instead of the build's (e.g. one with a launcher "
+                                     "that runs a program with arguments, which init cannot pass)")
     args = ap.parse_args()
 
     build = Path(args.build_dir)
@@ -104,7 +106,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         trace = args.keep or os.path.join(tmp, "trace.log")
-        argv = qemu_argv(build, append=args.append, interactive=False, disk=False,
+        argv = qemu_argv(build, append=args.append, interactive=False, disk=False, initrd=args.initrd or True,
                          extra=["-d", "in_asm,exec,nochain", "-D", trace])
         print("profile: " + " ".join(argv), file=sys.stderr)
         run = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,

@@ -87,7 +87,7 @@ static int write_xfer_results(struct thread *dst, uint64_t len, const kx_handle_
     int err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_len), &len, sizeof(len));
     if (!err)
         err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n));
-    if (!err)
+    if (!err && n)
         err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles));
     return err;
 }

@@ -51,6 +51,8 @@ static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
         kprintf("init: the initrd at 0x%lx is not page aligned: not given to init\n", start);
     } else {
         struct memobj *rd = memobj_borrow(start, size, KX_OBJ_MEMORY);
+        if (rd)
+            rd->flags |= MEMOBJ_INITRD;
         err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
     }
     for (unsigned i = 0; !err && virtio_mmio_slot(i); i++) {

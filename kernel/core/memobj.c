@@ -1,6 +1,8 @@
 #include "memobj.h"
 
+#include "kenix/bootinfo.h"
 #include "kenix/errno.h"
+#include "kenix/printk.h"
 #include "kenix/memlayout.h"
 #include "kenix/string.h"
 #include "handle.h"
@@ -69,6 +71,14 @@ struct memobj *memobj_borrow(uint64_t phys, uint64_t size, enum kx_object_type t
 void memobj_destroy(struct kobject *o)
 {
     struct memobj *m = (struct memobj *)o;
+    if (m->flags & MEMOBJ_INITRD) {
+        /* Nobody can map it again (no handle, no mapping is left): once the
+         * vfs has unpacked it and init let go, its memory is everyone's, as
+         * Linux frees an initramfs after unpacking it. */
+        uint64_t pages = frames_give_back(boot_info.initrd_start, boot_info.initrd_end - boot_info.initrd_start);
+        kprintf("initrd: %lu KiB given back\n", pages * (PAGE_SIZE / 1024));
+        boot_info.initrd_start = boot_info.initrd_end = 0;
+    }
     if (!(m->flags & MEMOBJ_BORROWED)) {
         if (m->flags & MEMOBJ_CONTIGUOUS) {
             frame_free(m->phys, m->order);

@@ -14,6 +14,7 @@
 
 #define MEMOBJ_CONTIGUOUS 1u /* one physical run starting at `phys` */
 #define MEMOBJ_BORROWED 2u   /* pages not from the allocator (initrd, MMIO): never freed */
+#define MEMOBJ_INITRD 4u     /* the initrd: its pages go to the allocator when the last reference does */
 
 #define MEMOBJ_MAX_SIZE (256ull << 20)
 

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "process_obj.h"
 #include "../posix/flock.h"
+#include "../posix/vfs_client.h"
 #include "sched.h"
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/sysreg.h"
@@ -498,6 +499,9 @@ void process_exit(int status)
     handle_table_clear(&p->handles);
     ipc_process_exit(p); /* saved replies that live on elsewhere forget us */
     posix_locks_exit(p);
+    if (p->run_id)
+        fileuse_put_run(p->run_id);
+    p->run_id = 0;
     fdtable_destroy(p->files);
     p->files = 0;
     if (p->cwd)

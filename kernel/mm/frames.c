@@ -211,3 +211,31 @@ uint64_t frames_total_pages(void)
 {
     return total_pages;
 }
+
+uint64_t frames_give_back(uint64_t start, uint64_t size)
+{
+    uint64_t lo = page_down(start), hi = page_up(start + size), pages = 0;
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    for (unsigned i = 0; i < nreserved; i++) {
+        if (reserved[i].start != lo || reserved[i].end != hi)
+            continue;
+        /* No longer reserved: the pages it does not share with another
+         * reservation join the zones they are in. */
+        reserved[i] = reserved[--nreserved];
+        uint64_t before = 0;
+        for (unsigned z = 0; z < nzones; z++)
+            before += buddy_free_pages(&zones[z]);
+        for (unsigned z = 0; z < nzones; z++) {
+            uint64_t zs = zones[z].base_pfn << PAGE_SHIFT, ze = zs + ((uint64_t)zones[z].nframes << PAGE_SHIFT);
+            uint64_t a = lo > zs ? lo : zs, b = hi < ze ? hi : ze;
+            if (a < b)
+                add_free_ranges(&zones[z], a, b);
+        }
+        for (unsigned z = 0; z < nzones; z++)
+            pages += buddy_free_pages(&zones[z]);
+        pages -= before;
+        break;
+    }
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return pages;
+}

@@ -18,6 +18,9 @@ void frame_ref(uint64_t pa);
 void frame_unref(uint64_t pa);
 unsigned frame_refcount(uint64_t pa);
 uint64_t frames_free_pages(void);
+/* Gives the pages of a boot reservation made for exactly [start, start +
+ * size) (the initrd) to the allocator; returns how many became free. */
+uint64_t frames_give_back(uint64_t start, uint64_t size);
 uint64_t frames_total_pages(void);
 
 #endif

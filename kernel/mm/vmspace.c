@@ -201,10 +201,37 @@ static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
 
 struct vm_area *vmspace_find(struct vmspace *vs, uint64_t addr)
 {
-    for (struct vm_area *a = vs->areas; a; a = a->next)
-        if (addr >= a->start && addr < a->end)
+    /* The two areas found last, checked first: an area's bounds may have
+     * changed since (a split, brk), so they are checked again; a freed area
+     * is dropped from the cache (forget_area). */
+    struct vm_area *a = vs->recent[0];
+    if (a && addr >= a->start && addr < a->end)
+        return a;
+    a = vs->recent[1];
+    if (a && addr >= a->start && addr < a->end) {
+        vs->recent[1] = vs->recent[0];
+        vs->recent[0] = a;
+        return a;
+    }
+    for (a = vs->areas; a; a = a->next) {
+        if (addr >= a->start && addr < a->end) {
+            vs->recent[1] = vs->recent[0];
+            vs->recent[0] = a;
             return a;
+        }
+    }
     return 0;
+}
+
+/* An area is about to be freed: vmspace_find must not answer it again. */
+static void forget_area(struct vmspace *vs, const struct vm_area *a)
+{
+    if (vs->recent[0] == a)
+        vs->recent[0] = vs->recent[1];
+    if (vs->recent[1] == a)
+        vs->recent[1] = 0;
+    if (vs->recent[0] == a)
+        vs->recent[0] = 0;
 }
 
 int vmspace_add_area(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot)
@@ -411,6 +438,7 @@ int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
         }
         unmap_area(vs, a);
         *link = a->next;
+        forget_area(vs, a);
         kfree(a);
     }
     return 0;
@@ -563,6 +591,7 @@ void vmspace_destroy(struct vmspace *vs)
     while ((a = vs->areas)) {
         vs->areas = a->next;
         unmap_area(vs, a);
+        forget_area(vs, a);
         kfree(a);
     }
     tlb_flush_asid(vs);

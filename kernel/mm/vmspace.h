@@ -60,6 +60,8 @@ struct vmspace {
     uint64_t root_pa;
     uint16_t asid;
     struct vm_area *areas;
+    struct vm_area *recent[2];  /* vmspace_find's last two answers (most recent first): copies to
+                                 * and from a server alternate between its stack and its buffers */
     uint64_t brk_start, brk;
     uint64_t stack_bottom;   /* lowest address of the stack area; mmap stays below */
     uint64_t total_vm;       /* bytes of all areas (RLIMIT_AS) */

@@ -106,6 +106,61 @@ static int source_read(const struct program_source *src, struct vmspace *vm, uin
     return -EINVAL;
 }
 
+/*
+ * A segment's file bytes into place. From a file whose server can map it
+ * (IO_MAP), the whole pages from `first_own` on are the file's cached pages
+ * mapped copy-on-write -- a program's text is then shared by every process
+ * running it, and nothing is copied -- and only the rest is read: a first
+ * page shared with the previous segment, and the zeros after the file bytes
+ * in the last page when memory follows (bss; writing them makes that page a
+ * private copy, as Linux's padzero). Otherwise everything is read.
+ */
+static int load_segment_bytes(struct vmspace *vs, const struct elf_segment *seg, const struct program_source *src,
+                              uint64_t first_own)
+{
+    uint64_t end = seg->vaddr + seg->filesz;
+    bool mappable = src->kind == PROGRAM_FILE && src->file->node && seg->filesz &&
+                    ((seg->vaddr - seg->offset) & (PAGE_SIZE - 1)) == 0 && first_own < end;
+    if (!mappable)
+        return source_read(src, vs, seg->vaddr, seg->offset, seg->filesz);
+    /* The part in a page shared with the previous segment: read. */
+    if (first_own > seg->vaddr) {
+        int err = source_read(src, vs, seg->vaddr, seg->offset, first_own - seg->vaddr);
+        if (err)
+            return err;
+    }
+    uint64_t map_start = first_own > seg->vaddr ? first_own : seg->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t map_len = ((end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1)) - map_start;
+    uint64_t off = seg->offset - (seg->vaddr - map_start);
+    uint64_t mapped = 0;
+    long err = map_file_pages(vs, src->file->node, map_start, off, map_len, false, &mapped);
+    if (err && err != -ENODEV)
+        return (int)err;
+    if (mapped < map_len) {
+        /* A server that cannot map, or a file shorter than its headers say:
+         * read the rest (which reports a file that ends too soon). */
+        uint64_t from = map_start + mapped > seg->vaddr ? map_start + mapped : seg->vaddr;
+        if (from < end) {
+            int r = source_read(src, vs, from, seg->offset + (from - seg->vaddr), end - from);
+            if (r)
+                return r;
+        }
+    }
+    /* The file's page goes on past filesz: memory after the file bytes reads as zero. */
+    uint64_t page_end = (end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    if (seg->memsz > seg->filesz && page_end > end) {
+        static const uint8_t zeros[256];
+        for (uint64_t at = end; at < page_end;) {
+            uint64_t n = page_end - at < sizeof(zeros) ? page_end - at : sizeof(zeros);
+            int r = copy_to_user(vs, at, zeros, n);
+            if (r)
+                return r;
+            at += n;
+        }
+    }
+    return 0;
+}
+
 static bool wx(unsigned prot)
 {
     return (prot & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
@@ -163,7 +218,7 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             pieces[npieces++] = (struct piece){ start, end - start, prot };
         }
         last_page_prot = tail_prot;
-        int err = source_read(src, vs, seg->vaddr, seg->offset, seg->filesz);
+        int err = load_segment_bytes(vs, seg, src, start);
         if (err)
             return err;
     }
@@ -306,6 +361,8 @@ int process_new_thread(struct process *p, const struct image *im)
 
 int initrd_find_program(const char *path, const void **data, size_t *size)
 {
+    if (!boot_info.initrd_start)
+        return -ENOENT; /* none, or given back */
     const void *initrd = phys_to_virt(boot_info.initrd_start);
     size_t initrd_size = boot_info.initrd_end - boot_info.initrd_start;
     struct cpio_entry e;

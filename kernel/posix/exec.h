@@ -46,6 +46,7 @@ struct image {
     uint64_t argmin;        /* p may not go below (E2BIG): Linux's bprm->argmin */
     uint64_t execfn;        /* the file name string (AT_EXECFN) */
     uint64_t argc, envc;
+    uint64_t run_id;        /* the program file's identity, counted as run (ETXTBSY); 0: none */
 };
 
 /* Where a program's bytes come from: kernel memory (the initrd, for init),

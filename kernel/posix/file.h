@@ -158,6 +158,13 @@ int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **o
  * memory), whatever f's own offset: the count (short only at the end of the
  * file) or -errno. Does not move f's offset. */
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n);
+/* Maps the pages [off, off + len) of the server object o (page aligned)
+ * at addr, inside an area of vs with nothing mapped there yet: the frames
+ * the server names (IO_MAP), copy-on-write in a private area, themselves in
+ * a shared one. *mapped (if not NULL) gets the bytes mapped from the start,
+ * fewer at the end of the file. -ENODEV for a server that cannot map. */
+long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
+                    bool shared_write, uint64_t *mapped);
 /* Whether execveat(fd, "", AT_EMPTY_PATH) can run f: a readable regular
  * file of the vfs with an execute bit. */
 bool exec_file_usable(const struct file *f);

@@ -22,6 +22,7 @@
 #include "sobj.h"
 
 #include "file.h"
+#include "vfs_client.h"
 #include "kenix/errno.h"
 #include "kenix/io.h"
 #include "kenix/printk.h"
@@ -62,6 +63,8 @@ void sobj_free_unopened(struct sobj *o)
 
 void sobj_close(struct sobj *o)
 {
+    if (o->writer)
+        fileuse_put_write(o->identity);
     o->close_msg->msg.w[0] = o->cookie;
     ipc_post(o->ep, o->close_msg);
     o->close_msg = 0;

@@ -32,6 +32,7 @@ struct sobj {
     uint32_t kind;             /* VFS_KIND_* for vfs nodes; 0 for kx_fd_attach objects */
     uint32_t mode;             /* st_mode at open (vfs nodes) */
     uint64_t identity;         /* the vfs's identity of the file (record locks, FIFOs) */
+    bool writer;               /* counted as a writer of the file (ETXTBSY, vfs_client.c) */
     bool pos_busy;             /* the position lock (sobj_lock) */
     struct wait_queue pos_waiters;
 };

@@ -38,6 +38,8 @@
 #include "../mm/vmspace.h"
 #include "exec.h"
 #include "file.h"
+#include "sobj.h"
+#include "vfs_client.h"
 #include "signal.h"
 
 /* Linux's exec_binprm allows this many rewrites of the file to run ("#!"
@@ -133,6 +135,15 @@ static long load_program(struct process *p, struct image *im, struct exec_buf *b
             const struct program_source src = {
                 .kind = PROGRAM_FILE, .file = file, .size = UINT64_MAX, .head = b->head, .head_len = (uint64_t)n,
             };
+            /* A file open for writing cannot be run (ETXTBSY), and from
+             * here until the process's next exec or exit it cannot be
+             * opened for writing. */
+            if (file->node && file->node->identity) {
+                err = fileuse_get_run(file->node->identity);
+                if (err)
+                    break;
+                im->run_id = file->node->identity;
+            }
             err = image_load(im, p, b->name, &src, 0, 0);
             break;
         }
@@ -233,9 +244,14 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
     if (file)
         file_put(file);
     if (err) {
+        if (im.run_id && vm)
+            fileuse_put_run(im.run_id);
         if (vm)
             vmspace_put(vm);
     } else {
+        if (p->run_id)
+            fileuse_put_run(p->run_id);
+        p->run_id = im.run_id;
         exec_commit(p, f, &im, b->name);
     }
     kfree(b);

@@ -69,11 +69,11 @@ long sys_brk(struct trap_frame *f)
     return (long)want;
 }
 
-/* Maps the file's pages [off, off + len) at addr, an area just made: asks the
- * server in batches and maps what it offers. */
-static long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
-                           bool shared_write)
+long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
+                    bool shared_write, uint64_t *mapped)
 {
+    if (mapped)
+        *mapped = 0;
     uint64_t *frames = kmalloc(MAP_BATCH * sizeof(uint64_t));
     if (!frames)
         return -ENOMEM;
@@ -104,6 +104,8 @@ static long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, ui
         }
         if (err == -ENOSYS || err == -EINVAL)
             err = -ENODEV; /* a server whose objects cannot be mapped */
+        if (!err && mapped)
+            *mapped = done + got * PAGE_SIZE;
         if (!err && got < want)
             break; /* the end of the file: the rest of the area has no pages */
         done += got * PAGE_SIZE;
@@ -200,7 +202,7 @@ long sys_mmap(struct trap_frame *f)
         struct vm_area *a = vmspace_find(vs, addr);
         a->shared = shared;
         file_get(file); /* the server may be slow; a close meanwhile must not free it */
-        long r = map_file_pages(vs, node, addr, off, len, shared && (prot & PROT_WRITE));
+        long r = map_file_pages(vs, node, addr, off, len, shared && (prot & PROT_WRITE), 0);
         file_put(file);
         if (r) {
             vmspace_remove(vs, addr, len);

@@ -160,8 +160,10 @@ static long two_paths(uint32_t label, int olddir, uint64_t oldpath, int newdir, 
         err = olddir == AT_FDCWD ? -ENOENT : vfs_fd_node(olddir, &file, &node);
         if (!err && (!node || node->ep != vfs_endpoint()))
             err = -ENOENT;
-        if (!err)
+        if (!err) {
             r.kc.msg.w[0] = node->cookie;
+            flags |= AT_EMPTY_PATH; /* the vfs's word that w0 is the object itself */
+        }
     } else if (!err) {
         err = vfs_dir_cookie(olddir, r.path, &r.kc.msg.w[0]);
     }
@@ -274,17 +276,75 @@ long sys_readlinkat(struct trap_frame *f)
     return res;
 }
 
+long vfs_node_access(struct sobj *node, uint32_t mode, bool real_ids)
+{
+    struct vfs_request r;
+    int err = vfsreq_init(&r, VFS_ACCESS, 0, 1, real_ids);
+    if (err)
+        return err;
+    vfsreq_path_empty(&r);
+    r.kc.msg.w[0] = node->cookie;
+    r.kc.msg.w[1] = AT_EMPTY_PATH;
+    r.kc.msg.w[2] = mode;
+    return finish(&r);
+}
+
+/* access(2) of a file the kernel made alone (a pipe, the kernel log): the
+ * attributes made_up_stat shows -- the caller's own, mode 0600 (0666 for a
+ * character device), no execute bit for anyone. */
+static long access_madeup(const struct file *file, uint32_t mode, bool real_ids)
+{
+    if (mode == 0)
+        return 0;
+    if (mode & X_OK)
+        return -EACCES;
+    const struct cred *c = &self()->cred;
+    uint32_t uid = real_ids ? c->ruid : c->euid;
+    if (file->ops->st_type == S_IFCHR || uid == c->euid || uid == 0)
+        return 0;
+    return -EACCES;
+}
+
 static long access_common(int dirfd, uint64_t upath, uint64_t mode, uint64_t flags)
 {
     if (mode & ~(uint64_t)(R_OK | W_OK | X_OK))
         return -EINVAL;
     if (flags & ~(uint64_t)(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
+    if (!vfs_endpoint())
+        return -ENOENT;
+    bool real_ids = !(flags & AT_EACCESS);
     struct vfs_request r;
-    int err = path_request(&r, VFS_ACCESS, 0, 1, !(flags & AT_EACCESS), dirfd, upath);
-    if (err)
+    int err = vfsreq_init(&r, VFS_ACCESS, 0, 1, real_ids);
+    if (!err)
+        err = vfsreq_path_user(&r, 1, upath, flags & AT_EMPTY_PATH);
+    if (err) {
+        if (r.req)
+            vfsreq_free(&r);
         return err;
-    r.kc.msg.w[1] = flags & AT_SYMLINK_NOFOLLOW;
+    }
+    if (r.path[0] == 0) {
+        /* AT_EMPTY_PATH: the object dirfd names (the working directory for AT_FDCWD). */
+        struct file *file = 0;
+        struct sobj *node = 0;
+        if (dirfd == AT_FDCWD)
+            node = self()->cwd ? self()->cwd->node : 0; /* none yet: the root, cookie 0 */
+        else
+            err = vfs_fd_node(dirfd, &file, &node);
+        if (!err && file && (!node || node->ep != vfs_endpoint())) {
+            vfsreq_free(&r);
+            return access_madeup(file, (uint32_t)mode, real_ids);
+        }
+        r.kc.msg.w[0] = node ? node->cookie : 0;
+        r.kc.msg.w[1] = AT_EMPTY_PATH;
+    } else {
+        err = vfs_dir_cookie(dirfd, r.path, &r.kc.msg.w[0]);
+        r.kc.msg.w[1] = flags & AT_SYMLINK_NOFOLLOW;
+    }
+    if (err) {
+        vfsreq_free(&r);
+        return err;
+    }
     r.kc.msg.w[2] = mode;
     return finish(&r);
 }
@@ -398,7 +458,8 @@ long sys_utimensat(struct trap_frame *f)
     uint64_t flags = f->x[3];
     if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    struct vfs_attr a = { .mask = VFS_ATTR_ATIME | VFS_ATTR_MTIME | VFS_ATTR_ATIME_NOW | VFS_ATTR_MTIME_NOW };
+    /* NULL times: both now (the vfs lets a writer who is not the owner do that). */
+    struct vfs_attr a = { .mask = VFS_ATTR_ATIME_NOW | VFS_ATTR_MTIME_NOW };
     if (f->x[2]) {
         struct linux_timespec ts[2];
         int err = copy_from_user(self()->vm, ts, f->x[2], sizeof(ts));
@@ -407,14 +468,22 @@ long sys_utimensat(struct trap_frame *f)
         if (!valid_nsec(ts[0].tv_nsec) || !valid_nsec(ts[1].tv_nsec))
             return -EINVAL;
         a.mask = 0;
-        if (ts[0].tv_nsec != UTIME_OMIT)
-            a.mask |= VFS_ATTR_ATIME | (ts[0].tv_nsec == UTIME_NOW ? VFS_ATTR_ATIME_NOW : 0);
-        if (ts[1].tv_nsec != UTIME_OMIT)
-            a.mask |= VFS_ATTR_MTIME | (ts[1].tv_nsec == UTIME_NOW ? VFS_ATTR_MTIME_NOW : 0);
-        a.atime_sec = ts[0].tv_sec;
-        a.atime_nsec = ts[0].tv_nsec;
-        a.mtime_sec = ts[1].tv_sec;
-        a.mtime_nsec = ts[1].tv_nsec;
+        if (ts[0].tv_nsec == UTIME_NOW) {
+            a.mask |= VFS_ATTR_ATIME_NOW;
+        } else if (ts[0].tv_nsec != UTIME_OMIT) {
+            a.mask |= VFS_ATTR_ATIME;
+            a.atime_sec = ts[0].tv_sec;
+            a.atime_nsec = ts[0].tv_nsec;
+        }
+        if (ts[1].tv_nsec == UTIME_NOW) {
+            a.mask |= VFS_ATTR_MTIME_NOW;
+        } else if (ts[1].tv_nsec != UTIME_OMIT) {
+            a.mask |= VFS_ATTR_MTIME;
+            a.mtime_sec = ts[1].tv_sec;
+            a.mtime_nsec = ts[1].tv_nsec;
+        }
+        if (a.mask == 0)
+            return 0; /* both UTIME_OMIT: Linux does nothing, does not even look at the path */
     }
     if (!f->x[1]) {
         if (flags & AT_SYMLINK_NOFOLLOW)

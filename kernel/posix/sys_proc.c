@@ -14,6 +14,7 @@
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "file.h"
+#include "vfs_client.h"
 #include "signal.h"
 
 /* The clone flags Kenix has: fork (SIGCHLD), vfork (CLONE_VM|CLONE_VFORK)
@@ -62,6 +63,8 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     p->vm = vm;
     p->files = files;
     p->cwd = parent->cwd ? file_get(parent->cwd) : 0;
+    /* The child runs the same program: it counts as running it (ETXTBSY). */
+    p->run_id = parent->run_id && !fileuse_get_run(parent->run_id) ? parent->run_id : 0;
     p->cred = parent->cred;
     p->cred.groups = groups;
     memcpy(p->rlim, parent->rlim, sizeof(p->rlim));

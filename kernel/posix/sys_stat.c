@@ -382,6 +382,10 @@ long sys_fchdir(struct trap_frame *f)
         return err;
     if (!node || node->kind != VFS_KIND_DIR || node->ep != vfs_endpoint())
         return -ENOTDIR;
+    /* Search permission, now (Linux's fchdir: inode_permission MAY_EXEC with the effective ids). */
+    long res = vfs_node_access(node, X_OK, false);
+    if (res)
+        return res;
     struct process *p = self();
     struct file *old = p->cwd;
     p->cwd = file_get(file);

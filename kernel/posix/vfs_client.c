@@ -56,12 +56,14 @@ int vfsreq_init(struct vfs_request *r, uint32_t label, uint32_t data_len, unsign
         .ngroups = c->ngroups,
         .data_len = data_len,
     };
-    uint64_t size = (uint64_t)VFS_REQ_PATH_OFF(&head) + (uint64_t)npaths * PATH_MAX;
+    uint64_t fixed = VFS_REQ_PATH_OFF(&head);
+    uint64_t size = fixed + (npaths ? VFSREQ_PATH_ROOM : 0);
     *r = (struct vfs_request){ 0 };
     r->req = kmalloc(size);
     if (!r->req)
         return -ENOMEM;
     r->cap = (uint32_t)size;
+    r->full = (uint32_t)(fixed + (uint64_t)npaths * PATH_MAX);
     memcpy(r->req, &head, sizeof(head));
     memcpy((uint8_t *)r->req + VFS_REQ_GROUPS_OFF, c->groups, c->ngroups * 4u);
     memset((uint8_t *)r->req + VFS_REQ_DATA_OFF(&head), 0, VFS_ALIGN8(data_len));
@@ -96,9 +98,41 @@ static void set_path_len(struct vfs_request *r, unsigned which, uint32_t len)
     r->path2 = r->path + r->req->path_len;
 }
 
+/* Bytes left for path `which` (its NUL included), at most PATH_MAX. */
+static size_t path_room(struct vfs_request *r, unsigned which)
+{
+    size_t room = r->cap - (size_t)(path_slot(r, which) - (char *)r->req);
+    return room < PATH_MAX ? room : PATH_MAX;
+}
+
+/* A path did not fit the first allotment: the request gets room for
+ * PATH_MAX-byte paths (what is in it so far moves along). */
+static int grow(struct vfs_request *r)
+{
+    if (r->cap >= r->full)
+        return -ENAMETOOLONG;
+    size_t used = (size_t)(r->path - (char *)r->req) + r->req->path_len + r->req->path2_len;
+    struct vfs_req *big = kmalloc(r->full);
+    if (!big)
+        return -ENOMEM;
+    memcpy(big, r->req, used);
+    kfree(r->req);
+    r->path = (char *)big + (r->path - (char *)r->req);
+    r->path2 = r->path + big->path_len;
+    r->req = big;
+    r->cap = r->full;
+    return 0;
+}
+
 int vfsreq_path_user(struct vfs_request *r, unsigned which, uint64_t upath, bool allow_empty)
 {
-    long len = strncpy_from_user(current_process()->vm, path_slot(r, which), upath, PATH_MAX);
+    long len = strncpy_from_user(current_process()->vm, path_slot(r, which), upath, path_room(r, which));
+    if (len == -ENAMETOOLONG && path_room(r, which) < PATH_MAX) {
+        int err = grow(r);
+        if (err)
+            return err;
+        len = strncpy_from_user(current_process()->vm, path_slot(r, which), upath, PATH_MAX);
+    }
     if (len < 0)
         return (int)len;
     if (len == 0 && !allow_empty)
@@ -114,9 +148,20 @@ int vfsreq_path_kernel(struct vfs_request *r, unsigned which, const char *path)
         return -ENAMETOOLONG;
     if (len == 0)
         return -ENOENT;
+    if (len + 1 > path_room(r, which)) {
+        int err = grow(r);
+        if (err)
+            return err;
+    }
     memcpy(path_slot(r, which), path, len + 1);
     set_path_len(r, which, (uint32_t)len + 1);
     return 0;
+}
+
+void vfsreq_path_empty(struct vfs_request *r)
+{
+    r->path[0] = 0; /* a request with a path has VFSREQ_PATH_ROOM bytes for it */
+    set_path_len(r, 1, 1);
 }
 
 int vfs_dir_cookie(int dirfd, const char *path, uint64_t *cookie)
@@ -161,6 +206,8 @@ long vfsreq_call(struct vfs_request *r)
 }
 
 /* --- opening --------------------------------------------------------------- */
+
+static int fileuse_get(uint64_t id, bool write); /* below: ETXTBSY */
 
 /* Directories: read is EISDIR, getdents64 walks them (sys_stat.c); the
  * offset is the vfs's directory position. */
@@ -269,7 +316,14 @@ long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, s
     o->kind = (uint32_t)w[1];
     o->mode = (uint32_t)w[2];
     o->identity = w[5];
-    res = open_data(o, flags, w[4], out);
+    res = 0;
+    uint32_t acc = flags & O_ACCMODE;
+    if (o->kind == VFS_KIND_REG && !(flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR)) {
+        res = fileuse_get(o->identity, true);
+        o->writer = !res;
+    }
+    if (!res)
+        res = open_data(o, flags, w[4], out);
     if (res)
         sobj_close(o); /* the vfs opened it: tell it */
     return res;
@@ -353,4 +407,97 @@ long vfs_node_stat(struct sobj *node, struct kx_stat *st)
         st->st_nlink = 1;
     }
     return 0;
+}
+
+/* --- writers and running programs (ETXTBSY) -------------------------------- */
+
+/*
+ * Linux 6.1's rule: a file a process runs cannot be opened for writing, and
+ * a file open for writing cannot be run (ETXTBSY). The kernel sees every
+ * open and every exec, so it counts both per file identity here: an entry
+ * exists while a file has writers or runners. `fileuse_lock` protects the
+ * list and the counts; it is a leaf (heap allocations are made before it).
+ */
+struct fileuse {
+    uint64_t id;
+    unsigned writers, runners;
+    struct fileuse *next;
+};
+
+static struct spinlock fileuse_lock = SPINLOCK_INIT("fileuse");
+static struct fileuse *fileuses;
+
+static struct fileuse **fileuse_find(uint64_t id)
+{
+    struct fileuse **pp = &fileuses;
+    while (*pp && (*pp)->id != id)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+/* Counts one writer (write) or runner of id: 0, -ETXTBSY, -ENOMEM. */
+static int fileuse_get(uint64_t id, bool write)
+{
+    struct fileuse *fresh = kzalloc(sizeof(*fresh));
+    irqflags_t flags = spin_lock_irqsave(&fileuse_lock);
+    struct fileuse **pp = fileuse_find(id), *u = *pp;
+    int err = 0;
+    if (!u && !fresh) {
+        err = -ENOMEM;
+    } else {
+        if (!u) {
+            u = fresh;
+            fresh = 0;
+            u->id = id;
+            u->next = fileuses;
+            fileuses = u;
+        }
+        if (write ? u->runners : u->writers)
+            err = -ETXTBSY;
+        else if (write)
+            u->writers++;
+        else
+            u->runners++;
+        if (err && !u->writers && !u->runners) {
+            *fileuse_find(id) = u->next;
+            fresh = u;
+        }
+    }
+    spin_unlock_irqrestore(&fileuse_lock, flags);
+    kfree(fresh);
+    return err;
+}
+
+static void fileuse_put(uint64_t id, bool write)
+{
+    struct fileuse *gone = 0;
+    irqflags_t flags = spin_lock_irqsave(&fileuse_lock);
+    struct fileuse **pp = fileuse_find(id), *u = *pp;
+    if (u) {
+        if (write)
+            u->writers--;
+        else
+            u->runners--;
+        if (!u->writers && !u->runners) {
+            *pp = u->next;
+            gone = u;
+        }
+    }
+    spin_unlock_irqrestore(&fileuse_lock, flags);
+    kfree(gone);
+}
+
+void fileuse_put_write(uint64_t id)
+{
+    fileuse_put(id, true);
+}
+
+int fileuse_get_run(uint64_t id)
+{
+    return fileuse_get(id, false);
+}
+
+void fileuse_put_run(uint64_t id)
+{
+    fileuse_put(id, false);
 }

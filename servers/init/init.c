@@ -13,12 +13,14 @@
  *   exits 0 only if every program did.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <kenix/kx.h>
@@ -74,16 +76,16 @@ static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
  * it every path system call. Calls made before the vfs has unpacked simply
  * wait on the endpoint. Without /sbin/vfs in the initrd (an initrd built for
  * one test) there are no files, and nothing else changes. */
-static void start_vfs(void)
+static bool start_vfs(void)
 {
     const void *data;
     size_t size;
     if (kx_initrd_find(&initrd, "/sbin/vfs", &data, &size))
-        return;
+        return false;
     long ep = kx_endpoint_create();
     if (ep < 0) {
         printf("init: cannot make the vfs endpoint: error %ld\n", -ep);
-        return;
+        return false;
     }
     char *argv[] = { "/sbin/vfs", NULL };
     struct kx_give give[] = {
@@ -110,6 +112,18 @@ static void start_vfs(void)
     kx_handle_close((kx_handle_t)ep);
     if (proc >= 0)
         kx_handle_close((kx_handle_t)proc);
+    return err >= 0;
+}
+
+/* With the vfs running, programs come from its files: init lets go of the
+ * initrd (mapping and handle), and once the vfs has unpacked it and let go
+ * too, the kernel gives its memory back. */
+static void release_initrd(void)
+{
+    munmap((void *)initrd.base, initrd.size);
+    kx_handle_close(kx_initrd_handle());
+    initrd.base = NULL;
+    initrd.size = 0;
 }
 
 /* Process 1 inherits every orphan: collect those that have exited, so no
@@ -128,7 +142,8 @@ static int run(const char *path)
     struct kx_give give[3] = {
         { kx_initrd_handle(), KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER, KX_SLOT_INITRD },
     };
-    unsigned ngive = add_device(path, give, 1);
+    /* The initrd only while init still has it (no file system). */
+    unsigned ngive = add_device(path, give, initrd.base ? 1 : 0);
     long proc = kx_spawn_with(&initrd, path, argv, environ, give, ngive);
     if (proc < 0) {
         printf("init: cannot start %s: error %ld\n", path, -proc);
@@ -162,9 +177,31 @@ static void run_script(const char *path)
         printf("init: %s killed by signal %d\n", path, WTERMSIG(st));
 }
 
-/* Every /bin/test_* in the initrd, in archive order. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every /bin/test_* in the initrd, in archive order, or in the file system
+ * (in name order) once the initrd is gone. */
 static int find_tests(const char *list[], char names[][64])
 {
+    if (!initrd.base) {
+        DIR *d = opendir("/bin");
+        struct dirent *e;
+        int n = 0;
+        while (d && n < MAX_PROGRAMS && (e = readdir(d))) {
+            if (strncmp(e->d_name, "test_", 5) || strlen(e->d_name) + 6 > sizeof(names[0]))
+                continue;
+            snprintf(names[n], sizeof(names[0]), "/bin/%s", e->d_name);
+            list[n] = names[n];
+            n++;
+        }
+        if (d)
+            closedir(d);
+        qsort(list, (size_t)n, sizeof(list[0]), by_name);
+        return n;
+    }
     size_t offset = 0;
     const char *name;
     int n = 0;
@@ -204,7 +241,8 @@ int main(int argc, char **argv)
     if (target)
         target = strdup(target);
     unsetenv("KENIX_INIT");
-    start_vfs();
+    if (start_vfs())
+        release_initrd();
     if (target) {
         /* Process 1 becomes the program asked for, with init's arguments. */
         printf("init: starting %s as process 1\n", target);

@@ -329,8 +329,9 @@ static long io_write(struct vfs_msg *m, const struct vfs_caller *caller, struct 
     }
     if (off >= VFS_MAX_FILE_SIZE)
         return -EFBIG;
-    /* Linux's file_remove_privs: a write by anyone but root drops setuid/setgid. */
-    uint32_t kill = f->uid ? kill_privs_mask(v) : 0;
+    /* Linux's file_remove_privs: a write drops setuid/setgid unless the writer
+     * is privileged (the kernel's IO_F_FSETID: CAP_FSETID, now, not at open). */
+    uint32_t kill = (m->w[3] & IO_F_FSETID) ? 0 : kill_privs_mask(v);
     if (kill) {
         v->mode &= ~kill;
         v->ctime = vfs_now();
@@ -340,6 +341,36 @@ static long io_write(struct vfs_msg *m, const struct vfs_caller *caller, struct 
     if (n >= 0)
         m->a[1] = off + (uint64_t)n;
     return n;
+}
+
+/* IO_MAP: the pages of a regular file, for mmap (the kernel checked the
+ * mapping against the descriptor; this checks it against the open object). */
+static long io_map(struct vfs_msg *m, struct ofile *f)
+{
+    struct vnode *v = f->node;
+    if (f->flags & LX_O_PATH)
+        return -EBADF;
+    if (!S_IS(v->mode, LX_S_IFREG) || !v->ops->map)
+        return -ENODEV;
+    bool write = m->w[3] & IO_MAP_WRITE;
+    if (m->w[3] & ~(uint64_t)IO_MAP_WRITE)
+        return -EINVAL;
+    if (!readable(f) || (write && !writable(f)))
+        return -EACCES;
+    if (write && mnt_rdonly(v->mnt))
+        return -EROFS;
+    uint64_t off = m->w[1], n = m->w[2];
+    if (off % VFS_PAGE)
+        return -EINVAL;
+    if (n > ANSWER_MAX / sizeof(uint64_t))
+        n = ANSWER_MAX / sizeof(uint64_t);
+    if (off >= VFS_MAX_FILE_SIZE)
+        return 0;
+    uint64_t *pages = (uint64_t *)answer_buf;
+    long got = v->ops->map(v, off / VFS_PAGE, n, write, pages);
+    if (got > 0)
+        answer_bulk(m, pages, (size_t)got * sizeof(uint64_t));
+    return got;
 }
 
 static long io_setattr(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f)
@@ -399,6 +430,8 @@ static long do_io_op(struct vfs_msg *m, const struct vfs_caller *caller)
     }
     case IO_SETATTR:
         return io_setattr(m, caller, f);
+    case IO_MAP:
+        return io_map(m, f);
     case IO_SYNC:
         if (f->flags & LX_O_PATH)
             return -EBADF;
@@ -431,11 +464,14 @@ void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
         r = -EPERM;
     } else if ((m->label >> 8) == KX_PROTO_VFS && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 14) {
         r = do_path_op(m, caller);
-    } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 9) {
+    } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 10) {
         r = do_io_op(m, caller);
     } else {
         r = -ENOSYS;
     }
+    /* Data frames committed ahead or freed during the request go back now:
+     * between requests the vfs holds only the frames its files use. */
+    ps_data_flush();
     if (r < 0) {
         /* An error carries nothing else: no half-filled words or bulk. */
         memset(m->a, 0, sizeof(m->a));

@@ -54,7 +54,14 @@ static uint32_t slot_take(void)
     return i;
 }
 
-uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t uid)
+/* Open for writing (write access, not O_PATH): what makes a remount read-only busy. */
+static bool ofile_writes(const struct ofile *f)
+{
+    uint32_t acc = f->flags & LX_O_ACCMODE;
+    return !(f->flags & LX_O_PATH) && (acc == LX_O_WRONLY || acc == LX_O_RDWR);
+}
+
+uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags)
 {
     uint32_t i = slot_take();
     if (i == NO_SLOT)
@@ -62,13 +69,15 @@ uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t u
     struct ofile *f = slot_at(i);
     f->node = v;
     f->flags = flags;
-    f->uid = uid;
     f->cursor = NULL;
+    f->list_end = S_IS(v->mode, LX_S_IFDIR) ? v->u.dir.next_pos : 0;
     f->dent = S_IS(v->mode, LX_S_IFDIR) ? NULL : d;
     if (f->dent)
         dcache_get(f->dent);
     v->ops->open(v);
     v->mnt->opens++;
+    if (ofile_writes(f))
+        v->mnt->writers++;
     nopen++;
     return ((uint64_t)f->gen << 32) | i;
 }
@@ -95,6 +104,8 @@ void ofile_close(uint64_t cookie)
     if (f->dent)
         dcache_put(f->dent);
     v->mnt->opens--;
+    if (ofile_writes(f))
+        v->mnt->writers--;
     f->node = NULL;
     f->dent = f->cursor = NULL;
     if (++f->gen == 0)
@@ -172,7 +183,13 @@ long file_readdir(struct ofile *f, uint64_t pos, void *out, uint64_t room, uint6
     *next = pos;
     if (pos > INT64_MAX)
         return -EINVAL;
+    if (dir->nlink == 0)
+        return -ENOENT; /* removed: Linux's IS_DEADDIR */
     if (pos == 0) {
+        /* A listing (re)starts: names added from now on are not part of it,
+         * so a listing ends however fast names are added (Linux's tmpfs
+         * behaves alike: new names go where a running listing has been). */
+        f->list_end = dir->u.dir.next_pos;
         if (!emit(buf, room, &used, dir->ino, 1, LX_DT_DIR, ".", 1))
             return -EINVAL;
         pos = *next = 1;
@@ -195,6 +212,8 @@ long file_readdir(struct ofile *f, uint64_t pos, void *out, uint64_t room, uint6
     for (; e; e = e->next) {
         if (e->is_cursor)
             continue;
+        if (e->pos >= f->list_end)
+            break; /* positions increase along the list: all the rest are newer */
         if (!emit(buf, room, &used, e->node->ino, (int64_t)(e->pos + 1), vnode_dtype(e->node), e->name, e->len)) {
             if (!used)
                 return -EINVAL;

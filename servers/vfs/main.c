@@ -92,6 +92,7 @@ int main(void)
     struct initrd_stats st;
     memset(&st, 0, sizeof(st));
     unpack_initrd(&st);
+    ps_data_flush();
     err = vfs_mount_standard();
     if (err)
         printf("vfs: cannot mount /dev and /tmp: error %d\n", -err);

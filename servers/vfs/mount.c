@@ -203,6 +203,9 @@ int mount_remount(struct vnode *root, uint32_t flags, const char *opts)
     int err = mount_parse_opts(opts, &o);
     if (err)
         return err;
+    /* Linux's sb_prepare_remount_readonly: not while anything is open for writing. */
+    if ((flags & LX_MS_RDONLY) && !mnt_rdonly(m) && m->writers)
+        return -EBUSY;
     err = tmpfs_reconfigure(m, &o);
     if (err)
         return err;

@@ -97,9 +97,9 @@ static int truncate_node(struct vnode *v, const struct cred *c, uint64_t size)
     return v->ops->setattr(v, &a);
 }
 
-static int fill_open(struct vnode *v, struct dirent *d, uint32_t flags, const struct cred *c, struct open_result *r)
+static int fill_open(struct vnode *v, struct dirent *d, uint32_t flags, struct open_result *r)
 {
-    uint64_t cookie = ofile_new(v, d, flags, c->uid);
+    uint64_t cookie = ofile_new(v, d, flags);
     if (!cookie)
         return -ENFILE;
     r->cookie = cookie;
@@ -135,7 +135,7 @@ static int open_tmpfile(const struct cred *c, struct vnode *start, const char *p
         return err;
     if (!(flags & LX_O_EXCL))
         v->vflags |= VN_LINKABLE;
-    err = fill_open(v, NULL, flags & ~LX_O_TMPFILE, c, r);
+    err = fill_open(v, NULL, flags & ~LX_O_TMPFILE, r);
     if (err)
         vnode_release(v);
     return err;
@@ -256,7 +256,7 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
     } else if (do_trunc) {
         v->mtime = v->ctime = vfs_now(); /* Linux sets the times even when nothing is cut */
     }
-    return fill_open(v, d, flags, c, r);
+    return fill_open(v, d, flags, r);
 }
 
 int vfs_stat(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, struct kx_stat *st)
@@ -274,9 +274,13 @@ int vfs_access(const struct cred *c, struct vnode *start, const char *path, uint
     if (mode & ~7u)
         return -EINVAL;
     struct vnode *v;
-    int err = resolve(c, start, path, !(flags & LX_AT_SYMLINK_NOFOLLOW), &v, NULL);
-    if (err)
-        return err;
+    if ((flags & LX_AT_EMPTY_PATH) && !path[0]) {
+        v = start ? start : vfs_root(); /* the object w0 names itself */
+    } else {
+        int err = resolve(c, start, path, !(flags & LX_AT_SYMLINK_NOFOLLOW), &v, NULL);
+        if (err)
+            return err;
+    }
     if (mode == 0)
         return 0;
     return vnode_permission(v, c, mode); /* R_OK, W_OK, X_OK are MAY_READ, MAY_WRITE, MAY_EXEC */
@@ -534,7 +538,7 @@ long vfs_readlink(const struct cred *c, struct vnode *start, const char *path, u
             return err;
     }
     if (!S_IS(v->mode, LX_S_IFLNK))
-        return -EINVAL;
+        return path[0] ? -EINVAL : -ENOENT; /* Linux: an empty path naming a non-link is ENOENT */
     vnode_touch_atime(v);
     return v->ops->readlink(v, target);
 }
@@ -546,6 +550,11 @@ int vnode_setattr(struct vnode *v, const struct cred *c, const struct vfs_attr *
                      VFS_ATTR_MTIME | VFS_ATTR_ATIME_NOW | VFS_ATTR_MTIME_NOW;
     if (a.mask & ~known)
         return -EINVAL;
+    /* A *_NOW bit wins over its explicit time (whose value is then not looked at). */
+    if (a.mask & VFS_ATTR_ATIME_NOW)
+        a.mask &= ~VFS_ATTR_ATIME;
+    if (a.mask & VFS_ATTR_MTIME_NOW)
+        a.mask &= ~VFS_ATTR_MTIME;
     if (((a.mask & VFS_ATTR_ATIME) && (a.atime_nsec < 0 || a.atime_nsec >= 1000000000)) ||
         ((a.mask & VFS_ATTR_MTIME) && (a.mtime_nsec < 0 || a.mtime_nsec >= 1000000000)))
         return -EINVAL;

@@ -2,40 +2,63 @@
  * Committed memory for everything the vfs grows at run time.
  *
  * A page fault that finds no free memory kills a process, so the vfs never
- * touches memory that was not committed when it was obtained: no malloc, no
- * brk, no demand-zero growth. Everything comes from chunks: 1 MiB memory
- * objects (kx_mem_create commits the pages or fails with -ENOMEM) mapped with
- * kx_mem_map. The host build backs chunks with aligned_alloc, under a
- * pretend RAM size so the tests can run out.
+ * relies on a fault to get memory: no malloc, no brk, no demand-zero growth.
+ * Every page is committed by a call that can fail and say so.
  *
- * Pages: each chunk hands out never-used pages from a bump index, then pages
- * given back (a free list threaded through them). A chunk whose pages are all
- * free again is released (unmapped and its handle closed), except one spare
- * kept so a file growing and shrinking at a boundary does not create and
- * destroy chunks each time. Chunks are kept sorted by address, so the chunk of
- * a page is a binary search away.
+ * File data (ps_data_*) lives in one large anonymous private region of the
+ * vfs (mmap MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE: address space only),
+ * one page slot per data page. A slot is committed with
+ * madvise(MADV_POPULATE_WRITE), which gives it a fresh zeroed frame or fails
+ * with ENOMEM, and released with madvise(MADV_DONTNEED), which drops the
+ * frame from the vfs. Programs map these very frames (IO_MAP): a mapping
+ * keeps its own reference to the frame, and a slot used again gets a new
+ * frame, so a program that mapped a page of a deleted or truncated file never
+ * sees another file's data through it. The region has one slot per page of
+ * RAM (data pages cannot outnumber frames); a stack of free slot numbers
+ * (4 bytes a slot, committed whole at start, so it never grows) makes
+ * allocation O(1). Fresh slots are committed a batch at a time (one system
+ * call for several pages) and what a request did not use of a batch is let go
+ * at its end (ps_data_flush), as are runs of consecutive slots freed
+ * together: the vfs holds no data frame that no file uses once a request is
+ * done, so free memory comes back exactly when files go.
  *
- * Metadata: slabs of one page each for sizes up to 2 KiB (vnodes, dirents,
- * names); larger requests (long symlink targets) take a whole page.
+ * Metadata (ps_page_*, meta_*) comes from chunks: 1 MiB memory objects
+ * (kx_mem_create commits the pages or fails with -ENOMEM) mapped with
+ * kx_mem_map. Each chunk hands out never-used pages from a bump index, then
+ * pages given back (a free list threaded through them). A chunk whose pages
+ * are all free again is released (unmapped and its handle closed), except one
+ * spare kept so a structure growing and shrinking at a boundary does not
+ * create and destroy chunks each time. Chunks are kept sorted by address, so
+ * the chunk of a page is a binary search away. On top, slabs of one page each
+ * serve sizes up to 2 KiB (vnodes, dirents, names); larger requests (long
+ * symlink targets) take a whole page.
+ *
+ * The host build (unit tests) backs chunks with aligned_alloc and commits
+ * data slots by writing them, all under a pretend RAM size so the tests can
+ * run out.
  *
  * Limits: a process holds at most KX_HANDLES_MAX (4096) handles and each chunk
- * keeps its handle (the pages will be handed out as memory objects for file
- * mappings later), so the store stops at CHUNKS_MAX chunks: about 4 GiB.
+ * keeps its handle, so metadata stops at CHUNKS_MAX chunks: about 4 GiB.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c17 */
+#define _DEFAULT_SOURCE /* clock_gettime, madvise, MAP_ANONYMOUS under -std=c17 */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
 #include "vfs.h"
 
+#include <sys/mman.h>
+
 #ifdef VFS_HOST
 #include <stdlib.h>
 #else
-#include <sys/mman.h>
 #include <sys/sysinfo.h>
 
 #include <kenix/kx.h>
+#endif
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; not in musl 1.2.3's headers */
 #endif
 
 #define CHUNK_SIZE (1u << 20)
@@ -102,11 +125,15 @@ static void chunk_destroy(const struct chunk *c)
 #endif
 }
 
+static int data_init(void);
+static void data_destroy(void);
+
 int ps_init(uint64_t limit_bytes)
 {
 #ifdef VFS_HOST
     for (uint32_t i = 0; i < nchunks; i++)
         chunk_destroy(&chunks[i]);
+    data_destroy();
     host_limit = limit_bytes;
     host_used = 0;
     if (!ram_bytes)
@@ -124,7 +151,7 @@ int ps_init(uint64_t limit_bytes)
     hint = 0;
     free_pages = 0;
     slab_pages = 0;
-    return 0;
+    return data_init();
 }
 
 uint64_t ps_ram_bytes(void) { return ram_bytes; }
@@ -218,6 +245,172 @@ void ps_page_free(void *page)
         hint = 0;
         chunk_destroy(&gone);
     }
+}
+
+/* ---- file data: slots of one region ------------------------------------------ */
+
+#define DATA_BATCH 16u /* fresh slots committed per system call */
+
+static uint8_t *data_base;      /* the region: data_slots pages */
+static uint32_t data_slots;
+static uint32_t *free_slots;    /* stack of free slot numbers (their frames dropped) */
+static uint32_t nfree_slots;
+static uint32_t bump;           /* slots [bump, data_slots) never used */
+static uint32_t ready;          /* slots [bump, ready) committed ahead: fresh zeroed frames */
+static uint32_t run_lo, run_n;  /* freed slots [run_lo, run_lo + run_n) whose frames are not dropped yet */
+static uint64_t data_used;      /* slots holding data */
+
+/* Commits [p, p + len): fresh zeroed frames, or -ENOMEM. */
+static int commit(void *p, size_t len)
+{
+#ifdef VFS_HOST
+    if (host_limit && host_used + len > host_limit)
+        return -ENOMEM;
+    if (madvise(p, len, MADV_POPULATE_WRITE) != 0)
+        memset(p, 0, len); /* an older host kernel: touching commits too */
+    host_used += len;
+    return 0;
+#else
+    if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
+        return 0;
+    /* It may have committed part of the range before memory ran out: undo
+     * that, or those frames would stay with the vfs and no file. */
+    madvise(p, len, MADV_DONTNEED);
+    return -ENOMEM;
+#endif
+}
+
+/* Drops the frames of [p, p + len): the next commit finds fresh zeroed ones. */
+static void release(void *p, size_t len)
+{
+    madvise(p, len, MADV_DONTNEED);
+#ifdef VFS_HOST
+    host_used -= len;
+#endif
+}
+
+static void *region(size_t len)
+{
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static int data_init(void)
+{
+    uint64_t pages = ram_bytes / VFS_PAGE;
+    if (pages > UINT32_MAX - DATA_BATCH)
+        pages = UINT32_MAX - DATA_BATCH;
+    data_slots = (uint32_t)pages;
+    data_base = region((size_t)data_slots * VFS_PAGE);
+    free_slots = region((size_t)data_slots * sizeof(uint32_t));
+    if (!data_base || !free_slots) {
+        data_destroy();
+        return -ENOMEM;
+    }
+    /* The free stack is committed now, whole: freeing never needs memory. */
+    if (madvise(free_slots, (size_t)data_slots * sizeof(uint32_t), MADV_POPULATE_WRITE) != 0) {
+#ifdef VFS_HOST
+        memset(free_slots, 0, (size_t)data_slots * sizeof(uint32_t));
+#else
+        data_destroy();
+        return -ENOMEM;
+#endif
+    }
+    nfree_slots = bump = ready = run_n = 0;
+    data_used = 0;
+    return 0;
+}
+
+static void data_destroy(void)
+{
+#ifdef VFS_HOST
+    if (data_base)
+        munmap(data_base, (size_t)data_slots * VFS_PAGE);
+    if (free_slots)
+        munmap(free_slots, (size_t)data_slots * sizeof(uint32_t));
+#endif
+    data_base = NULL;
+    free_slots = NULL;
+    data_slots = 0;
+}
+
+static void *slot_addr(uint32_t i) { return data_base + (size_t)i * VFS_PAGE; }
+
+void ps_data_flush(void)
+{
+    if (bump < ready) {
+        /* Committed ahead and not used: never seen by anyone, back to the kernel. */
+        release(slot_addr(bump), (size_t)(ready - bump) * VFS_PAGE);
+        ready = bump;
+    }
+    if (!run_n)
+        return;
+    release(slot_addr(run_lo), (size_t)run_n * VFS_PAGE);
+    for (uint32_t k = 0; k < run_n; k++)
+        free_slots[nfree_slots++] = run_lo + k; /* room: one entry per slot */
+    run_n = 0;
+}
+
+/* Makes [bump, bump + n) committed. */
+static int refill(uint32_t n)
+{
+    int err = commit(slot_addr(bump), (size_t)n * VFS_PAGE);
+    if (err)
+        return err;
+    ready = bump + n;
+    return 0;
+}
+
+void *ps_data_alloc(void)
+{
+    if (run_n)
+        ps_data_flush(); /* what was freed goes before anything is reused */
+    uint32_t i;
+    if (bump < ready) {
+        i = bump++; /* committed ahead */
+    } else if (nfree_slots) {
+        i = free_slots[nfree_slots - 1];
+        if (commit(slot_addr(i), VFS_PAGE))
+            return NULL;
+        nfree_slots--;
+    } else {
+        uint32_t left = data_slots - bump;
+        if (!left)
+            return NULL;
+        /* A batch if memory allows, else the one page wanted. */
+        if (refill(left < DATA_BATCH ? left : DATA_BATCH) && refill(1))
+            return NULL;
+        i = bump++;
+    }
+    data_used++;
+    return slot_addr(i);
+}
+
+void ps_data_free(void *page)
+{
+    uintptr_t off = (uintptr_t)page - (uintptr_t)data_base;
+    if ((uintptr_t)page < (uintptr_t)data_base || off >= (uint64_t)data_slots * VFS_PAGE || off % VFS_PAGE)
+        return; /* not a data page: a bug, but dropping it anywhere would be worse */
+    uint32_t i = (uint32_t)(off / VFS_PAGE);
+    data_used--;
+    if (run_n && i == run_lo + run_n) {
+        run_n++;
+        return;
+    }
+    if (run_n && i + 1 == run_lo) {
+        run_lo = i;
+        run_n++;
+        return;
+    }
+    ps_data_flush();
+    run_lo = i;
+    run_n = 1;
+}
+
+bool ps_is_data(const void *p)
+{
+    return (uintptr_t)p >= (uintptr_t)data_base &&
+           (uintptr_t)p - (uintptr_t)data_base < (uint64_t)data_slots * VFS_PAGE;
 }
 
 /* ---- slabs ----------------------------------------------------------------- */
@@ -331,9 +524,12 @@ void ps_stats(struct ps_stats *st)
     st->chunks = nchunks;
     st->pages_total = (uint64_t)nchunks * CHUNK_PAGES;
     st->pages_free = free_pages;
-    st->pages_used = st->pages_total - free_pages;
+    st->pages_used = st->pages_total - free_pages + data_used;
     st->slab_pages = slab_pages;
     st->handles = nchunks;
+    st->data_used = data_used;
+    st->data_committed = data_used + (ready - bump) + run_n;
+    st->data_slots = data_slots;
 }
 
 struct vfs_time vfs_now(void)

@@ -37,9 +37,9 @@ static struct vnode *dotdot(struct vnode *v)
             return v; /* the bottom root, covered by what is now "/" */
         v = v->mnt->mountpoint;
     }
-    struct vnode *up = v->u.dir.parent;
+    struct vnode *up = v->u.dir.parent; /* a removed directory keeps (pins) its old one, as Linux */
     if (!up)
-        up = v->mnt->root; /* a removed directory: its parent may be gone too */
+        up = v->mnt->root;
     return cross_mounts(up);
 }
 

@@ -112,7 +112,7 @@ static uint64_t tree_free_from(void *node, int level, uint64_t first)
         return 0;
     if (level == 0) {
         if (first == 0) {
-            ps_page_free(node);
+            ps_data_free(node);
             return 1;
         }
         return 0;
@@ -141,6 +141,42 @@ static void reg_free_pages_from(struct vnode *v, uint64_t first_page)
     }
     v->u.reg.pages -= freed;
     v->mnt->used_pages -= freed;
+    ps_data_flush(); /* the frames go now; mappings keep theirs */
+}
+
+/* The page for index `i` of v, made if missing (a zeroed page, counted
+ * against the mount's limit): the write path and IO_MAP_WRITE. NULL: the
+ * limit, or no memory. */
+static uint8_t *reg_page_make(struct vnode *v, uint64_t i)
+{
+    struct mount *m = v->mnt;
+    void **slot = tree_slot(&v->u.reg.tree, i, true);
+    if (!slot)
+        return NULL;
+    if (!*slot) {
+        if (m->max_pages && m->used_pages >= m->max_pages)
+            return NULL;
+        void *page = ps_data_alloc(); /* a fresh frame: zero */
+        if (!page)
+            return NULL;
+        *slot = page;
+        v->u.reg.pages++;
+        m->used_pages++;
+    }
+    return *slot;
+}
+
+/* The file grows past its size: what lies between the old end and the end of
+ * its page must read as zeros, whatever a shared mapping wrote there (bytes
+ * past the end are not the file's). */
+static void reg_zero_tail(struct vnode *v)
+{
+    uint32_t tail = (uint32_t)(v->size % VFS_PAGE);
+    if (!tail)
+        return;
+    uint8_t *page = tree_page(&v->u.reg.tree, v->size / VFS_PAGE);
+    if (page)
+        memset(page + tail, 0, VFS_PAGE - tail);
 }
 
 /* ---- node lifetime ------------------------------------------------------------ */
@@ -152,15 +188,35 @@ uint8_t vnode_dtype(const struct vnode *v)
 
 void vnode_release(struct vnode *v)
 {
-    if (v->nlink != 0 || v->opens != 0)
-        return;
-    struct mount *m = v->mnt;
-    if (S_IS(v->mode, LX_S_IFREG))
-        reg_free_pages_from(v, 0);
-    else if (S_IS(v->mode, LX_S_IFLNK))
-        meta_free(v->u.lnk.target, v->u.lnk.len + 1u);
-    m->used_inodes--;
-    meta_free(v, sizeof(*v));
+    /* A loop, not recursion: freeing a removed directory may free the removed
+     * directory it kept as "..", and so on up. */
+    while (v && v->nlink == 0 && v->opens == 0 && v->pins == 0) {
+        struct mount *m = v->mnt;
+        struct vnode *up = NULL;
+        if (S_IS(v->mode, LX_S_IFREG)) {
+            reg_free_pages_from(v, 0);
+        } else if (S_IS(v->mode, LX_S_IFLNK)) {
+            meta_free(v->u.lnk.target, v->u.lnk.len + 1u);
+        } else if (S_IS(v->mode, LX_S_IFDIR) && (v->vflags & VN_PINNING)) {
+            up = v->u.dir.parent;
+            up->pins--;
+        }
+        m->used_inodes--;
+        meta_free(v, sizeof(*v));
+        v = up;
+    }
+}
+
+/* A directory loses its name (rmdir, or replaced by a rename): it keeps its
+ * old parent as ".." while it lives (an open descriptor or a working
+ * directory may still walk "..", as on Linux), pinning it. */
+static void dir_unname(struct vnode *v, struct vnode *parent)
+{
+    v->nlink = 0;
+    v->u.dir.self = NULL;
+    v->u.dir.parent = parent;
+    parent->pins++;
+    v->vflags |= VN_PINNING;
 }
 
 static void dir_touch(struct vnode *dir, struct vfs_time now)
@@ -278,10 +334,8 @@ static int t_rmdir(struct vnode *dir, struct dirent *d)
         return -ENOTEMPTY;
     dcache_remove(d);
     struct vfs_time now = vfs_now();
-    v->nlink = 0;
+    dir_unname(v, dir);
     v->ctime = now;
-    v->u.dir.parent = NULL;
-    v->u.dir.self = NULL;
     dir->nlink--;
     dir->size -= BOGO_DIRENT_SIZE;
     dir_touch(dir, now);
@@ -350,9 +404,7 @@ static int t_rename(struct vnode *odir, struct dirent *od, struct vnode *ndir, s
         if (S_IS(w->mode, LX_S_IFDIR)) {
             if (w->u.dir.nentries)
                 return -ENOTEMPTY;
-            w->nlink = 0;
-            w->u.dir.parent = NULL;
-            w->u.dir.self = NULL;
+            dir_unname(w, ndir);
             ndir->nlink--;
         } else {
             w->nlink--;
@@ -436,6 +488,8 @@ static int t_truncate(struct vnode *v, uint64_t size)
         }
     }
     /* Growing makes a hole: no pages, as Linux's tmpfs (the size limit counts pages). */
+    if (size > v->size)
+        reg_zero_tail(v);
     v->size = size;
     v->mtime = v->ctime = vfs_now();
     return 0;
@@ -507,35 +561,20 @@ static long t_write(struct vnode *v, uint64_t off, uint64_t len, struct io_sourc
         return -EFBIG;
     if (len > VFS_MAX_FILE_SIZE - off)
         len = VFS_MAX_FILE_SIZE - off;
-    struct mount *m = v->mnt;
+    if (off > v->size)
+        reg_zero_tail(v);
     uint64_t done = 0;
     long err = 0;
     while (done < len) {
         uint64_t pos = off + done;
         uint64_t in = pos % VFS_PAGE;
         uint64_t n = VFS_PAGE - in < len - done ? VFS_PAGE - in : len - done;
-        void **slot = tree_slot(&v->u.reg.tree, pos / VFS_PAGE, true);
-        if (!slot) {
+        uint8_t *page = reg_page_make(v, pos / VFS_PAGE);
+        if (!page) {
             err = -ENOSPC;
             break;
         }
-        if (!*slot) {
-            if (m->max_pages && m->used_pages >= m->max_pages) {
-                err = -ENOSPC;
-                break;
-            }
-            uint8_t *page = ps_page_alloc();
-            if (!page) {
-                err = -ENOSPC;
-                break;
-            }
-            if (n != VFS_PAGE)
-                memset(page, 0, VFS_PAGE);
-            *slot = page;
-            v->u.reg.pages++;
-            m->used_pages++;
-        }
-        long r = src->pull(src, done, (uint8_t *)*slot + in, n);
+        long r = src->pull(src, done, page + in, n);
         if (r < 0) {
             err = r;
             break;
@@ -550,6 +589,26 @@ static long t_write(struct vnode *v, uint64_t off, uint64_t len, struct io_sourc
         v->size = off + done;
     v->mtime = v->ctime = vfs_now();
     return (long)done;
+}
+
+/* IO_MAP: the addresses of pages [first, first + n) of v, no page wholly
+ * past the end; a hole is 0, or made when the mapping will write (shared and
+ * writable). Returns the pages described, or -ENOMEM when a page cannot be
+ * made (the limit or memory: mmap's error for it). */
+static long t_map(struct vnode *v, uint64_t first, uint64_t n, bool write, uint64_t *out)
+{
+    uint64_t end = (v->size + VFS_PAGE - 1) / VFS_PAGE;
+    if (first >= end)
+        return 0;
+    if (n > end - first)
+        n = end - first;
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t *page = write ? reg_page_make(v, first + i) : tree_page(&v->u.reg.tree, first + i);
+        if (!page && write)
+            return -ENOMEM;
+        out[i] = (uint64_t)(uintptr_t)page;
+    }
+    return (long)n;
 }
 
 static int t_sync(struct vnode *v)
@@ -606,6 +665,7 @@ const struct vnode_ops tmpfs_ops = {
     .read = t_read,
     .write = t_write,
     .truncate = t_truncate,
+    .map = t_map,
     .sync = t_sync,
     .statfs = t_statfs,
     .open = t_open,

@@ -22,8 +22,10 @@
  * nothing here takes a lock. Everything but main.c also builds on the host
  * (VFS_HOST) for the unit tests.
  *
- * Ownership. A vnode lives while it has a name (nlink > 0) or an open object
- * refers to it (opens > 0); the last of the two to go frees it (vnode_release).
+ * Ownership. A vnode lives while it has a name (nlink > 0), an open object
+ * refers to it (opens > 0), or a removed subdirectory that still lives keeps
+ * it as its ".." (pins > 0: Linux's dentry holds its d_parent); the last of
+ * these to go frees it (vnode_release).
  * A dirent lives while it is in its directory or an open object remembers it
  * (refs). A mount lives until umount, which is refused while anything on it is
  * open or mounted below it.
@@ -202,6 +204,10 @@ struct vnode_ops {
     long (*read)(struct vnode *v, uint64_t off, uint64_t len, struct io_sink *sink);
     long (*write)(struct vnode *v, uint64_t off, uint64_t len, struct io_source *src);
     int (*truncate)(struct vnode *v, uint64_t size);
+    /* IO_MAP: page addresses (in this process) of pages [first, first + n), at
+     * most up to the end of the file; 0 for a hole unless write, which makes
+     * every page. Returns how many were described, or a negative errno. */
+    long (*map)(struct vnode *v, uint64_t first, uint64_t n, bool write, uint64_t *out);
     int (*sync)(struct vnode *v);
     void (*statfs)(struct mount *m, struct kx_statfs *st);
     /* Open accounting: the last close of an unnamed node frees it. */
@@ -225,11 +231,12 @@ struct vnode {
     uint64_t rdev;                 /* Linux's new_encode_dev */
     struct vfs_time atime, mtime, ctime;
     uint32_t opens;                /* open objects (cookies) on it */
+    uint32_t pins;                 /* removed subdirectories still alive: their ".." is this node */
     uint32_t vflags;               /* VN_* */
     struct mount *mounted;         /* the mount on this directory, if any (topmost stacks on its root) */
     union {
         struct {
-            struct vnode *parent;  /* ".." (self at a mount root); NULL once removed */
+            struct vnode *parent;  /* ".." (self at a mount root); kept (pinned) once removed */
             struct dirent *self;   /* its name in parent (NULL at a mount root or removed) */
             struct dirent *first, *last;
             uint64_t next_pos;
@@ -246,7 +253,8 @@ struct vnode {
     } u;
 };
 
-#define VN_LINKABLE 1u /* an O_TMPFILE file linkat may name (opened without O_EXCL) */
+#define VN_LINKABLE 1u   /* an O_TMPFILE file linkat may name (opened without O_EXCL) */
+#define VN_PINNING 2u    /* a removed directory: it holds a pin on u.dir.parent until freed */
 
 struct mount {
     bool used;
@@ -261,6 +269,7 @@ struct mount {
     uint64_t max_pages, used_pages; /* data pages (size=); max 0 = unlimited */
     uint64_t max_inodes, used_inodes;
     uint32_t opens;                /* open objects on vnodes of this mount (cwds too) */
+    uint32_t writers;              /* of which open for writing: a remount read-only is EBUSY */
     uint32_t children;             /* mounts below it */
     uint32_t mode, uid, gid;       /* the options the root was made with */
     uint64_t size_opt;             /* for remount's reporting only */
@@ -273,7 +282,8 @@ struct ofile {
     struct vnode *node;            /* NULL: free */
     struct dirent *dent;           /* the name it was opened by (non-directories), ref held */
     struct dirent *cursor;         /* directories: readdir's place-holder, or NULL */
-    uint32_t uid;                  /* the opener's uid: a write clears setuid bits unless root */
+    uint64_t list_end;             /* directories: positions from here on were added after the
+                                    * listing began (open, or readdir from 0): not listed */
     uint32_t next_free;
 };
 
@@ -296,6 +306,12 @@ struct io_source {
 
 /* ---- pagestore.c -------------------------------------------------------- */
 int ps_init(uint64_t limit_bytes); /* limit: host tests' pretend RAM; 0 = none */
+/* File data: pages whose frames programs may map (IO_MAP). */
+void *ps_data_alloc(void);         /* a committed page with a fresh zeroed frame, or NULL */
+void ps_data_free(void *page);     /* its frame goes (maybe at the next ps_data_flush) */
+void ps_data_flush(void);          /* drops the frames of pages freed so far */
+bool ps_is_data(const void *p);
+/* Metadata pages (never mapped by programs). */
 void *ps_page_alloc(void);         /* a committed page (not zeroed), or NULL */
 void *ps_page_zalloc(void);
 void ps_page_free(void *page);
@@ -303,7 +319,8 @@ void *meta_alloc(size_t size);     /* committed, zeroed; NULL when memory is out
 void meta_free(void *p, size_t size);
 char *meta_strdup(const char *s, size_t len);
 struct ps_stats {
-    uint64_t chunks, pages_total, pages_free, pages_used, slab_pages, handles;
+    uint64_t chunks, pages_total, pages_free, pages_used, slab_pages, handles; /* pages_used: data too */
+    uint64_t data_used, data_committed, data_slots;
 };
 void ps_stats(struct ps_stats *st);
 uint64_t ps_ram_bytes(void);       /* the machine's RAM (sysinfo), for size defaults */
@@ -397,7 +414,7 @@ struct vnode *cross_mounts(struct vnode *v);
 int vnode_path(struct vnode *dir, struct dirent *d, char *buf, size_t cap); /* absolute path, bytes with NUL */
 
 /* ---- file.c ------------------------------------------------------------- */
-uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags, uint32_t uid); /* 0: ENFILE/ENOMEM */
+uint64_t ofile_new(struct vnode *v, struct dirent *d, uint32_t flags); /* 0: ENFILE/ENOMEM */
 struct ofile *ofile_get(uint64_t cookie);
 void ofile_close(uint64_t cookie);
 uint64_t ofile_count(void);

@@ -22,8 +22,14 @@
  *   - a signal delivered to a handler and returned from: kill(getpid(),
  *     SIGUSR1) with a handler that counts, so each iteration is the kill, the
  *     frame built on the way out, the handler, and rt_sigreturn.
+ *   - files on tmpfs (the vfs server): open+close of an existing file, stat
+ *     of a path, a 4 KiB pread and pwrite, the whole getdents64 listing of a
+ *     1,000-entry directory, and mmap + first touch + munmap of one page of
+ *     a shared file mapping (its pages are mapped at mmap time).
  * `bench_posix fork N`, `bench_posix exec N`, `bench_posix exec_busybox N`,
- * `bench_posix yield N`, `bench_posix ppoll N`,
+ * `bench_posix yield N`, `bench_posix ppoll N`, `bench_posix open_close N`,
+ * `bench_posix stat N`, `bench_posix rw4k N`, `bench_posix getdents1000 N`,
+ * `bench_posix mmap_fault N`,
  * `bench_posix signal N` and `bench_posix timer` measure one figure alone (to
  * profile it with tools/guest_profile.py).
  * On Linux (tools/linux_baseline.py) the kernel-originated calls, which need
@@ -41,6 +47,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -351,6 +360,173 @@ static void kernel_calls(void)
 
 static volatile unsigned long expiries;
 
+/* ---- files on tmpfs (the vfs) ------------------------------------------------ */
+
+#define BENCH_FILE "/tmp/bench-file"
+#define BENCH_DIR "/tmp/bench-dir"
+#define DIR_ENTRIES 1000
+
+static uint8_t page_buf[4096] __attribute__((aligned(4096)));
+
+static int bench_file(void)
+{
+    int fd = open(BENCH_FILE, O_CREAT | O_RDWR, 0644);
+    if (fd < 0) {
+        fail("create " BENCH_FILE, errno);
+        return -1;
+    }
+    memset(page_buf, 'b', sizeof(page_buf));
+    if (pwrite(fd, page_buf, sizeof(page_buf), 0) != (ssize_t)sizeof(page_buf) ||
+        pwrite(fd, page_buf, sizeof(page_buf), 4096) != (ssize_t)sizeof(page_buf)) {
+        fail("write " BENCH_FILE, errno);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* open + close of an existing tmpfs file (Linux's open+close is 7,447). */
+static void file_open_close(int rounds)
+{
+    int keep = bench_file();
+    if (keep < 0)
+        return;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        int fd = open(BENCH_FILE, O_RDONLY);
+        if (fd < 0 || close(fd)) {
+            fail("open+close", errno);
+            break;
+        }
+    }
+    report("open+close of a tmpfs file", now_ns() - start, (uint64_t)rounds);
+    close(keep);
+}
+
+static void file_stat(int rounds)
+{
+    int keep = bench_file();
+    if (keep < 0)
+        return;
+    struct stat st;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (stat(BENCH_FILE, &st) || st.st_size != 8192) {
+            fail("stat", errno);
+            break;
+        }
+    }
+    report("stat of a path", now_ns() - start, (uint64_t)rounds);
+    close(keep);
+}
+
+static void file_read_write(int rounds)
+{
+    int fd = bench_file();
+    if (fd < 0)
+        return;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (pread(fd, page_buf, 4096, 4096) != 4096) {
+            fail("4 KiB pread", errno);
+            break;
+        }
+    }
+    report("4 KiB pread of a tmpfs file", now_ns() - start, (uint64_t)rounds);
+    if (page_buf[0] != 'b' || page_buf[4095] != 'b')
+        fail("4 KiB pread: the bytes", 0);
+    start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        if (pwrite(fd, page_buf, 4096, 4096) != 4096) {
+            fail("4 KiB pwrite", errno);
+            break;
+        }
+    }
+    report("4 KiB pwrite of a tmpfs file", now_ns() - start, (uint64_t)rounds);
+    close(fd);
+}
+
+/* The whole listing of a 1,000-entry directory: rewind, then getdents64 into
+ * a 32 KiB buffer until it says the end. */
+static void file_getdents(int rounds)
+{
+    mkdir(BENCH_DIR, 0755);
+    char name[64];
+    for (int i = 0; i < DIR_ENTRIES; i++) {
+        snprintf(name, sizeof(name), BENCH_DIR "/entry-%04d", i);
+        int fd = open(name, O_CREAT | O_WRONLY, 0644);
+        if (fd < 0) {
+            fail("create the directory's entries", errno);
+            return;
+        }
+        close(fd);
+    }
+    int d = open(BENCH_DIR, O_RDONLY | O_DIRECTORY);
+    static char buf[32768];
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP / 10 + rounds; i++) {
+        if (i == WARMUP / 10)
+            start = now_ns();
+        lseek(d, 0, SEEK_SET);
+        long n, entries = 0;
+        while ((n = syscall(SYS_getdents64, d, buf, sizeof(buf))) > 0)
+            for (long at = 0; at < n; at += *(uint16_t *)(buf + at + 16))
+                entries++;
+        if (n < 0 || entries != DIR_ENTRIES + 2) {
+            fail("getdents64 of 1,000 entries", n < 0 ? errno : entries);
+            break;
+        }
+    }
+    report("getdents64 of 1,000 entries (whole listing)", now_ns() - start, (uint64_t)rounds);
+    close(d);
+    for (int i = 0; i < DIR_ENTRIES; i++) {
+        snprintf(name, sizeof(name), BENCH_DIR "/entry-%04d", i);
+        unlink(name);
+    }
+    rmdir(BENCH_DIR);
+}
+
+/* A page of a shared file mapping: pages are mapped when the mapping is made
+ * (IO_MAP), so this is mmap + the first touch + munmap of one page. */
+static void file_map_page(int rounds)
+{
+    int fd = bench_file();
+    if (fd < 0)
+        return;
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        volatile char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+        if (m == MAP_FAILED) {
+            fail("mmap of a file page", errno);
+            break;
+        }
+        m[100] = 'm';
+        munmap((void *)m, 4096);
+    }
+    report("mmap+touch+munmap of a shared file page", now_ns() - start, (uint64_t)rounds);
+    close(fd);
+}
+
+static void file_figures(int rounds)
+{
+    file_open_close(rounds);
+    file_stat(rounds);
+    file_read_write(rounds);
+    file_getdents(rounds / 20);
+    file_map_page(rounds);
+    unlink(BENCH_FILE);
+}
+
 static void on_expiry(int sig)
 {
     (void)sig;
@@ -451,6 +627,26 @@ int main(int argc, char **argv)
         timer_expiry();
         return errors ? 1 : 0;
     }
+    if (argc > 2 && !strcmp(argv[1], "open_close")) {
+        file_open_close(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "stat")) {
+        file_stat(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "rw4k")) {
+        file_read_write(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "getdents1000")) {
+        file_getdents(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
+    if (argc > 2 && !strcmp(argv[1], "mmap_fault")) {
+        file_map_page(atoi(argv[2]));
+        return errors ? 1 : 0;
+    }
     if (argc > 2 && !strcmp(argv[1], "ppoll")) {
         ppoll_ready(1, atoi(argv[2]));
         ppoll_ready(64, atoi(argv[2]));
@@ -469,6 +665,7 @@ int main(int argc, char **argv)
         skip_figure("kernel-originated calls");
     signal_round_trip(ROUNDS);
     timer_expiry();
+    file_figures(ROUNDS);
     printf("bench: done\n");
     return errors ? 1 : 0;
 }

@@ -359,6 +359,7 @@ struct spec {
     /* After the call: undoes what it made (fds, children). */
     void (*after)(const char *name, const uint64_t a[NREGS], long r);
     bool sometimes;   /* must succeed at least once in a run */
+    bool files;       /* names paths: not made in a "nofiles" run */
     const char *skip; /* why the call is never made */
 };
 #define SPEC(name, ...) static const struct spec spec_##name = { __VA_ARGS__ }
@@ -1178,7 +1179,7 @@ static void timer_create_args(uint64_t a[NREGS])
     a[0] = ONE_OF(0, 1, 7, 0, 1, 2, 4, 5, 8, 11, (uint64_t)-1);
     a[1] = rnd() % 8 ? ONE_OF(PTR(&sev_none), PTR(&sev_urg), PTR(&sev_urg), PTR(&sev_own_tid), PTR(&sev_bad_signo),
                               PTR(&sev_zero_signo), PTR(&sev_bad_notify), PTR(&sev_bad_tid))
-                     : bad_pointer();
+                     : bad_pointer() | 8; /* never NULL: that is SIGALRM, which would end the run */
     a[2] = rnd() % 6 ? PTR(&new_timer_id) : bad_pointer();
     if (rnd() % 3 == 0) { /* one that works (until the per-process limit) */
         a[0] = ONE_OF(CLOCK_REALTIME, CLOCK_MONOTONIC);
@@ -1299,6 +1300,13 @@ static void arena_range_args(uint64_t a[NREGS])
 
 /* --- paths ------------------------------------------------------------------------------- */
 
+/* Where mount and umount2 act: a directory of the scratch directory whose
+ * name no other call uses, by absolute path -- so no symbolic link the other
+ * calls make can send a mount over / (which root may do, and which would
+ * hide every file the run needs). */
+static char mount_point[64] = "/nonexistent";
+
+
 /* Removes what the path calls left in the scratch directory -- file systems
  * mounted on its names first -- so that a run leaves the file system (and
  * free memory) as it found it. */
@@ -1308,25 +1316,25 @@ static void remove_tree(int dirfd, const char *name, int depth)
         return;
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd >= 0) {
-        char names[64][64];
+        char names[32][256];
         int n;
         do {
             n = 0;
             char dbuf[4096];
             long got;
             lseek(fd, 0, SEEK_SET);
-            while (n < 64 && (got = syscall(SYS_getdents64, fd, dbuf, sizeof(dbuf))) > 0) {
-                for (long off = 0; off < got && n < 64;) {
+            while (n < 32 && (got = syscall(SYS_getdents64, fd, dbuf, sizeof(dbuf))) > 0) {
+                for (long off = 0; off < got && n < 32;) {
                     struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d =
                         (void *)(dbuf + off);
-                    if (strcmp(d->name, ".") && strcmp(d->name, "..") && strlen(d->name) < 64)
+                    if (strcmp(d->name, ".") && strcmp(d->name, ".."))
                         strcpy(names[n++], d->name);
                     off += d->reclen;
                 }
             }
             for (int i = 0; i < n; i++)
                 remove_tree(fd, names[i], depth + 1);
-        } while (n == 64);
+        } while (n == 32);
         close(fd);
     }
     unlinkat(dirfd, name, AT_REMOVEDIR);
@@ -1334,10 +1342,8 @@ static void remove_tree(int dirfd, const char *name, int depth)
 
 static void remove_scratch(const char *dir)
 {
-    static const char *const mounted[] = { "d", "m", "f" };
-    for (int round = 0; round < 4; round++)
-        for (size_t i = 0; i < 3; i++)
-            umount2(mounted[i], 0);
+    while (umount2(mount_point, 0) == 0)
+        ; /* every file system stacked there */
     chdir("/");
     remove_tree(AT_FDCWD, dir, 0);
 }
@@ -1346,8 +1352,10 @@ static void remove_scratch(const char *dir)
  * absolute ones that exist, hostile pointers, an over-long path, garbage. */
 static uint64_t fuzz_path(void)
 {
-    static const char *const names[] = { "f", "g", "d", "d/", "d/f", "l", "m", ".", "..", "", "f/", "/",
-                                         "/nonexistent/x", "d/../f", "l/f" };
+    /* Nothing outside the scratch directory: as root, a chmod or chown of
+     * "/" or ".." would change the file system every later program needs. */
+    static const char *const names[] = { "f", "g", "d", "d/", "d/f", "l", "m", ".", "d/..", "", "f/",
+                                         "nosuch/x", "d/../f", "l/f", "nosuch/" };
     switch (rnd() % 10) {
     case 0: return bad_pointer();
     case 1: return PTR(long_path);
@@ -1454,17 +1462,17 @@ static void path_out_args(uint64_t a[NREGS])
 
 static void chdir_args(uint64_t a[NREGS])
 {
-    static const char *const dirs[] = { "d", ".", "..", "f", "" };
+    /* Never out of the scratch directory: the run leaves the rest alone. */
+    static const char *const dirs[] = { "d", ".", "d/..", "f", "", "/nonexistent" };
     generic(a);
-    a[0] = rnd() % 5 ? PTR(dirs[rnd() % 5]) : bad_pointer();
+    a[0] = rnd() % 5 ? PTR(dirs[rnd() % 6]) : bad_pointer();
 }
 
 static void mount_args(uint64_t a[NREGS])
 {
-    static const char *const targets[] = { "d", "m", "f", "nonexistent" };
     generic(a);
     a[0] = ONE_OF(0, PTR("none"), bad_pointer());
-    a[1] = rnd() % 6 ? PTR(targets[rnd() % 4]) : ONE_OF(bad_pointer(), PTR(long_path));
+    a[1] = rnd() % 6 ? ONE_OF(PTR(mount_point), PTR("/nonexistent/x")) : ONE_OF(bad_pointer(), PTR(long_path));
     a[2] = ONE_OF(0, PTR("tmpfs"), PTR("nope"), PTR(long_path), bad_pointer());
     a[3] = ONE_OF(0, 1 /* MS_RDONLY */, 32 /* MS_REMOUNT */, 33, 0xc0ed0000ull, (uint64_t)-1);
     a[4] = ONE_OF(0, PTR("size=1m"), PTR("size=bogus"), PTR("mode=0700,uid=5"), PTR(buf), bad_pointer());
@@ -1472,9 +1480,8 @@ static void mount_args(uint64_t a[NREGS])
 
 static void umount2_args(uint64_t a[NREGS])
 {
-    static const char *const targets[] = { "d", "m", "f", "/", "nonexistent" };
     generic(a);
-    a[0] = rnd() % 6 ? PTR(targets[rnd() % 5]) : bad_pointer();
+    a[0] = rnd() % 6 ? ONE_OF(PTR(mount_point), PTR("/"), PTR("/nonexistent")) : bad_pointer();
     a[1] = ONE_OF(0, 1, 2, 8, 16, (uint64_t)-1);
 }
 
@@ -1730,27 +1737,27 @@ SPEC(brk, .args = brk_args, .sometimes = true);
 SPEC(munmap, .args = arena_range_args, .sometimes = true);
 SPEC(mmap, .args = memory_map_args, .sometimes = true);
 SPEC(mprotect, .args = arena_range_args, .sometimes = true);
-SPEC(mkdirat, .args = path_args);
-SPEC(mknodat, .args = path_args);
-SPEC(unlinkat, .args = path_args);
-SPEC(renameat, .args = two_path_args);
-SPEC(renameat2, .args = two_path_args);
-SPEC(linkat, .args = two_path_args);
-SPEC(symlinkat, .args = symlinkat_args);
-SPEC(readlinkat, .args = readlinkat_args);
-SPEC(faccessat, .args = path_args);
-SPEC(faccessat2, .args = path_args);
-SPEC(fchmodat, .args = path_args);
-SPEC(fchownat, .args = chown_args);
-SPEC(utimensat, .args = utimensat_args);
-SPEC(truncate, .args = truncate_args);
-SPEC(statfs, .args = path_out_args);
-SPEC(chdir, .args = chdir_args);
-SPEC(mount, .args = mount_args);
-SPEC(umount2, .args = umount2_args);
+SPEC(mkdirat, .args = path_args, .files = true);
+SPEC(mknodat, .args = path_args, .files = true);
+SPEC(unlinkat, .args = path_args, .files = true);
+SPEC(renameat, .args = two_path_args, .files = true);
+SPEC(renameat2, .args = two_path_args, .files = true);
+SPEC(linkat, .args = two_path_args, .files = true);
+SPEC(symlinkat, .args = symlinkat_args, .files = true);
+SPEC(readlinkat, .args = readlinkat_args, .files = true);
+SPEC(faccessat, .args = path_args, .files = true);
+SPEC(faccessat2, .args = path_args, .files = true);
+SPEC(fchmodat, .args = path_args, .files = true);
+SPEC(fchownat, .args = chown_args, .files = true);
+SPEC(utimensat, .args = utimensat_args, .files = true);
+SPEC(truncate, .args = truncate_args, .files = true);
+SPEC(statfs, .args = path_out_args, .files = true);
+SPEC(chdir, .args = chdir_args, .files = true);
+SPEC(mount, .args = mount_args, .files = true);
+SPEC(umount2, .args = umount2_args, .files = true);
 SPEC(fstat, .args = fd_out_args, .sometimes = true);
-SPEC(newfstatat, .args = stat_args);
-SPEC(statx, .args = statx_args);
+SPEC(newfstatat, .args = stat_args, .files = true);
+SPEC(statx, .args = statx_args, .files = true);
 SPEC(getdents64, .args = getdents_args);
 SPEC(fchmod, .args = path_args);
 SPEC(fchown, .args = fd_args);
@@ -1959,7 +1966,7 @@ static void refresh_handles(void)
         case H_PROCESS: {
             /* A real process, never started here: give has something to act on. */
             char *argv[] = { "/bin/hello", NULL };
-            h = initrd.base ? kx_spawn(&initrd, "/bin/hello", argv, NULL) : -1;
+            h = kx_spawn(&initrd, "/bin/hello", argv, NULL); /* the initrd, or a file once it is gone */
             break;
         }
         }
@@ -2145,13 +2152,17 @@ static unsigned ipc_rounds(kx_handle_t ep, unsigned rounds, unsigned *delivered)
 
 static void fuzz_ipc(unsigned rounds)
 {
+    /* The fuzzing may have lowered the limits a program file is read with. */
+    struct rlimit unlimited = { RLIM_INFINITY, RLIM_INFINITY };
+    setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 1024, 1024 });
+    setrlimit(RLIMIT_AS, &unlimited);
     long ep = kx_endpoint_create();
     char seed[24];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rnd());
     char *argv[] = { "/bin/fuzz_syscalls", "--partner", seed, checks_quiet ? "quiet" : NULL, NULL };
     struct kx_give give = { (kx_handle_t)ep, KX_RIGHT_RECV, SLOT_FUZZ_EP };
-    long partner = ep > 0 && initrd.base ? kx_spawn_with(&initrd, "/bin/fuzz_syscalls", argv, NULL, &give, 1) : -1;
-    if (!check(partner > 0, "a partner process to call")) {
+    long partner = ep > 0 ? kx_spawn_with(&initrd, "/bin/fuzz_syscalls", argv, NULL, &give, 1) : -1;
+    if (!checkf(partner > 0, "a partner process to call (%ld)", partner)) {
         kx_handle_close((kx_handle_t)ep);
         return;
     }
@@ -2196,10 +2207,16 @@ int main(int argc, char **argv)
     memset(long_path + 1, 'a', sizeof(long_path) - 2);
     /* Path calls work on names in a scratch directory of their own, when
      * there is a file system to make one in. */
+    /* "nofiles" (argv[4]): no call names a path, so the file system (and the
+     * memory the vfs keeps) stays as it was (test_memory measures the kernel). */
+    bool no_files = argc > 4 && !strcmp(argv[4], "nofiles");
     char scratch[] = "/tmp/fuzz.XXXXXX";
-    bool scratch_made = mkdtemp(scratch) != NULL;
-    if (scratch_made)
+    bool scratch_made = !no_files && mkdtemp(scratch) != NULL;
+    if (scratch_made) {
+        snprintf(mount_point, sizeof(mount_point), "%s/mnt", scratch);
+        mkdir(mount_point, 0755);
         chdir(scratch);
+    }
     handles[H_INITRD] = kx_initrd_handle();
     if (kx_initrd_open(handles[H_INITRD], &initrd) != 0)
         initrd.base = NULL;
@@ -2213,7 +2230,7 @@ int main(int argc, char **argv)
     static unsigned runnable[NCALLS];
     unsigned nrunnable = 0;
     for (unsigned i = 0; i < NCALLS; i++)
-        if (!calls[i].spec->skip)
+        if (!calls[i].spec->skip && !(no_files && calls[i].spec->files))
             runnable[nrunnable++] = i;
 
     unsigned out_of_range = 0;
@@ -2258,6 +2275,8 @@ int main(int argc, char **argv)
             note("  %-20s skipped: %s\n", calls[i].name, calls[i].spec->skip);
             continue;
         }
+        if (no_files && calls[i].spec->files)
+            continue; /* not made in this run */
         note("  %-20s %5u calls, %5u succeeded\n", calls[i].name, calls[i].calls, calls[i].ok);
         never_ran += calls[i].calls == 0;
         /* Judged only with enough tries that a call whose arguments are

@@ -315,10 +315,11 @@ static void fuzzing_leaves_nothing(struct kx_initrd *rd)
                 held[mibs] = held[--n];
             }
         }
-        char *argv[] = { "/bin/fuzz_syscalls", "3000", pressure > 0 ? "8" : "7", "quiet", NULL };
+        char *argv[] = { "/bin/fuzz_syscalls", "3000", pressure > 0 ? "8" : "7", "quiet", "nofiles", NULL };
         const struct kx_give give = { KX_SLOT_INITRD, KX_RIGHT_READ | KX_RIGHT_DUP | KX_RIGHT_TRANSFER,
                                       KX_SLOT_INITRD };
-        long child = kx_spawn_with(rd, "/bin/fuzz_syscalls", argv, NULL, &give, 1);
+        /* The initrd goes with it while there is one; afterwards it reads files. */
+        long child = kx_spawn_with(rd, "/bin/fuzz_syscalls", argv, NULL, &give, rd->base ? 1 : 0);
         long status = child > 0 ? kx_process_wait((kx_handle_t)child) : child;
         if (child > 0)
             kx_handle_close((kx_handle_t)child);

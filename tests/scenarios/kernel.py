@@ -257,3 +257,17 @@ def init_signals(ctx):
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "powered off after process 1 exited")
         s.expect_not(TROUBLE + r"|killed by signal")
+
+
+@scenario("posix.vfs_death", labels=("posix",))
+def vfs_death(ctx):
+    """The vfs killed while callers wait for it: they come back with EIO, as
+    every later path call does, and the rest of the system goes on
+    (tests/guest/vfs_death.c, run as process 1)."""
+    with run_init(ctx, "vfs_death", disk=False) as s:
+        s.expect(r"^init: starting /bin/vfs_death as process 1$")
+        expect_all_passed(s, "callers of a dead vfs", timeout=60)
+        s.expect(r"^process 1 \(/bin/vfs_death\) exited with status 0$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "powered off after process 1 exited")
+        s.expect_not(TROUBLE)

@@ -65,7 +65,7 @@ def jobs(ctx):
 def files(ctx):
     """find | xargs, find / -name, sed -i, sort | uniq -c, chmod and touch -d,
     cp -a keeping modes, times and symbolic links, tar there and back
-    (diff -r), mv of a directory."""
+    (diff -r), mv of a directory, ETXTBSY for a program that runs."""
     run_script(ctx, "files", [
         "find: hello world ",
         "find /: /tmp/tree/a/b/one.txt",
@@ -76,5 +76,7 @@ def files(ctx):
         "tar: same",
         "tar times: 750 981173106",
         "mv: a moved three.log ",
+        "running program: refused",
+        "ended program: written",
         "files: done",
     ])

@@ -25,4 +25,13 @@ echo "tar times: $(stat -c '%a %Y' x/tree/c/two.txt)"
 mv copy/c copy/moved
 echo "mv: $(ls copy | tr '\n' ' ')"
 rm -rf tree copy x t.tar
+# A program being run cannot be written (ETXTBSY, as Linux 6.1), and can once it has ended.
+cp /bin/busybox bb
+ln -s /tmp/bb sleep
+./sleep 2 &
+sleep 1
+if echo x 2>/dev/null >> bb; then echo "running program: written"; else echo "running program: refused"; fi
+wait
+echo x >> bb && echo "ended program: written"
+rm bb sleep
 echo "files: done"

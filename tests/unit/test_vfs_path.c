@@ -371,6 +371,13 @@ static void test_access_ids(void)
     CHECK_EQ(t_access_as(&USER, "/f", 1), -EACCES);
     CHECK_EQ(t_access_as(&OTHER, "/f", 4), 0);
     CHECK_EQ(t_access_as(&OTHER, "/f", 2), -EACCES);
+    /* AT_EMPTY_PATH with an empty path: the object w0 names (cookie 0: the root). */
+    long fd = t_openat(&ROOT, 0, "/f", O_(PATH), 0);
+    CHECK_EQ(h_path(VFS_ACCESS, &OTHER, (uint64_t)fd, LX_AT_EMPTY_PATH, 4, 0, NULL, 0, "", NULL), 0);
+    CHECK_EQ(h_path(VFS_ACCESS, &OTHER, (uint64_t)fd, LX_AT_EMPTY_PATH, 2, 0, NULL, 0, "", NULL), -EACCES);
+    CHECK_EQ(h_path(VFS_ACCESS, &OTHER, (uint64_t)fd, 0, 4, 0, NULL, 0, "", NULL), -ENOENT);
+    CHECK_EQ(h_path(VFS_ACCESS, &OTHER, 0, LX_AT_EMPTY_PATH, 1, 0, NULL, 0, "", NULL), 0);
+    t_close((uint64_t)fd);
 }
 
 static void test_sticky(void)
@@ -494,10 +501,19 @@ static void test_write_clears_setuid(void)
     t_stat0("/f", &st);
     CHECK_EQ(st.st_mode, LX_S_IFREG | 0777);
     t_close((uint64_t)fd);
-    /* Root's writes keep them. */
+    /* A privileged writer's writes keep them (IO_F_FSETID: the writer now, not the opener). */
     t_chmod_as(&ROOT, "/f", 06777);
     fd = t_open("/f", O_(WRONLY), 0);
-    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, 0), 1);
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, IO_F_FSETID), 1);
+    t_stat0("/f", &st);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 06777);
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, 0), 1); /* root's descriptor, written after a setuid(1000) */
+    t_stat0("/f", &st);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0777);
+    t_close((uint64_t)fd);
+    t_chmod_as(&ROOT, "/f", 06777);
+    fd = t_openat(&USER, 0, "/f", O_(WRONLY), 0); /* the user's descriptor, passed to root */
+    CHECK_EQ(t_write((uint64_t)fd, 0, "x", 1, IO_F_FSETID), 1);
     t_stat0("/f", &st);
     CHECK_EQ(st.st_mode, LX_S_IFREG | 06777);
     t_close((uint64_t)fd);
@@ -528,6 +544,12 @@ static void test_utimens_rules(void)
     CHECK_EQ(t_setattr_as(&USER, "/f", 0, &expl), -EPERM);
     CHECK_EQ(t_setattr_as(&USER, "/f", 0, &now), 0);     /* write permission suffices */
     CHECK_EQ(t_setattr_as(&USER, "/f", 0, &half), -EPERM); /* not both NOW: explicit */
+    /* A NOW bit wins over its time bit, whose value (UTIME_NOW's nsec) is not looked at. */
+    struct vfs_attr both = { .mask = VFS_ATTR_ATIME | VFS_ATTR_MTIME | VFS_ATTR_ATIME_NOW | VFS_ATTR_MTIME_NOW,
+                             .atime_nsec = (1 << 30) - 1, .mtime_nsec = (1 << 30) - 1 };
+    CHECK_EQ(t_setattr_as(&USER, "/f", 0, &both), 0);
+    struct vfs_attr mnow = { .mask = VFS_ATTR_MTIME | VFS_ATTR_MTIME_NOW, .mtime_nsec = (1 << 30) - 1 };
+    CHECK_EQ(t_setattr_as(&ROOT, "/f", 0, &mnow), 0);
     CHECK_EQ(t_setattr_as(&USER, "/r", 0, &now), -EACCES);
     CHECK_EQ(t_setattr_as(&ROOT, "/r", 0, &expl), 0);
     t_stat0("/r", &st);

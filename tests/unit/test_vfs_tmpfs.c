@@ -415,11 +415,15 @@ static int list_dir(uint64_t cookie, uint64_t room, struct listing *l, void (*be
 
 static void churn(int round)
 {
-    /* The first 50 rounds: remove one of the early names and add two new ones
-     * (for ever would chase its own tail: new names are listed too). */
-    if (round >= 50)
-        return;
+    /* Every round: remove one of the early names (the first 60 rounds) and add
+     * two new ones. The listing still ends: names added after it began are
+     * not part of it (the test_dir guest test does the same). */
     char name[32];
+    if (round >= 60) {
+        snprintf(name, sizeof(name), "/d/new%da", round);
+        h_file(name, "", 0644);
+        return;
+    }
     snprintf(name, sizeof(name), "/d/gone%d", round);
     t_unlink(name);
     snprintf(name, sizeof(name), "/d/new%da", round);
@@ -487,15 +491,174 @@ static void test_readdir(void)
         if (!strcmp(l.names[i], ".") || !strcmp(l.names[i], ".."))
             dots++;
     }
-    int once = 0;
+    int once = 0, fresh = 0;
     for (int k = 0; k < 1000; k++)
         once += seen[k] == 1;
+    for (int i = 0; i < l.n; i++)
+        fresh += !strncmp(l.names[i], "new", 3);
     CHECK_EQ(once, 1000);
     CHECK_EQ(dots, 2);
+    CHECK_EQ(fresh, 0);
+    /* A listing from 0 again (rewinddir) includes them. */
+    CHECK_EQ(list_dir((uint64_t)fd, 4096, &l, NULL), 0);
+    fresh = 0;
+    for (int i = 0; i < l.n; i++)
+        fresh += !strncmp(l.names[i], "new", 3);
+    CHECK(fresh > 100);
     /* Seeking back to a position given earlier works (the cursor is a hint). */
     long n = h_io(IO_READDIR, (uint64_t)fd, 2, 4096, 0);
     CHECK(n > 0);
     t_close((uint64_t)fd);
+}
+
+/* A removed directory still open: no listing (ENOENT), its ".." is its old
+ * parent, which it keeps alive even when that is removed too (Linux's d_parent). */
+static void test_removed_dirs(void)
+{
+    h_fresh(0, 1ull << 30);
+    t_mkdir("/a", 0755);
+    t_mkdir("/a/b", 0755);
+    t_mkdir("/a/b/c", 0755);
+    long c = t_open("/a/b/c", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(t_rmdir("/a/b/c"), 0);
+    CHECK_EQ(h_io(IO_READDIR, (uint64_t)c, 0, 4096, 0), -ENOENT);
+    struct kx_stat b, up;
+    CHECK_EQ(t_stat0("/a/b", &b), 0);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    CHECK_EQ(t_rmdir("/a/b"), 0); /* the removed child does not count as an entry */
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    CHECK_EQ(up.st_nlink, 0);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "../..", 0, &up), 0);
+    struct kx_stat a;
+    t_stat0("/a", &a);
+    CHECK_EQ(up.st_ino, a.st_ino);
+    CHECK_EQ(t_mkdir_as(&ROOT, "/a/b", 0755), 0); /* a new /a/b, not the old one */
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)c, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, b.st_ino);
+    /* A directory replaced by a rename keeps its parent the same way. */
+    t_mkdir("/a/x", 0755);
+    t_mkdir("/a/y", 0755);
+    long y = t_open("/a/y", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(t_rename("/a/x", "/a/y"), 0);
+    CHECK_EQ(h_io(IO_READDIR, (uint64_t)y, 0, 4096, 0), -ENOENT);
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)y, "..", 0, &up), 0);
+    CHECK_EQ(up.st_ino, a.st_ino);
+    uint64_t inodes = vfs_mounts[0].used_inodes;
+    t_close((uint64_t)c); /* frees c, then the old b it pinned */
+    CHECK_EQ(vfs_mounts[0].used_inodes, inodes - 2);
+    t_close((uint64_t)y);
+    CHECK_EQ(vfs_mounts[0].used_inodes, inodes - 3);
+}
+
+static long t_map(uint64_t cookie, uint64_t off, uint64_t n, uint32_t flags, uint64_t *out)
+{
+    long r = h_io(IO_MAP, cookie, off, n, flags);
+    if (r > 0)
+        memcpy(out, h_recv, (size_t)r * 8u);
+    return r;
+}
+
+/* IO_MAP: the addresses of the very pages the file's data is in. */
+static void test_map(void)
+{
+    h_fresh(0, 1ull << 30);
+    static char data[4096 + 100];
+    memset(data, 'm', sizeof(data));
+    long fd = t_open("/tmp/m", O_(CREAT) | O_(RDWR), 0644);
+    CHECK_EQ(t_write((uint64_t)fd, 0, data, sizeof(data), 0), (long)sizeof(data));
+    uint64_t pages[8];
+    CHECK_EQ(t_map((uint64_t)fd, 0, 8, 0, pages), 2); /* no page wholly past the end */
+    CHECK(pages[0] && pages[1] && ps_is_data((void *)pages[0]) && ps_is_data((void *)pages[1]));
+    const uint8_t *p1 = (const uint8_t *)pages[1];
+    CHECK_EQ(p1[99], 'm');
+    CHECK_EQ(p1[100], 0); /* past the end: zero */
+    CHECK_EQ(p1[4095], 0);
+    CHECK_EQ(t_map((uint64_t)fd, 4096, 8, 0, pages), 1);
+    CHECK_EQ(t_map((uint64_t)fd, 8192, 8, 0, pages), 0);
+    CHECK_EQ(t_map((uint64_t)fd, 100, 1, 0, pages), -EINVAL);
+    CHECK_EQ(t_map((uint64_t)fd, 0, 1, 2, pages), -EINVAL);
+    /* A write through the page (a shared mapping) is the file's; write(2) lands in it. */
+    t_map((uint64_t)fd, 0, 1, 0, pages);
+    ((uint8_t *)pages[0])[7] = 'W';
+    char buf[16];
+    CHECK_EQ(t_read((uint64_t)fd, 0, buf, 8), 8);
+    CHECK_EQ(buf[7], 'W');
+    CHECK_EQ(t_write((uint64_t)fd, 1, "w", 1, 0), 1);
+    CHECK_EQ(((uint8_t *)pages[0])[1], 'w');
+    /* Bytes a mapping wrote past the end read as zeros once the file grows. */
+    ((uint8_t *)pages[1])[200] = 'X';
+    struct vfs_attr grow = { .mask = VFS_ATTR_SIZE, .size = 4096 + 300 };
+    CHECK_EQ(t_fsetattr(&ROOT, (uint64_t)fd, &grow), 0);
+    CHECK_EQ(t_read((uint64_t)fd, 4096 + 200, buf, 1), 1);
+    CHECK_EQ(buf[0], 0);
+    ((uint8_t *)pages[1])[400] = 'Y';
+    CHECK_EQ(t_write((uint64_t)fd, 4096 + 500, "z", 1, 0), 1);
+    CHECK_EQ(t_read((uint64_t)fd, 4096 + 400, buf, 1), 1);
+    CHECK_EQ(buf[0], 0);
+    /* Holes: 0 unless the mapping writes, which makes the pages (zeroed, counted). */
+    long h = t_open("/tmp/hole", O_(CREAT) | O_(RDWR), 0644);
+    struct vfs_attr big = { .mask = VFS_ATTR_SIZE, .size = 3 * 4096 };
+    CHECK_EQ(t_fsetattr(&ROOT, (uint64_t)h, &big), 0);
+    CHECK_EQ(t_write((uint64_t)h, 4096, "h", 1, 0), 1);
+    CHECK_EQ(t_map((uint64_t)h, 0, 3, 0, pages), 3);
+    CHECK(pages[0] == 0 && pages[1] != 0 && pages[2] == 0);
+    struct kx_statfs fs0, fs1;
+    t_statfs("/tmp", &fs0);
+    CHECK_EQ(t_map((uint64_t)h, 0, 3, IO_MAP_WRITE, pages), 3);
+    CHECK(pages[0] && pages[1] && pages[2]);
+    CHECK_EQ(((uint8_t *)pages[0])[0], 0);
+    CHECK_EQ(((uint8_t *)pages[1])[0], 'h');
+    t_statfs("/tmp", &fs1);
+    CHECK_EQ(fs0.f_bfree - fs1.f_bfree, 2);
+    struct kx_stat st;
+    t_fstat((uint64_t)h, &st);
+    CHECK_EQ(st.st_blocks, 3 * 8);
+    CHECK_EQ(st.st_size, 3 * 4096);
+    /* What the open allows. */
+    long ro = t_open("/tmp/hole", O_(RDONLY), 0);
+    CHECK_EQ(t_map((uint64_t)ro, 0, 1, 0, pages), 1);
+    CHECK_EQ(t_map((uint64_t)ro, 0, 1, IO_MAP_WRITE, pages), -EACCES);
+    long wo = t_open("/tmp/hole", O_(WRONLY), 0);
+    CHECK_EQ(t_map((uint64_t)wo, 0, 1, 0, pages), -EACCES);
+    long po = t_open("/tmp/hole", O_(PATH), 0);
+    CHECK_EQ(t_map((uint64_t)po, 0, 1, 0, pages), -EBADF);
+    long d = t_open("/tmp", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(t_map((uint64_t)d, 0, 1, 0, pages), -ENODEV);
+    CHECK_EQ(t_map(12345, 0, 1, 0, pages), -EBADF);
+    t_close((uint64_t)ro);
+    t_close((uint64_t)wo);
+    t_close((uint64_t)po);
+    t_close((uint64_t)d);
+    /* A page let go of comes back fresh: never another file's bytes. */
+    t_map((uint64_t)h, 0, 3, 0, pages);
+    memset((void *)pages[2], 'S', 4096);
+    t_close((uint64_t)h);
+    CHECK_EQ(t_unlink("/tmp/hole"), 0);
+    long n = t_open("/tmp/new", O_(CREAT) | O_(RDWR), 0644);
+    CHECK_EQ(t_write((uint64_t)n, 0, "n", 1, 0), 1);
+    uint64_t again[1];
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "/tmp/new%d", i);
+        long k = t_open(name, O_(CREAT) | O_(RDWR), 0644);
+        t_write((uint64_t)k, 0, "k", 1, 0);
+        CHECK_EQ(t_map((uint64_t)k, 0, 1, 0, again), 1);
+        CHECK_EQ(((uint8_t *)again[0])[1], 0);
+        CHECK_EQ(((uint8_t *)again[0])[4095], 0);
+        t_close((uint64_t)k);
+    }
+    t_close((uint64_t)n);
+    t_close((uint64_t)fd);
+    /* IO_MAP_WRITE past the size limit: ENOMEM, as mmap reports it. */
+    t_mkdir("/small", 0755);
+    CHECK_EQ(t_mount("/small", "tmpfs", "size=8k", 0), 0);
+    long s = t_open("/small/f", O_(CREAT) | O_(RDWR), 0644);
+    struct vfs_attr four = { .mask = VFS_ATTR_SIZE, .size = 4 * 4096 };
+    CHECK_EQ(t_fsetattr(&ROOT, (uint64_t)s, &four), 0);
+    CHECK_EQ(t_map((uint64_t)s, 0, 4, IO_MAP_WRITE, pages), -ENOMEM);
+    t_close((uint64_t)s);
 }
 
 static void test_size_limit(void)
@@ -827,13 +990,18 @@ static void test_mounts(void)
     CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT), 0);
     h_file("/m/x", "data", 0644);
     fd = t_open("/m/x", O_(RDWR), 0);
+    /* Not while a file is open for writing (Linux's sb_prepare_remount_readonly); O_PATH does not count. */
+    CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), -EBUSY);
+    t_close((uint64_t)fd);
+    long pfd = t_open("/m/x", O_(PATH) | O_(RDWR), 0);
+    fd = t_open("/m/x", O_(RDONLY), 0);
     CHECK_EQ(t_mount("/m", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), 0);
-    CHECK_EQ(t_write((uint64_t)fd, 0, "y", 1, 0), -EROFS);
     CHECK_EQ(t_open("/m/x", O_(RDWR), 0), -EROFS);
     CHECK_EQ(t_unlink("/m/x"), -EROFS);
     CHECK_EQ(t_rename("/m/x", "/m/y"), -EROFS);
     CHECK_EQ(t_mkdir("/m/x", 0755), -EEXIST); /* EEXIST before EROFS, as Linux */
     t_close((uint64_t)fd);
+    t_close((uint64_t)pfd);
     CHECK_EQ(t_mount("/m/x", "", "", LX_MS_REMOUNT), -EINVAL);
     CHECK_EQ(t_mount("/m", "", "", LX_MS_BIND), -EINVAL);
     CHECK_EQ(t_mount("/", "", "", LX_MS_REC | (1u << 18)), 0); /* --make-rprivate */
@@ -1005,6 +1173,8 @@ int main(void)
     RUN(test_unlinked_open);
     RUN(test_getpath);
     RUN(test_readdir);
+    RUN(test_removed_dirs);
+    RUN(test_map);
     RUN(test_size_limit);
     RUN(test_store_exhaustion);
     RUN(test_no_leaks);

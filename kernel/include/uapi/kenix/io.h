@@ -27,7 +27,9 @@
  *             struct linux_dirent64 records as bulk (0: the end; -EINVAL if
  *             room is too small for the next record), w1 = the position after
  *             the last record sent. Positions stay valid while the directory
- *             changes: an entry present throughout is listed exactly once.
+ *             changes: an entry present throughout is listed exactly once, and
+ *             names added after the listing began (position 0, or the open)
+ *             are left out of it, so it ends. A removed directory: -ENOENT.
  *   IO_SETATTR w0 cookie; bulk: struct vfs_req with data = struct vfs_attr
  *             and no path (<kenix/vfs.h>): fchmod, fchown, futimens, ftruncate.
  *   IO_SYNC   w0 cookie, w1 1 for fdatasync, 0 for fsync. Answer w0 = 0.

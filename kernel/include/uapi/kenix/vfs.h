@@ -43,8 +43,10 @@
  *                itself (kernel devices by rdev, kernel pipes by identity) and
  *                keeps the cookie for fstat, fchmod and the like.
  *   VFS_STAT     w0 dir, w1 AT_SYMLINK_NOFOLLOW. Answer bulk: struct kx_stat.
- *   VFS_ACCESS   w0 dir, w1 AT_SYMLINK_NOFOLLOW, w2 mode (R_OK|W_OK|X_OK, or
- *                F_OK). The request carries the ids the check is made with
+ *   VFS_ACCESS   w0 dir, w1 AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH (then path is
+ *                empty and w0 is the object itself, cookie 0 the root: faccessat2
+ *                on a descriptor, fchdir's search check), w2 mode (R_OK|W_OK|X_OK,
+ *                or F_OK). The request carries the ids the check is made with
  *                (real or effective: the kernel chose).
  *   VFS_MKDIR    w0 dir, w2 mode (umask applied).
  *   VFS_MKNOD    w0 dir, w2 mode with its type (S_IFREG, S_IFIFO, S_IFCHR,
@@ -137,10 +139,11 @@ struct vfs_req {
 #define VFS_ATTR_UID (1u << 1)     /* chown: root; (uid, gid) == (-1, -1) parts absent from the mask */
 #define VFS_ATTR_GID (1u << 2)     /* chown: root, or the owner to one of its groups */
 #define VFS_ATTR_SIZE (1u << 3)    /* truncate: write permission (by path) or a writable open (IO_) */
-#define VFS_ATTR_ATIME (1u << 4)   /* utimensat: atime given */
+#define VFS_ATTR_ATIME (1u << 4)   /* utimensat: atime given (atime_sec/nsec): the owner or root */
 #define VFS_ATTR_MTIME (1u << 5)
-#define VFS_ATTR_ATIME_NOW (1u << 6) /* UTIME_NOW: write permission suffices when both are NOW */
-#define VFS_ATTR_MTIME_NOW (1u << 7)
+#define VFS_ATTR_ATIME_NOW (1u << 6) /* UTIME_NOW (or times NULL): write permission suffices when both */
+#define VFS_ATTR_MTIME_NOW (1u << 7) /* are NOW; a NOW bit wins over its ATIME/MTIME bit, whose time
+                                      * is then not looked at. Neither bit of a time: UTIME_OMIT. */
 
 struct vfs_attr {
     uint32_t mask;

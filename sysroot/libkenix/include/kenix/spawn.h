@@ -1,7 +1,11 @@
 /*
- * Starting programs from the initrd: a process holding the initrd memory
- * object (init gives it at KX_SLOT_INITRD) maps it once, finds a program in
- * it and asks the kernel for a process running it.
+ * Starting programs: from the initrd while it exists (a process holding the
+ * initrd memory object -- init, or a program init gave it at KX_SLOT_INITRD
+ * -- maps it once, finds a program in it and asks the kernel for a process
+ * running it), and from the file system once the vfs has unpacked the
+ * initrd and it was given back: then kx_initrd_open succeeds with no
+ * archive (base NULL), kx_initrd_find reads the file, kx_initrd_next finds
+ * nothing, and kx_spawn reads the program from its file.
  */
 #ifndef KENIX_SPAWN_H
 #define KENIX_SPAWN_H
