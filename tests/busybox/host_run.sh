@@ -86,7 +86,7 @@ does, for every user) and run again."
 fi
 
 # ---- on the host ------------------------------------------------------------------------
-busybox='' config='' testsuite='' work='' jobs=$(nproc) groups=8 limit=1800 only=''
+busybox='' config='' testsuite='' work='' jobs=$(nproc) groups=8 limit=900 only=''
 qemu=$(command -v qemu-aarch64-static || true)
 while (($#)); do
     case $1 in

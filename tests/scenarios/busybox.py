@@ -33,7 +33,7 @@ TROUBLE = r"PANIC|unexpected interrupt|protocol violation"
 # own tests. Each boot's kernel command line stays below its 1023 bytes.
 SHARDS = 2
 GROUPS_PER_SHARD = 2
-SHARD_TIMEOUT = 2400     # per boot, a backstop; run.sh kills a group after 1800 s
+SHARD_TIMEOUT = 1200     # per boot, a backstop; run.sh kills a group after 900 s
 GUEST_MEM = "512M"       # tmpfs holds the testsuite twice plus the tests' scratch files
 MIN_PASS = 850
 
