@@ -1,13 +1,15 @@
 # Boot-time images, part of the default build:
 #   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /bin/busybox and a symlink to it for
 #                      every applet (busybox.links), every in-guest program in /bin, test_exec's
-#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /root
+#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root
+#   ${KENIX_BBTEST_INITRD} the same and BusyBox's testsuite in /opt/bbtest (tests/busybox)
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Both are rebuilt only when an input changed (the inputs are declared byproducts
 # of the guest/busybox steps, and those are restat'ed by Ninja).
 
 set(KENIX_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
 set(KENIX_INITRD ${KENIX_IMAGES_DIR}/initrd.cpio)
+set(KENIX_BBTEST_INITRD ${KENIX_IMAGES_DIR}/initrd-bbtest.cpio)
 set(KENIX_DISK_IMG ${KENIX_IMAGES_DIR}/disk.img)
 set(KENIX_DISK_MIB 64)   # FAT32 needs >= 33 MiB at 512-byte clusters; 64 leaves room
 
@@ -37,6 +39,16 @@ file(CONFIGURE OUTPUT ${KENIX_GROUP} CONTENT
 users:x:100:user
 user:x:1000:
 nogroup:x:65534:
+" @ONLY)
+
+# Names the resolver finds without a network: the kernel's node name (uname -n) too,
+# so `hostname -f` and getaddrinfo of it answer as on a Linux host (BusyBox's
+# hostname-d-works test).
+set(KENIX_HOSTS ${KENIX_IMAGES_DIR}/root/etc/hosts)
+file(CONFIGURE OUTPUT ${KENIX_HOSTS} CONTENT
+"127.0.0.1	localhost
+127.0.1.1	kenix
+::1	localhost
 " @ONLY)
 
 set(KENIX_DISK_README ${KENIX_IMAGES_DIR}/disk/README.TXT)
@@ -98,25 +110,46 @@ foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
     list(APPEND _kenix_initrd_program_files ${KENIX_GUEST_DIR}/${program})
 endforeach()
 
+# What every initrd holds; the busybox-testsuite initrd adds to it.
+set(_kenix_initrd_entries
+    /init=${KENIX_SERVERS_DIR}/init
+    /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
+    /bin/busybox=${KENIX_BUSYBOX}
+    @${KENIX_BUSYBOX_LINKS}->/bin/busybox
+    ${_kenix_initrd_programs}
+    ${_kenix_initrd_exec_files}
+    ${_kenix_initrd_shell}
+    /etc/motd=${KENIX_MOTD}
+    /etc/passwd=${KENIX_PASSWD}:644
+    /etc/group=${KENIX_GROUP}:644
+    /etc/hosts=${KENIX_HOSTS}:644
+    /dev/ /proc/ /tmp/:1777 /root/:700)
+set(_kenix_initrd_deps
+    ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
+    ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
+    ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP} ${KENIX_HOSTS}
+    busybox guest servers)
+
 add_custom_command(
     OUTPUT  ${KENIX_INITRD}
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_INITRD}
-            /init=${KENIX_SERVERS_DIR}/init
-            /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
-            /bin/busybox=${KENIX_BUSYBOX}
-            @${KENIX_BUSYBOX_LINKS}->/bin/busybox
-            ${_kenix_initrd_programs}
-            ${_kenix_initrd_exec_files}
-            ${_kenix_initrd_shell}
-            /etc/motd=${KENIX_MOTD}
-            /etc/passwd=${KENIX_PASSWD}:644
-            /etc/group=${KENIX_GROUP}:644
-            /dev/ /proc/ /tmp/:1777 /root/:700
-    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
-            ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs
-            ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP}
-            busybox guest servers
+            ${_kenix_initrd_entries}
+    DEPENDS ${_kenix_initrd_deps}
     COMMENT "Writing the initrd ${KENIX_INITRD}"
+    VERBATIM)
+
+# The same and BusyBox's own testsuite in /opt/bbtest (~0.7 MB more): its tests,
+# runtest and data files, the build's .config and tests/busybox/run.sh. Only the
+# busybox.testsuite.* scenarios boot it, so every other boot stays as small.
+add_custom_command(
+    OUTPUT  ${KENIX_BBTEST_INITRD}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_BBTEST_INITRD}
+            ${_kenix_initrd_entries}
+            /opt/bbtest/run.sh=${CMAKE_SOURCE_DIR}/tests/busybox/run.sh:755
+            /opt/bbtest/config=${KENIX_BUSYBOX_CONFIG}:644
+            /opt/bbtest/testsuite/=${KENIX_BUSYBOX_TESTSUITE}
+    DEPENDS ${_kenix_initrd_deps} ${CMAKE_SOURCE_DIR}/tests/busybox/run.sh ${KENIX_BUSYBOX_CONFIG}
+    COMMENT "Writing the BusyBox testsuite's initrd ${KENIX_BBTEST_INITRD}"
     VERBATIM)
 
 add_custom_command(
@@ -131,4 +164,4 @@ add_custom_command(
     COMMENT "Writing the FAT32 disk image ${KENIX_DISK_IMG}"
     VERBATIM)
 
-add_custom_target(images ALL DEPENDS ${KENIX_INITRD} ${KENIX_DISK_IMG})
+add_custom_target(images ALL DEPENDS ${KENIX_INITRD} ${KENIX_BBTEST_INITRD} ${KENIX_DISK_IMG})

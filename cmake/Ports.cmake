@@ -5,6 +5,8 @@
 #   ${KENIX_GUEST_DIR}/hello, .../trap      in-guest programs
 #   ${KENIX_BUSYBOX}                         static BusyBox (stripped)
 #   ${KENIX_BUSYBOX_LINKS}                   its applets' paths, one a line (make busybox.links)
+#   ${KENIX_BUSYBOX_CONFIG}                  its .config (the testsuite's `optional` reads it)
+#   ${KENIX_BUSYBOX_TESTSUITE}               BusyBox's own testsuite, as unpacked (tests/busybox)
 
 include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 
@@ -33,6 +35,8 @@ endif()
 set(KENIX_BUSYBOX_DIR ${CMAKE_BINARY_DIR}/ports/busybox)
 set(KENIX_BUSYBOX ${KENIX_BUSYBOX_DIR}/busybox)
 set(KENIX_BUSYBOX_LINKS ${KENIX_BUSYBOX_DIR}/busybox.links)
+set(KENIX_BUSYBOX_CONFIG ${KENIX_BUSYBOX_DIR}/.config)
+set(KENIX_BUSYBOX_TESTSUITE ${CMAKE_BINARY_DIR}/ports/busybox-src/testsuite)
 set(KENIX_BUSYBOX_MAKE
     make -C <SOURCE_DIR> O=<BINARY_DIR>
     HOSTCC=clang AR=llvm-ar NM=llvm-nm STRIP=llvm-strip OBJCOPY=llvm-objcopy OBJDUMP=llvm-objdump
@@ -57,7 +61,7 @@ ExternalProject_Add(busybox
     # The applets' paths, one a line (/bin/ls, /usr/bin/awk ...): the initrd's symlinks.
               COMMAND ${KENIX_BUSYBOX_MAKE} busybox.links
     INSTALL_COMMAND   ""
-    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
+    BUILD_BYPRODUCTS  ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS} ${KENIX_BUSYBOX_CONFIG}
     LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_CONFIGURE ON  LOG_BUILD ON
     LOG_OUTPUT_ON_FAILURE ON
     DEPENDS           musl)

@@ -9,6 +9,9 @@ ENTRY is one of
     /path/in/archive/                  directory (0755)
     /path/in/archive/:MODE             directory with an octal mode
     /path/in/archive->TARGET           symbolic link (TARGET stored as given)
+    /path/in/archive/=HOSTDIR          the tree under HOSTDIR: its directories (0755), files
+                                       (0755 or 0644 as above) and symbolic links, nothing
+                                       else (BusyBox's testsuite for the busybox scenarios)
     @LISTFILE->TARGET                  a symbolic link to TARGET at each absolute path
                                        LISTFILE names, one a line (BusyBox's
                                        busybox.links); paths another entry names
@@ -45,6 +48,35 @@ def record(ino, mode, nlink, mtime, name, data, rdev=(0, 0)):
     return head + pad4(len(head)) + data + pad4(len(data))
 
 
+def tree_entries(trees):
+    """The plain entries that /dest/=HOSTDIR stands for, in a stable order."""
+    out = []
+    for spec in trees:
+        dest, top = spec.split("=", 1)
+        if not os.path.isdir(top):
+            sys.exit(f"mkcpio: {top!r} in {spec!r} is not a directory")
+        out.append(dest)
+        for here, dirs, files in os.walk(top):
+            dirs.sort()
+            rel = os.path.relpath(here, top)
+            prefix = dest if rel == "." else f"{dest}{rel}/"
+            for name in sorted(dirs + files):
+                host = os.path.join(here, name)
+                if "=" in name or "->" in name or ":" in name:
+                    sys.exit(f"mkcpio: cannot name {host!r} in an entry")
+                if os.path.islink(host):
+                    out.append(f"{prefix}{name}->{os.readlink(host)}")
+                elif os.path.isdir(host):
+                    out.append(f"{prefix}{name}/")
+                elif os.path.isfile(host):
+                    out.append(f"{prefix}{name}={host}")
+                else:
+                    sys.exit(f"mkcpio: {host!r} is neither a file, a directory nor a link")
+            # os.walk does not descend into links to directories: they stay links.
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(here, d))]
+    return out
+
+
 def parse_entries(specs):
     """Returns {archive path without leading '/': (type, mode, data)}."""
     entries = {}
@@ -55,6 +87,8 @@ def parse_entries(specs):
             entries.setdefault("/".join(parts[:i]), (S_IFDIR, 0o755, b""))
 
     lists = [spec[1:] for spec in specs if spec.startswith("@")]
+    trees = [spec for spec in specs if "=" in spec and "->" not in spec and spec.split("=", 1)[0].endswith("/")]
+    specs = [spec for spec in specs if spec not in trees] + tree_entries(trees)
     for spec in specs:
         if spec.startswith("@"):
             continue

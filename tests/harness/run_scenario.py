@@ -4,7 +4,8 @@
 Scenarios live in tests/scenarios/*.py and register themselves with the
 @scenario decorator from scenario.py. Exit status: 0 passed, 1 failed,
 2 no such scenario. --list prints the names; --list-cmake prints
-`name|label,label|timeout` lines for tests/scenarios/CMakeLists.txt.
+`name|label,label|timeout` lines for tests/scenarios/CMakeLists.txt, each
+followed by `|PROPERTY=value,value` for the scenario's other CTest properties.
 """
 import argparse
 import importlib.util
@@ -74,8 +75,9 @@ def main():
     args = ap.parse_args()
     load_all(args.scenario_dir)
     if args.list_cmake:
-        for e in sorted(scenario.REGISTRY.values()):
-            print(f"{e.name}|{','.join(e.labels)}|{e.timeout}")
+        for e in sorted(scenario.REGISTRY.values(), key=lambda e: e.name):
+            props = "".join(f"|{k}={','.join(v)}" for k, v in sorted(e.properties.items()))
+            print(f"{e.name}|{','.join(e.labels)}|{e.timeout}{props}")
         return 0
     if args.list or not args.name:
         for name in sorted(scenario.REGISTRY):

@@ -13,7 +13,7 @@ from pathlib import Path
 from harness import ScenarioFailure, Session, new_nonce
 from kenix_qemu import qemu_argv
 
-Scenario = namedtuple("Scenario", "name fn labels timeout")
+Scenario = namedtuple("Scenario", "name fn labels timeout properties")
 REGISTRY = {}
 
 # The harness gives up this long before CTest's TIMEOUT, so a hung guest fails
@@ -21,13 +21,23 @@ REGISTRY = {}
 DEADLINE_MARGIN = 5.0
 
 
-def scenario(name, labels=None, timeout=60):
+def scenario(name, labels=None, timeout=60, properties=None):
     """Registers fn as scenario `name`. labels default to the part before the
-    first dot (`boot.banner` -> boot); timeout is CTest's, in seconds."""
+    first dot (`boot.banner` -> boot); timeout is CTest's, in seconds.
+    properties are more CTest test properties, {NAME: value or [values]}
+    (e.g. FIXTURES_SETUP, FIXTURES_REQUIRED, PROCESSORS); a value may not
+    contain "|", "," or ";"."""
+    props = {}
+    for key, value in (properties or {}).items():
+        values = [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        if not key.isidentifier() or not values or any(not v or set(v) & set("|,;") for v in values):
+            raise ValueError(f"scenario {name}: bad property {key}={value!r}")
+        props[key] = tuple(values)
+
     def register(fn):
         if name in REGISTRY:
             raise ValueError(f"scenario {name} defined twice")
-        REGISTRY[name] = Scenario(name, fn, tuple(labels or (name.split(".")[0],)), timeout)
+        REGISTRY[name] = Scenario(name, fn, tuple(labels or (name.split(".")[0],)), timeout, props)
         return fn
     return register
 

@@ -443,6 +443,18 @@ def quiet_sessions_stay_out_of_the_log_and_transcripts():
         assert open(ctx.log_path).read() == "one line\ntwo\n"
 
 
+@case
+def scenario_properties_are_checked():
+    import scenario as sc
+    for bad in ({"FIXTURES_SETUP": "a,b"}, {"X": "a|b"}, {"X": ""}, {"X": ()}, {"NOT A NAME": "v"}):
+        try:
+            sc.scenario("bad.props", properties=bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {bad}")
+    assert "bad.props" not in sc.REGISTRY
+
+
 # -- run_scenario, end to end ---------------------------------------------------
 
 SCENARIOS = '''
@@ -455,7 +467,7 @@ def ok(ctx):
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "exit status 0")
 
-@scenario("fake.wrongnonce")
+@scenario("fake.wrongnonce", properties={"FIXTURES_REQUIRED": ("fx.a", "fx.b"), "PROCESSORS": 2})
 def wrong(ctx):
     with ctx.boot("fake.mode=wrongnonce") as s:
         s.expect(ctx.success_marker(), timeout=2)
@@ -517,6 +529,7 @@ def runner_lists_for_cmake():
     assert out.returncode == 0, out.stderr
     assert "fake.ok|boot,extra|60" in out.stdout.split("\n"), out.stdout
     assert "fake.hang|fake|7" in out.stdout.split("\n"), out.stdout
+    assert "fake.wrongnonce|fake|60|FIXTURES_REQUIRED=fx.a,fx.b|PROCESSORS=2" in out.stdout.split("\n"), out.stdout
     assert run(cmd + ["--list"]).stdout.split()[:3] == ["fake.echo", "fake.hang", "fake.ok"]
     assert run(cmd + ["no.such"]).returncode == 2
 
