@@ -367,6 +367,7 @@ long process_create(struct process *parent, const char *name, struct process **o
     p->cred = cred;
     if (parent) {
         p->cwd = parent->cwd ? file_get(parent->cwd) : 0;
+        p->root = parent->root ? file_get(parent->root) : 0;
         memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
         p->umask = parent->umask;
     } else {
@@ -507,6 +508,9 @@ void process_exit(int status)
     if (p->cwd)
         file_put(p->cwd);
     p->cwd = 0;
+    if (p->root)
+        file_put(p->root);
+    p->root = 0;
     process_obj_exited(p, status);
     /* The address space goes now (waiters have the status already); the thread is
      * reaped by the scheduler. Keep running on the kernel half only, since the

@@ -82,6 +82,7 @@ struct process {
     struct handle_table handles;
     struct fdtable *files;
     struct file *cwd;            /* working directory (a vfs directory, a reference); NULL: the root */
+    struct file *root;           /* chroot's root directory (a reference); NULL: the namespace root */
     unsigned posix_locks;        /* record locks it holds (flock_lock; posix/flock.c) */
     uint64_t run_id;             /* identity of the program file it runs, counted (ETXTBSY); 0: none */
     struct process *lock_blocker;/* whose record lock it waits for in F_SETLKW (flock_lock) */

@@ -87,6 +87,8 @@
     X(timer_getoverrun, sys_timer_getoverrun) \
     X(timer_delete, sys_timer_delete)       \
     X(sched_yield, sys_sched_yield)         \
+    X(sched_getaffinity, sys_sched_getaffinity) \
+    X(sched_setaffinity, sys_sched_setaffinity) \
     X(uname, sys_uname)                     \
     X(getrandom, sys_getrandom)             \
     X(brk, sys_brk)                         \
@@ -109,6 +111,7 @@
     X(truncate, sys_truncate) \
     X(statfs, sys_statfs) \
     X(chdir, sys_chdir) \
+    X(chroot, sys_chroot) \
     X(mount, sys_mount) \
     X(umount2, sys_umount2) \
     X(fstat, sys_fstat) \

@@ -1,4 +1,5 @@
-/* The small calls every musl program makes: uname, getrandom, sched_yield. */
+/* The small calls every musl program makes: uname, getrandom, sched_yield,
+ * and the CPU affinity calls (one CPU: the mask is CPU 0). */
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
 #include "kenix/string.h"
@@ -16,6 +17,58 @@ long sys_sched_yield(struct trap_frame *f)
     (void)f;
     schedule();
     return 0;
+}
+
+/* The affinity mask Linux reports with one CPU online: cpumask_size() is one
+ * unsigned long, bit 0 set. */
+#define AFFINITY_BYTES 8u
+
+/* The process pid names for the affinity calls (0: the caller), checked as
+ * Linux's sched_setaffinity does when `set`: the caller's effective id is the
+ * target's real or effective one, or the caller is privileged. */
+static long affinity_target(int64_t pid, bool set)
+{
+    if (pid < 0)
+        return -ESRCH;
+    struct process *self = current_process();
+    if (pid == 0)
+        return 0;
+    long err = 0;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    struct process *p = process_find((unsigned)pid);
+    if (!p || p->state != PROC_LIVE)
+        err = -ESRCH;
+    else if (set && self->cred.euid != 0 && self->cred.euid != p->cred.euid && self->cred.euid != p->cred.ruid)
+        err = -EPERM;
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return err;
+}
+
+/* sched_getaffinity(pid, len, mask) -> bytes written */
+long sys_sched_getaffinity(struct trap_frame *f)
+{
+    uint64_t len = f->x[1];
+    if (len < AFFINITY_BYTES || (len & (sizeof(unsigned long) - 1)))
+        return -EINVAL;
+    long err = affinity_target((int32_t)f->x[0], false);
+    if (err)
+        return err;
+    uint64_t mask = 1;
+    err = copy_to_user(current_process()->vm, f->x[2], &mask, AFFINITY_BYTES);
+    return err ? err : (long)AFFINITY_BYTES;
+}
+
+/* sched_setaffinity(pid, len, mask): the mask must name CPU 0, the only one. */
+long sys_sched_setaffinity(struct trap_frame *f)
+{
+    uint64_t len = f->x[1], mask = 0;
+    int err = copy_from_user(current_process()->vm, &mask, f->x[2], len < AFFINITY_BYTES ? len : AFFINITY_BYTES);
+    if (err)
+        return err;
+    long res = affinity_target((int32_t)f->x[0], true);
+    if (res)
+        return res;
+    return (mask & 1) ? 0 : -EINVAL;
 }
 
 long sys_uname(struct trap_frame *f)

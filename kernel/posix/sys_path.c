@@ -537,6 +537,31 @@ long sys_chdir(struct trap_frame *f)
     return 0;
 }
 
+/* chroot(path): the directory becomes where the caller's absolute paths start
+ * and above which ".." does not climb; the working directory stays (as Linux).
+ * The path is looked up and searched first, then privilege: EPERM. */
+long sys_chroot(struct trap_frame *f)
+{
+    struct vfs_request r;
+    int err = path_request(&r, VFS_OPEN, 0, 1, false, AT_FDCWD, f->x[0]);
+    if (err)
+        return err;
+    struct file *dir = 0;
+    long res = vfs_open(AT_FDCWD, &r, O_RDONLY | O_DIRECTORY | VFS_O_CHDIR, 0, &dir);
+    vfsreq_free(&r);
+    if (res)
+        return res;
+    struct process *p = self();
+    if (p->cred.euid != 0) {
+        file_put(dir);
+        return -EPERM;
+    }
+    if (p->root)
+        file_put(p->root);
+    p->root = dir;
+    return 0;
+}
+
 /* A string argument of mount(2) into buf: "" for NULL. */
 static long mount_string(uint64_t u, char *buf, size_t max)
 {

@@ -336,35 +336,68 @@ long sys_fstatfs(struct trap_frame *f)
     return copy_to_user(self()->vm, f->x[1], &st, sizeof(st));
 }
 
+/* The absolute path (in the namespace) of the vfs directory `node` into
+ * buf[PATH_MAX]: bytes with the NUL, or a negative errno. NULL: the root. */
+static long dir_path(struct sobj *node, char *buf)
+{
+    if (!node) {
+        memcpy(buf, "/", 2);
+        return 2;
+    }
+    struct kcall kc = {
+        .msg = { .label = IO_GETPATH, .w = { node->cookie } },
+        .recv = { 0, (uint64_t)buf, PATH_MAX },
+    };
+    long r = sobj_call(node, &kc);
+    if (!r)
+        r = sobj_result(node, &kc, kc.recv_len);
+    if (r == 0 || (r > 0 && (buf[r - 1] != 0 || buf[0] != '/')))
+        r = -EIO;
+    return r;
+}
+
+/* path (n bytes with the NUL) as seen from under root (rn bytes): the part
+ * below it, or Linux's "(unreachable)" prefix when the working directory is
+ * outside the caller's chroot. Rewrites path in place (PATH_MAX room). */
+static long path_below_root(char *path, long n, const char *root, long rn)
+{
+    if (rn == 2)
+        return n; /* root is "/" */
+    long k = rn - 1; /* root's length without the NUL */
+    if (n - 1 >= k && !memcmp(path, root, (size_t)k) && (path[k] == '/' || path[k] == 0)) {
+        if (path[k] == 0) {
+            memcpy(path, "/", 2);
+            return 2;
+        }
+        memmove(path, path + k, (size_t)(n - k));
+        return n - k;
+    }
+    static const char unreachable[] = "(unreachable)";
+    long u = sizeof(unreachable) - 1;
+    if (n + u > PATH_MAX)
+        return -ENAMETOOLONG;
+    memmove(path + u, path, (size_t)n);
+    memcpy(path, unreachable, (size_t)u);
+    return n + u;
+}
+
 /* getcwd(buf, size) -> bytes with the NUL */
 long sys_getcwd(struct trap_frame *f)
 {
     uint64_t size = f->x[1];
-    struct file *cwd = self()->cwd;
-    if (!cwd) {
-        if (size < 2)
-            return -ERANGE;
-        int err = copy_to_user(self()->vm, f->x[0], "/", 2);
-        return err ? err : 2;
-    }
-    char *buf = kmalloc(PATH_MAX);
+    struct process *p = self();
+    char *buf = kmalloc(2 * PATH_MAX);
     if (!buf)
         return -ENOMEM;
-    struct kcall kc = {
-        .msg = { .label = IO_GETPATH, .w = { cwd->node->cookie } },
-        .recv = { 0, (uint64_t)buf, PATH_MAX },
-    };
-    long r = sobj_call(cwd->node, &kc);
-    if (!r)
-        r = sobj_result(cwd->node, &kc, kc.recv_len);
-    if (r > 0 && (buf[r - 1] != 0 || buf[0] != '/'))
-        r = -EIO;
-    if (r == 0)
-        r = -EIO;
+    long r = dir_path(p->cwd ? p->cwd->node : 0, buf);
+    if (r > 0 && p->root) {
+        long rn = dir_path(p->root->node, buf + PATH_MAX);
+        r = rn < 0 ? rn : path_below_root(buf, r, buf + PATH_MAX, rn);
+    }
     if (r > 0 && (uint64_t)r > size)
         r = -ERANGE;
     if (r > 0) {
-        int err = copy_to_user(self()->vm, f->x[0], buf, (size_t)r);
+        int err = copy_to_user(p->vm, f->x[0], buf, (size_t)r);
         if (err)
             r = err;
     }

@@ -49,8 +49,10 @@ long sys_kx_posix_attach(struct trap_frame *f)
 
 int vfsreq_init(struct vfs_request *r, uint32_t label, uint32_t data_len, unsigned npaths, bool real_ids)
 {
-    const struct cred *c = &current_process()->cred;
+    const struct process *p = current_process();
+    const struct cred *c = &p->cred;
     struct vfs_req head = {
+        .root = p->root ? p->root->node->cookie : 0,
         .uid = real_ids ? c->ruid : c->euid,
         .gid = real_ids ? c->rgid : c->egid,
         .ngroups = c->ngroups,

@@ -35,7 +35,7 @@ static const struct {
 
 int devfs_populate(struct mount *m)
 {
-    static const struct cred root = { 0, 0, 0, NULL };
+    static const struct cred root = { 0, 0, 0, NULL, NULL };
     struct vnode *dir = m->root;
     for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
         uint32_t len = (uint32_t)strlen(nodes[i].name);

@@ -82,6 +82,15 @@ static int decode(const struct vfs_msg *m, const struct vfs_caller *caller, stru
     r->cred.gid = h.gid;
     r->cred.ngroups = h.ngroups;
     r->cred.groups = (const uint32_t *)(const void *)(b + groups_off);
+    r->cred.root = NULL;
+    if (h.root) {
+        struct ofile *f = ofile_get(h.root);
+        if (!f)
+            return -EBADF;
+        if (!S_IS(f->node->mode, LX_S_IFDIR))
+            return -ENOTDIR;
+        r->cred.root = f->node;
+    }
     r->data = b + data_off;
     r->data_len = h.data_len;
     int err = check_path(b + path_off, h.path_len, &r->path);

@@ -28,7 +28,7 @@ struct hardlink {
     size_t len;
 };
 
-static const struct cred root_cred = { 0, 0, 0, NULL };
+static const struct cred root_cred = { 0, 0, 0, NULL, NULL };
 
 struct mem_source {
     struct io_source src;

@@ -247,7 +247,7 @@ int vfs_init(void)
 /* The directory path names, made if missing (root's, mode). */
 static int dir_at(const char *path, uint32_t mode, struct vnode **out)
 {
-    static const struct cred root = { 0, 0, 0, NULL };
+    static const struct cred root = { 0, 0, 0, NULL, NULL };
     int err = vfs_mkdir(&root, NULL, path, mode);
     if (err && err != -EEXIST)
         return err;

@@ -8,8 +8,9 @@
  * for the request (nothing changes while one request runs). At most 40 links
  * are followed per request (Linux's MAXSYMLINKS), the 41st is ELOOP.
  *
- * ".." at the namespace root stays there; ".." at the root of a mounted file
- * system goes to the parent of the directory it is mounted on. A directory
+ * Absolute paths and absolute link targets start at the caller's root (its
+ * chroot directory, else the namespace root); ".." there stays there, as it
+ * does at the namespace root; ".." at the root of a mounted file system goes to the parent of the directory it is mounted on. A directory
  * that has something mounted on it is replaced by the mount's root wherever a
  * walk lands on it.
  */
@@ -25,11 +26,17 @@ struct vnode *cross_mounts(struct vnode *v)
     return v;
 }
 
-static struct vnode *dotdot(struct vnode *v)
+/* Where "/" is for this walk's caller. */
+static struct vnode *caller_root(const struct walk *w)
 {
-    struct vnode *root = vfs_root();
+    return w->cred->root ? cross_mounts(w->cred->root) : vfs_root();
+}
+
+static struct vnode *dotdot(const struct walk *w, struct vnode *v)
+{
+    struct vnode *root = vfs_root(), *mine = caller_root(w);
     for (;;) {
-        if (v == root)
+        if (v == root || v == mine)
             return v;
         if (v != v->mnt->root)
             break;
@@ -55,7 +62,9 @@ int walk_start(struct walk *w, const struct cred *c, struct vnode *start, const 
     w->last_type = LAST_NORM;
     if (!path[0])
         return -ENOENT;
-    if (path[0] == '/' || !start)
+    if (path[0] == '/')
+        w->dir = caller_root(w);
+    else if (!start)
         w->dir = vfs_root();
     else
         w->dir = start;
@@ -68,7 +77,7 @@ int walk_start(struct walk *w, const struct cred *c, struct vnode *start, const 
 static const char *enter_link(struct walk *w, const char *body)
 {
     if (*body == '/') {
-        w->dir = vfs_root();
+        w->dir = caller_root(w);
         while (*body == '/')
             body++;
     }
@@ -130,7 +139,7 @@ int walk_parent(struct walk *w, const char *p)
         if (type == LAST_DOT)
             continue;
         if (type == LAST_DOTDOT) {
-            w->dir = dotdot(w->dir);
+            w->dir = dotdot(w, w->dir);
             continue;
         }
         if (len > VFS_NAME_MAX)
@@ -179,7 +188,7 @@ int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **d
             v = w->dir;
             break;
         case LAST_DOTDOT:
-            v = dotdot(w->dir);
+            v = dotdot(w, w->dir);
             break;
         default:
             if (w->last_len > VFS_NAME_MAX)

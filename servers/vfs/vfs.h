@@ -142,6 +142,8 @@ struct cred {
     uint32_t uid, gid;
     uint32_t ngroups;
     const uint32_t *groups; /* in the request buffer: valid for the request only */
+    struct vnode *root;     /* the caller's chroot directory (pinned by its open
+                             * object while the request runs); NULL: the namespace root */
 };
 
 struct vfs_time {

@@ -118,6 +118,7 @@
 #define KEEP_ZERO 11    /* /dev/zero, read-write */
 #define KEEP_FULL 12    /* /dev/full, write-only: writes fail with ENOSPC, reads with EBADF */
 #define KEEP_URANDOM 13 /* /dev/urandom, read-only */
+#define REAL_ROOT_FD 15  /* "/" (O_PATH), to undo a chroot that worked; no call names it */
 #define KEEP_FIRST KEEP_NULL
 #define KEEP_LAST KEEP_URANDOM
 
@@ -686,6 +687,15 @@ static void pid_args(uint64_t a[NREGS])
 {
     generic(a);
     a[0] = any_pid();
+}
+
+/* sched_getaffinity, sched_setaffinity: a pid, a length, a mask in buf or a bad pointer. */
+static void affinity_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = any_pid();
+    a[1] = ONE_OF(0, 4, 8, 16, 128, 1024, (uint64_t)-8, rnd() % 4096);
+    a[2] = out_pointer();
 }
 
 static void setpgid_args(uint64_t a[NREGS])
@@ -1468,6 +1478,23 @@ static void chdir_args(uint64_t a[NREGS])
     a[0] = rnd() % 5 ? PTR(dirs[rnd() % 6]) : bad_pointer();
 }
 
+/* chroot: the same directories as chdir. */
+static void after_chroot(const char *name, const uint64_t a[NREGS], long r)
+{
+    (void)a;
+    if (r != 0)
+        return;
+    /* Out again by the classic route: the working directory is outside the
+     * new root only if it is not below it, so go through the kept "/". */
+    int cwd = open(".", O_PATH | O_DIRECTORY);
+    if (cwd < 0 || fchdir(REAL_ROOT_FD) != 0 || chroot(".") != 0 || fchdir(cwd) != 0) {
+        if (wrong_fds++ < 5)
+            note("FAIL cannot undo the %s that worked: errno %d\n", name, errno);
+    }
+    if (cwd >= 0)
+        close(cwd);
+}
+
 static void mount_args(uint64_t a[NREGS])
 {
     generic(a);
@@ -1731,6 +1758,8 @@ SPEC(timer_gettime, .args = timer_gettime_args, .sometimes = true);
 SPEC(timer_getoverrun, .args = timer_id_args, .sometimes = true);
 SPEC(timer_delete, .args = timer_id_args, .after = after_timer_delete, .sometimes = true);
 SPEC(sched_yield, .args = generic, .sometimes = true);
+SPEC(sched_getaffinity, .args = affinity_args, .sometimes = true);
+SPEC(sched_setaffinity, .args = affinity_args, .sometimes = true);
 SPEC(uname, .args = writes_out, .sometimes = true);
 SPEC(getrandom, .args = getrandom_args, .sometimes = true);
 SPEC(brk, .args = brk_args, .sometimes = true);
@@ -1753,6 +1782,7 @@ SPEC(utimensat, .args = utimensat_args, .files = true);
 SPEC(truncate, .args = truncate_args, .files = true);
 SPEC(statfs, .args = path_out_args, .files = true);
 SPEC(chdir, .args = chdir_args, .files = true);
+SPEC(chroot, .args = chdir_args, .after = after_chroot, .files = true);
 SPEC(mount, .args = mount_args, .files = true);
 SPEC(umount2, .args = umount2_args, .files = true);
 SPEC(fstat, .args = fd_out_args, .sometimes = true);
@@ -2215,6 +2245,11 @@ int main(int argc, char **argv)
     if (scratch_made) {
         snprintf(mount_point, sizeof(mount_point), "%s/mnt", scratch);
         mkdir(mount_point, 0755);
+        int root = open("/", O_PATH | O_DIRECTORY);
+        if (root >= 0 && root != REAL_ROOT_FD) {
+            dup3(root, REAL_ROOT_FD, 0);
+            close(root);
+        }
         chdir(scratch);
     }
     handles[H_INITRD] = kx_initrd_handle();

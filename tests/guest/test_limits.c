@@ -3,7 +3,8 @@
  * prlimit64 (own and a child's), RLIMIT_AS (Kenix only: qemu-user ignores
  * it), RLIMIT_NPROC for an unprivileged user (and root's exemption), a
  * bounded fork bomb held by the limit, getrusage, times, umask and the
- * process name (prctl PR_SET_NAME/PR_GET_NAME).
+ * process name (prctl PR_SET_NAME/PR_GET_NAME), and the CPU affinity calls
+ * (sched_getaffinity, sched_setaffinity: lengths, masks, pids, permission).
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include "posix_test.h"
 
 #define MIB (1024 * 1024)
+#define NO_SUCH_PID 0x7ffffff0
 #define KERNEL_ADDRESS ((void *)0xffffffff80080000ull)
 
 static const char *lim_str(rlim_t v)
@@ -484,6 +486,60 @@ static void masks_and_names(void)
     umask(old);
 }
 
+/* As uid 1000: the root parent's affinity is not ours to set, our own is. */
+static int affinity_child(void *arg)
+{
+    pid_t parent = *(pid_t *)arg;
+    if (setuid(1000) != 0) {
+        ccheckf(false, "setuid(1000) -> %s", rs(res(-1)));
+        return 1;
+    }
+    uint64_t mask[16] = { 0 };
+    long n = syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+    res_t r = res(syscall(SYS_sched_setaffinity, parent, sizeof(mask), mask));
+    ccheckf(n > 0 && is_err(r, EPERM), "uid 1000 sets the affinity of a root process -> %s (expected EPERM)", rs(r));
+    r = res(syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask));
+    ccheckf(r.ret == 0, "uid 1000 sets its own affinity -> %s", rs(r));
+    r = res(syscall(SYS_sched_getaffinity, parent, sizeof(mask), mask));
+    ccheckf(r.ret > 0, "uid 1000 reads the root parent's affinity -> %s (anyone may)", rs(r));
+    return 0;
+}
+
+static void affinity(void)
+{
+    uint64_t mask[16], none[16] = { 0 };
+    memset(mask, 0, sizeof(mask));
+    res_t r = res(syscall(SYS_sched_getaffinity, 0, sizeof(mask), mask));
+    bool any = false;
+    for (size_t i = 0; i < sizeof(mask) / 8; i++)
+        any |= mask[i] != 0;
+    checkf(r.ret >= 8 && r.ret % 8 == 0 && r.ret <= (long)sizeof(mask) && any,
+           "sched_getaffinity(0, 128) -> %s bytes (a multiple of 8), some CPU set (word 0: %#llx)", rs(r),
+           (unsigned long long)mask[0]);
+    long size = r.ret;
+    r = res(syscall(SYS_sched_getaffinity, 0, 4, mask));
+    checkf(is_err(r, EINVAL), "sched_getaffinity with 4 bytes -> %s (expected EINVAL: not a multiple of 8)", rs(r));
+    r = res(syscall(SYS_sched_getaffinity, 0, 0, mask));
+    checkf(is_err(r, EINVAL), "sched_getaffinity with 0 bytes -> %s (expected EINVAL)", rs(r));
+    r = res(syscall(SYS_sched_getaffinity, 0, sizeof(mask), (void *)8));
+    checkf(is_err(r, EFAULT), "sched_getaffinity into 0x8 -> %s (expected EFAULT)", rs(r));
+    r = res(syscall(SYS_sched_getaffinity, NO_SUCH_PID, sizeof(mask), mask));
+    checkf(is_err(r, ESRCH), "sched_getaffinity of no such pid -> %s (expected ESRCH)", rs(r));
+    r = res(syscall(SYS_sched_getaffinity, getppid(), sizeof(mask), mask));
+    checkf(r.ret == size, "sched_getaffinity of the parent -> %s (expected %ld)", rs(r), size);
+
+    r = res(syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask));
+    checkf(r.ret == 0, "sched_setaffinity to the mask it had -> %s", rs(r));
+    r = res(syscall(SYS_sched_setaffinity, 0, sizeof(none), none));
+    checkf(is_err(r, EINVAL), "sched_setaffinity to no CPU -> %s (expected EINVAL)", rs(r));
+    r = res(syscall(SYS_sched_setaffinity, 0, sizeof(mask), (void *)8));
+    checkf(is_err(r, EFAULT), "sched_setaffinity from 0x8 -> %s (expected EFAULT)", rs(r));
+    r = res(syscall(SYS_sched_setaffinity, NO_SUCH_PID, sizeof(mask), mask));
+    checkf(is_err(r, ESRCH), "sched_setaffinity of no such pid -> %s (expected ESRCH)", rs(r));
+    pid_t self = getpid();
+    run_child_ok("affinity as uid 1000", affinity_child, &self);
+}
+
 int main(void)
 {
     limits();
@@ -491,5 +547,6 @@ int main(void)
     nproc();
     accounting();
     masks_and_names();
+    affinity();
     return check_summary();
 }

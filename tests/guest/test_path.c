@@ -3,8 +3,10 @@
  * relative, chains, loops, exactly 40 followed and 41 refused, counted over
  * the whole path), trailing-slash rules, "." and ".." (physical, and ".." at
  * "/" staying there), lookups relative to a dirfd, faccessat/faccessat2 as
- * root, utimensat (explicit, UTIME_NOW, UTIME_OMIT, NULL, on a link), and
- * statfs/fstatfs of the scratch directory.
+ * root, utimensat (explicit, UTIME_NOW, UTIME_OMIT, NULL, on a link),
+ * statfs/fstatfs of the scratch directory, and chroot (absolute paths,
+ * absolute links and ".." confined; getcwd inside and outside; inherited by
+ * fork; EPERM unprivileged, ENOENT/ENOTDIR first).
  */
 #define _GNU_SOURCE
 #include <sys/statvfs.h>
@@ -535,6 +537,89 @@ static void fs_stats(void)
     checkf(r.ret == 0 && g.f_namelen == 255, "statfs(\"/\") -> %s: f_namelen %ld", rs(r), (long)g.f_namelen);
 }
 
+/* --- chroot ------------------------------------------------------------------------ */
+
+/* getcwd as the kernel says it (musl's getcwd refuses what does not start with '/'). */
+static const char *raw_cwd(void)
+{
+    static char buf[PATH_MAX];
+    long n = syscall(SYS_getcwd, buf, sizeof(buf));
+    if (n < 0)
+        snprintf(buf, sizeof(buf), "-1/%s", errname(errno));
+    return buf;
+}
+
+static int jailed(void *arg)
+{
+    const char *jail = arg;
+    res_t r = res(chroot(jail));
+    if (!ccheckf(r.ret == 0, "chroot(%s) as root -> %s", jail, rs(r)))
+        return 1;
+    /* The working directory stays where it was: outside the new root. */
+    const char *cwd = raw_cwd();
+    ccheckf(!strncmp(cwd, "(unreachable)/", 14), "getcwd outside the new root: \"%s\" (Linux\'s \"(unreachable)\" prefix)",
+            cwd);
+    ccheckf(file_is("/etc/motd", "jailed"), "/etc/motd is the jail\'s: \"%s\"", contents("/etc/motd"));
+    ccheckf(file_is("/../../..//etc/../etc/motd", "jailed"), "\"..\" at the new root stays there: \"%s\"",
+            contents("/../../..//etc/../etc/motd"));
+    ccheckf(file_is("/abs/motd", "jailed"), "an absolute symlink (/abs -> /etc) resolves inside: \"%s\"",
+            contents("/abs/motd"));
+    ccheckf(file_is("/etc/up/etc/motd", "jailed"), "a relative symlink climbing past the root stops there: \"%s\"",
+            contents("/etc/up/etc/motd"));
+    expect_err(res(open("/jail-marker", O_RDONLY)), ENOENT, "a file beside the jail, by its absolute name,");
+    r = res(chdir("/etc"));
+    cwd = raw_cwd();
+    ccheckf(r.ret == 0 && !strcmp(cwd, "/etc"), "chdir(\"/etc\") -> %s, getcwd: \"%s\"", rs(r), cwd);
+    chdir("/");
+    cwd = raw_cwd();
+    ccheckf(!strcmp(cwd, "/"), "chdir(\"/\"): getcwd \"%s\"", cwd);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(file_is("/etc/motd", "jailed") && !exists("/jail-marker") ? 0 : 1);
+    int st = -1;
+    reap(pid, &st);
+    ccheckf(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a forked child is in the same root (%s)", status_str(st));
+    r = res(chroot("/etc"));
+    ccheckf(r.ret == 0 && file_is("/motd", "jailed"), "chroot again, relative to the current root (/etc) -> %s: /motd \"%s\"",
+            rs(r), contents("/motd"));
+    return 0;
+}
+
+static int jail_unprivileged(void *arg)
+{
+    const char *jail = arg;
+    if (setuid(1000) != 0) {
+        ccheckf(false, "setuid(1000) -> %s", rs(res(-1)));
+        return 1;
+    }
+    expect_err(res(chroot(jail)), EPERM, "chroot as uid 1000");
+    expect_err(res(chroot(P("nosuch"))), ENOENT, "chroot of a missing directory as uid 1000 (looked up first)");
+    return 0;
+}
+
+static void chroots(void)
+{
+    mkdir(P("jail"), 0755);
+    mkdir(P("jail/etc"), 0755);
+    put_str(P("jail/etc/motd"), "jailed");
+    put_str(P("jail-marker"), "outside");
+    symlink("/etc", P("jail/abs"));
+    symlink("../../..", P("jail/etc/up"));
+    expect_err(res(chroot(P("jail/etc/motd"))), ENOTDIR, "chroot of a file");
+    expect_err(res(chroot(P("nosuch"))), ENOENT, "chroot of a missing directory");
+    expect_err(res(chroot((const char *)8)), EFAULT, "chroot from 0x8");
+    if (geteuid() != 0) {
+        skipf("chroot as root (not root here)");
+        return;
+    }
+    run_child_ok("chroot", jailed, (void *)P("jail"));
+    chmod(scratch, 0755); /* mkdtemp's 0700 would make every lookup below it EACCES for uid 1000 */
+    run_child_ok("chroot unprivileged", jail_unprivileged, (void *)P("jail"));
+    chmod(scratch, 0700);
+    checkf(file_is(P("jail-marker"), "outside"), "the parent is not in the jail: \"%s\"", contents(P("jail-marker")));
+}
+
 int main(void)
 {
     umask(022);
@@ -548,6 +633,7 @@ int main(void)
     access_checks();
     times();
     fs_stats();
+    chroots();
     scratch_cleanup();
     return check_summary();
 }

@@ -283,6 +283,60 @@ static void test_dotdot_mounts(void)
     CHECK_EQ(st.st_dev, tmp.st_dev);
 }
 
+/* chroot: the request's root cookie is where "/" and absolute links start and where ".." stops. */
+static void test_caller_root(void)
+{
+    h_fresh(0, 1ull << 30);
+    struct kx_stat st, jail, etc, top;
+    t_mkdir("/jail", 0755);
+    t_mkdir("/jail/etc", 0755);
+    h_file("/jail/etc/motd", "in", 0644);
+    h_file("/outside", "out!", 0644);
+    CHECK_EQ(t_symlink("/etc", "/jail/abs"), 0);
+    CHECK_EQ(t_symlink("../../../..", "/jail/etc/up"), 0);
+    CHECK_EQ(t_stat0("/jail", &jail), 0);
+    CHECK_EQ(t_stat0("/jail/etc", &etc), 0);
+    CHECK_EQ(t_stat0("/", &top), 0);
+    long root = t_open("/jail", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK(root > 0);
+    h_root = (uint64_t)root;
+    CHECK_EQ(t_stat0("/", &st), 0);
+    CHECK_EQ(st.st_ino, jail.st_ino);
+    CHECK_EQ(t_stat0("/etc/motd", &st), 0);
+    CHECK_EQ(st.st_size, 2);
+    CHECK_EQ(t_stat0("/../../etc/motd", &st), 0);
+    CHECK_EQ(t_stat0("/abs/motd", &st), 0);       /* an absolute link starts at the root */
+    CHECK_EQ(t_stat0("/etc/up/etc/motd", &st), 0); /* a relative one stops there */
+    CHECK_EQ(t_stat0("/etc/up", &st), 0);
+    CHECK_EQ(st.st_ino, jail.st_ino);
+    CHECK_EQ(t_stat0("/outside", &st), -ENOENT);
+    /* A relative path from a directory outside the root is not confined (Linux). */
+    long top_dir = t_open("/..", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK(top_dir > 0);
+    CHECK_EQ(t_close((uint64_t)top_dir), 0);
+    h_root = 0;
+    long outer = t_open("/", O_(RDONLY) | O_(DIRECTORY), 0);
+    h_root = (uint64_t)root;
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)outer, "outside", 0, &st), 0);
+    CHECK_EQ(st.st_size, 4);
+    /* ... but ".." at the root stops there even when the walk came in from outside (Linux's follow_dotdot). */
+    CHECK_EQ(t_stat(&ROOT, (uint64_t)outer, "jail/etc/../..", 0, &st), 0);
+    CHECK_EQ(st.st_ino, jail.st_ino);
+    CHECK(st.st_ino != top.st_ino);
+    /* A root that is not an open directory. */
+    long file = t_open("/etc/motd", O_(RDONLY), 0);
+    CHECK(file > 0);
+    h_root = (uint64_t)file;
+    CHECK_EQ(t_stat0("/", &st), -ENOTDIR);
+    h_root = 0x7fffffff;
+    CHECK_EQ(t_stat0("/", &st), -EBADF);
+    h_root = 0;
+    t_close((uint64_t)file);
+    t_close((uint64_t)outer);
+    t_close((uint64_t)root);
+    (void)etc;
+}
+
 /* ---- permissions ------------------------------------------------------------------ */
 
 static void test_open_permissions(void)
@@ -577,6 +631,7 @@ int main(void)
     RUN(test_forty_links);
     RUN(test_search_permission);
     RUN(test_dotdot_mounts);
+    RUN(test_caller_root);
     RUN(test_open_permissions);
     RUN(test_access_ids);
     RUN(test_sticky);

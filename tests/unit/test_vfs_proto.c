@@ -28,7 +28,7 @@ static uint32_t many[VFS_NGROUPS_MAX];
 /* access("/f", mode) as uid 1000 with the first n of many[] as groups. */
 static long access_with_groups(uint32_t n, uint32_t mode)
 {
-    struct vfs_req h = { 1000, 1000, n, 0, 3, 0 };
+    struct vfs_req h = { 1000, 1000, n, 0, 3, 0, 0 };
     size_t at = sizeof(h);
     memcpy(h_send, &h, sizeof(h));
     memcpy(h_send + at, many, n * 4u);
@@ -125,7 +125,7 @@ static void test_malformed_requests(void)
     h_send_len = 0;
     CHECK_EQ(h_send_msg(VFS_OPEN, BADGE, w), -EINVAL);
     /* path_len beyond what the caller sent. */
-    struct vfs_req h = { 0, 0, 0, 0, 100, 0 };
+    struct vfs_req h = { 0, 0, 0, 0, 100, 0, 0 };
     CHECK_EQ(raw(VFS_STAT, h, "/f", 3, 0), -EINVAL);
     /* Missing NUL, and a NUL inside. */
     h.path_len = 2;
@@ -140,15 +140,15 @@ static void test_malformed_requests(void)
     CHECK_EQ(raw(VFS_OPEN, h, "", 0, 0), -EINVAL);
     CHECK_EQ(raw(VFS_RENAME, h, "", 0, 0), -EINVAL);
     /* Lengths that would overflow 32-bit sums. */
-    struct vfs_req big = { 0, 0, 0xffffffffu, 8, 3, 0 };
+    struct vfs_req big = { 0, 0, 0xffffffffu, 8, 3, 0, 0 };
     CHECK_EQ(raw(VFS_STAT, big, "/f", 3, 0), -EINVAL);
-    big = (struct vfs_req){ 0, 0, 0, 0xfffffff9u, 3, 0 };
+    big = (struct vfs_req){ 0, 0, 0, 0xfffffff9u, 3, 0, 0 };
     CHECK_EQ(raw(VFS_STAT, big, "/f", 3, 0), -EINVAL);
-    big = (struct vfs_req){ 0, 0, 0, 0, 0xfffffffdu, 3 };
+    big = (struct vfs_req){ 0, 0, 0, 0, 0xfffffffdu, 3, 0 };
     CHECK_EQ(raw(VFS_STAT, big, "/f", 3, 0), -ENAMETOOLONG);
-    big = (struct vfs_req){ 0, 0, 0, 0, 3, 0xffffffffu };
+    big = (struct vfs_req){ 0, 0, 0, 0, 3, 0xffffffffu, 0 };
     CHECK_EQ(raw(VFS_RENAME, big, "/f", 3, 0), -ENAMETOOLONG);
-    big = (struct vfs_req){ 0, 0, VFS_NGROUPS_MAX + 1, 0, 3, 0 };
+    big = (struct vfs_req){ 0, 0, VFS_NGROUPS_MAX + 1, 0, 3, 0, 0 };
     CHECK_EQ(raw(VFS_STAT, big, "/f", 3, 0), -EINVAL);
     /* The most groups Linux allows, all sent: pulled beyond the receive room. */
     for (uint32_t i = 0; i < VFS_NGROUPS_MAX; i++)
@@ -163,13 +163,13 @@ static void test_malformed_requests(void)
     CHECK_EQ(access_with_groups(VFS_NGROUPS_MAX - 1, 6), -EACCES);
     CHECK_EQ(access_with_groups(VFS_NGROUPS_MAX - 1, 0), 0);
     /* A request that arrives whole but whose header says it is shorter: the rest is ignored. */
-    h = (struct vfs_req){ 0, 0, 0, 0, 3, 0 };
+    h = (struct vfs_req){ 0, 0, 0, 0, 3, 0, 0 };
     CHECK_EQ(raw(VFS_STAT, h, "/f\0garbage", 11, 0), 0);
     /* setattr data too short. */
-    h = (struct vfs_req){ 0, 0, 0, 8, 3, 0 };
+    h = (struct vfs_req){ 0, 0, 0, 8, 3, 0, 0 };
     CHECK_EQ(raw(VFS_SETATTR, h, "\1\0\0\0\0\0\0\0/f", 11, 0), -EINVAL);
     /* mount data without its NUL. */
-    h = (struct vfs_req){ 0, 0, 0, 5, 2, 0 };
+    h = (struct vfs_req){ 0, 0, 0, 5, 2, 0, 0 };
     CHECK_EQ(raw(VFS_MOUNT, h, "tmpfs\0\0\0/", 10, 0), -EINVAL);
     /* setattr: unknown mask bits. */
     struct vfs_attr a = { .mask = 1u << 20 };

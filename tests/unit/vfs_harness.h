@@ -28,6 +28,9 @@ static const struct tcred USER = { 1000, 1000, 1, { 100 } };  /* user, in "users
 static const struct tcred OTHER = { 1001, 1001, 0, { 0 } };
 static const struct tcred NOBODY = { 65534, 65534, 0, { 0 } };
 
+/* The caller's root directory (chroot) every request carries: 0, or an open directory's cookie. */
+static uint64_t h_root;
+
 static uint8_t h_send[(5u << 20) + 65536];
 static size_t h_send_len;
 static uint8_t h_recv[(2u << 20)];
@@ -90,7 +93,7 @@ static inline size_t align8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 static inline void h_build(const struct tcred *c, const void *data, uint32_t dlen, const char *p1, const char *p2)
 {
     struct vfs_req h = { c->uid, c->gid, c->ngroups, dlen, p1 ? (uint32_t)strlen(p1) + 1 : 0,
-                         p2 ? (uint32_t)strlen(p2) + 1 : 0 };
+                         p2 ? (uint32_t)strlen(p2) + 1 : 0, h_root };
     memset(h_send, 0, sizeof(h) + align8(c->ngroups * 4u) + align8(dlen) + h.path_len + h.path2_len);
     size_t at = 0;
     memcpy(h_send, &h, sizeof(h));

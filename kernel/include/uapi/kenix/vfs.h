@@ -22,8 +22,9 @@
  * Paths arrive as the program gave them (not empty: the kernel handles
  * AT_EMPTY_PATH itself, except where an op says otherwise), at most PATH_MAX
  * bytes with the NUL. A relative path starts at the directory whose cookie is
- * in w0 (the caller's dirfd or working directory); ".." never climbs above
- * the root of the namespace. The vfs resolves the whole path in one request
+ * in w0 (the caller's dirfd or working directory); an absolute path, and an
+ * absolute symbolic link met on the way, at the caller's root (vfs_req.root:
+ * chroot). ".." never climbs above the caller's root nor the namespace's. The vfs resolves the whole path in one request
  * (mount points, symbolic links up to 40, ELOOP beyond, trailing-slash rules,
  * ENAMETOOLONG for a name over 255 bytes) and checks permissions with the
  * credentials in the request.
@@ -124,6 +125,8 @@ struct vfs_req {
     uint32_t data_len;   /* op-specific bytes after the groups */
     uint32_t path_len;   /* bytes of path with its NUL; 0: the op has no path */
     uint32_t path2_len;  /* bytes of path2 with its NUL; 0: none */
+    uint64_t root;       /* the caller's root directory (chroot): cookie of an open
+                          * directory, 0: the namespace root */
 };
 
 /* Where each part of a request starts, from the header. */
