@@ -295,8 +295,8 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a || a->obj || a->shared)
-        return 0; /* object pages are all mapped when the area is made; shared file pages at mmap */
+    if (!a || a->obj || a->shared || (a->file_end && va >= a->file_end))
+        return 0; /* object pages are all mapped when the area is made; file pages at mmap */
     unsigned level;
     pte_t *pte = pt_lookup(vs->root_pa, va, &level);
     if (pte)
@@ -343,6 +343,8 @@ int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page)
         return -EFAULT; /* device registers are not in the linear map: never copied */
     uint64_t pva = page_down(va);
     pte_t *pte = pt_lookup(vs->root_pa, pva, 0);
+    if (!pte && a->file_end && pva >= a->file_end)
+        return -EFAULT; /* past the end of a mapped file */
     if (!pte) {
         uint8_t *p = vmspace_populate(vs, pva);
         if (!p)
@@ -367,6 +369,8 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
         return -EFAULT;
     uint64_t va = page_down(addr);
     pte_t *pte = pt_lookup(vs->root_pa, va, 0);
+    if (!pte && a->file_end && va >= a->file_end)
+        return -ENXIO; /* past the end of a mapped file: SIGBUS */
     if (!pte)
         return a->obj || a->shared ? -EFAULT : vmspace_populate(vs, va) ? 0 : -ENOMEM;
     if (permission && write && !a->obj && !a->shared && !pte_user_writable(*pte))
@@ -622,8 +626,8 @@ int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa)
 int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
 {
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
-        if (a->end <= start || a->obj || a->device || a->shared)
-            continue;
+        if (a->end <= start || a->obj || a->device || a->shared || a->file_end)
+            continue; /* only anonymous memory: a private file page would come back as zeros */
         struct unmap_ctx c = { vs, true };
         walk(vs, a->start > start ? a->start : start, a->end < end ? a->end : end, unmap_pte, &c);
     }

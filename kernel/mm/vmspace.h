@@ -53,6 +53,12 @@ struct vm_area {
      * its own, writes go to the frame itself (no copy-on-write; the file's
      * server sees them), fork shares them, and no page is made on a fault. */
     bool shared;
+    /* A file mapping made by mmap (sys_mm.c): the first address past the
+     * file's last page when it was mapped. Pages below it are the file's (or
+     * its holes); a touch at or above it is SIGBUS (Linux's rule for a page
+     * wholly past the end of the file), and no page is made there. 0: not a
+     * file mapping. */
+    uint64_t file_end;
 };
 
 struct vmspace {

@@ -202,12 +202,15 @@ long sys_mmap(struct trap_frame *f)
         struct vm_area *a = vmspace_find(vs, addr);
         a->shared = shared;
         file_get(file); /* the server may be slow; a close meanwhile must not free it */
-        long r = map_file_pages(vs, node, addr, off, len, shared && (prot & PROT_WRITE), 0);
+        uint64_t mapped = 0;
+        long r = map_file_pages(vs, node, addr, off, len, shared && (prot & PROT_WRITE), &mapped);
         file_put(file);
         if (r) {
             vmspace_remove(vs, addr, len);
             return r;
         }
+        a = vmspace_find(vs, addr); /* the process's one thread waited: nobody else changed the areas */
+        a->file_end = addr + page_up(mapped);
     }
     return (long)addr;
 }

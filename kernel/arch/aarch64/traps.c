@@ -128,6 +128,10 @@ static void user_sync(struct trap_frame *f)
             return;
         if (err == -ENOMEM)
             process_fault("out of memory", f, SIGKILL); /* what Linux's OOM killer sends */
+        if (err == -ENXIO) {
+            signal_fault(f, "access past the end of a mapped file", SIGBUS, BUS_ADRERR, f->far);
+            return;
+        }
         if ((f->esr & 0x3f) == 0x21) {
             signal_fault(f, "alignment fault", SIGBUS, BUS_ADRALN, f->far);
             return;
