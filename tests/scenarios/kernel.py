@@ -239,7 +239,7 @@ for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal"
 posix_scenario("test_cancel")
 # Files (issue 9): each gets its scenario once tests/guest/pending-vfs.txt no
 # longer lists it (until the vfs lands, the program is not in the initrd).
-FILE_TESTS = ("test_file", "test_dir", "test_path", "test_perm", "test_fsmount")
+FILE_TESTS = ("test_file", "test_dir", "test_path", "test_perm", "test_fsmount", "test_lock", "test_mmap")
 for _program in FILE_TESTS:
     if _program not in PENDING:
         posix_scenario(_program, timeout=240)
