@@ -48,6 +48,17 @@ void random_bytes(void *buf, size_t n)
 {
     uint8_t *out = buf;
     uint8_t block[64];
+    if (n <= 32) {
+        /* Small requests (AT_RANDOM at every exec, getrandom for a seed):
+         * one block makes both the next key and the output, as in
+         * Bernstein's fast-key-erasure generator -- half the work of a
+         * stream block plus a rekey, the same forward secrecy. */
+        chacha20_block(key, 0, nonce, block);
+        memcpy(key, block, sizeof(key));
+        memcpy(out, block + sizeof(key), n);
+        memset(block, 0, sizeof(block));
+        return;
+    }
     for (uint32_t counter = 1; n; counter++) {
         chacha20_block(key, counter, nonce, block);
         size_t chunk = n < sizeof(block) ? n : sizeof(block);

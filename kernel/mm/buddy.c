@@ -204,18 +204,6 @@ uint64_t buddy_free_pages(const struct buddy *b)
     return b->free_pages;
 }
 
-bool buddy_contains(const struct buddy *b, uint64_t pfn)
-{
-    return pfn >= b->base_pfn && pfn - b->base_pfn < b->nframes;
-}
-
-struct frame *buddy_frame(struct buddy *b, uint64_t pfn)
-{
-    if (!buddy_contains(b, pfn))
-        return NULL;
-    return &b->frames[pfn - b->base_pfn];
-}
-
 /* Distinct codes say which invariant broke; all are below the error enum. */
 enum {
     CHECK_LIST_INDEX = -101,  /* list link outside the zone */

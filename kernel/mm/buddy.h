@@ -70,8 +70,16 @@ uint64_t buddy_alloc(struct buddy *b, unsigned order);
 /* Frees a block returned by buddy_alloc with the same order; checks misuse. */
 int buddy_free(struct buddy *b, uint64_t pfn, unsigned order);
 uint64_t buddy_free_pages(const struct buddy *b);
-bool buddy_contains(const struct buddy *b, uint64_t pfn);
-struct frame *buddy_frame(struct buddy *b, uint64_t pfn); /* NULL outside the zone */
+/* Inline: the frame allocator looks a frame up on every reference count change. */
+static inline bool buddy_contains(const struct buddy *b, uint64_t pfn)
+{
+    return pfn >= b->base_pfn && pfn - b->base_pfn < b->nframes;
+}
+
+static inline struct frame *buddy_frame(struct buddy *b, uint64_t pfn) /* NULL outside the zone */
+{
+    return buddy_contains(b, pfn) ? &b->frames[pfn - b->base_pfn] : NULL;
+}
 /* Walks every list and frame and checks the invariants; 0 if consistent,
  * otherwise a negative code (below -100) naming the first broken invariant. */
 int buddy_check(const struct buddy *b);

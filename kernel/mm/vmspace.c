@@ -164,6 +164,32 @@ static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, voi
     return start < end ? walk_table(vs->root_pa, 0, 0, start, end, fn, ctx) : 0;
 }
 
+/* walk over the part of [start, end) inside area a where it may have entries
+ * (a split leaves both halves the whole touched range: clip to the area too). */
+static int walk_area(struct vmspace *vs, const struct vm_area *a, uint64_t start, uint64_t end, pte_fn fn, void *ctx)
+{
+    uint64_t lo = start > a->start ? start : a->start, hi = end < a->end ? end : a->end;
+    if (lo < a->touched_lo)
+        lo = a->touched_lo;
+    if (hi > a->touched_hi)
+        hi = a->touched_hi;
+    return walk(vs, lo, hi, fn, ctx);
+}
+
+/* Widens a's touched range to hold [va, va + len). */
+static void note_touched(struct vm_area *a, uint64_t va, uint64_t len)
+{
+    if (a->touched_lo >= a->touched_hi) {
+        a->touched_lo = va;
+        a->touched_hi = va + len;
+        return;
+    }
+    if (va < a->touched_lo)
+        a->touched_lo = va;
+    if (va + len > a->touched_hi)
+        a->touched_hi = va + len;
+}
+
 /* Maps one user page (leaf entry `pte` for pa), making the tables on the way;
  * each new table is recorded, so destroying the space frees them without
  * scanning for them. -EEXIST if mapped, -ENOMEM. */
@@ -274,6 +300,7 @@ int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64
     a->max_prot = max_prot;
     a->device = m->obj.type == KX_OBJ_DEVICE;
     kobject_get(&m->obj);
+    note_touched(a, va, len);
     for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
         uint64_t pa = memobj_page(m, (off + done) / PAGE_SIZE);
         if (map_page(vs, va + done, pa | user_prot(prot, a->device) | PTE_TABLE | PTE_VALID)) {
@@ -305,6 +332,7 @@ void *vmspace_populate(struct vmspace *vs, uint64_t va)
     if (!pa)
         return 0;
     pages_zero(phys_to_virt(pa), 1);
+    note_touched(a, va, PAGE_SIZE);
     if (map_page(vs, va, pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID) != 0) {
         frame_free(pa, 0);
         return 0;
@@ -401,7 +429,7 @@ static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
 static void unmap_area(struct vmspace *vs, struct vm_area *a)
 {
     struct unmap_ctx c = { vs, !a->obj };
-    walk(vs, a->start, a->end, unmap_pte, &c);
+    walk_area(vs, a, a->start, a->end, unmap_pte, &c);
     vs->total_vm -= a->end - a->start;
     if (a->obj)
         kobject_put(&a->obj->obj);
@@ -508,7 +536,7 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
             continue;
         a->prot = prot;
         struct protect_ctx c = { vs, a };
-        walk(vs, a->start, a->end, protect_pte, &c);
+        walk_area(vs, a, a->start, a->end, protect_pte, &c);
     }
     return 0;
 }
@@ -576,7 +604,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
         tail = &copy->next;
         vs->total_vm += a->end - a->start;
         c.a = a;
-        err = walk(parent, a->start, a->end, fork_pte, &c);
+        err = walk_area(parent, a, a->start, a->end, fork_pte, &c); /* the copy keeps a's touched range */
     }
     vs->max_resident = vs->resident_pages;
     /* The parent's pages lost write access above: one flush for all of them. */
@@ -614,6 +642,7 @@ int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa)
         return -EINVAL;
     pte_t pte = a->shared ? pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID : private_pte(pa, a->prot, true);
     frame_ref(pa);
+    note_touched(a, va, PAGE_SIZE);
     int err = map_page(vs, va, pte);
     if (err) {
         frame_unref(pa);
@@ -629,7 +658,7 @@ int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
         if (a->end <= start || a->obj || a->device || a->shared || a->file_end)
             continue; /* only anonymous memory: a private file page would come back as zeros */
         struct unmap_ctx c = { vs, true };
-        walk(vs, a->start > start ? a->start : start, a->end < end ? a->end : end, unmap_pte, &c);
+        walk_area(vs, a, start, end, unmap_pte, &c);
     }
     return 0;
 }

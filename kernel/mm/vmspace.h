@@ -59,6 +59,11 @@ struct vm_area {
      * wholly past the end of the file), and no page is made there. 0: not a
      * file mapping. */
     uint64_t file_end;
+    /* [touched_lo, touched_hi): the only part of the area that may have page
+     * table entries (a bound that only grows; empty while lo >= hi). Walks
+     * (fork, unmap, mprotect) look there only: an 8 MiB stack with three
+     * pages costs three entries, not a table of 512. */
+    uint64_t touched_lo, touched_hi;
 };
 
 struct vmspace {
