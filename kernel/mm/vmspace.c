@@ -127,41 +127,57 @@ static void tlb_flush_asid(const struct vmspace *vs)
  */
 typedef int (*pte_fn)(pte_t *pte, uint64_t va, void *ctx);
 
-static int walk_table(uint64_t table_pa, unsigned level, uint64_t base, uint64_t start, uint64_t end, pte_fn fn,
-                      void *ctx)
+/* The leaf (level 3) table for va, or NULL with *next set to the end of the
+ * span whose table is missing (so the caller skips the whole of it). */
+static const pte_t *leaf_table(uint64_t root_pa, uint64_t va, uint64_t *next)
 {
-    const pte_t *t = phys_to_virt(table_pa);
-    unsigned shift = 39 - 9 * level;
-    uint64_t span = 1ull << shift;
-    unsigned first = (unsigned)((start - base) >> shift), last = (unsigned)((end - 1 - base) >> shift);
-    if (last >= PT_ENTRIES)
-        last = PT_ENTRIES - 1;
-    for (unsigned i = first; i <= last; i++) {
-        if (!(i & 7) && i + 7 <= last &&
-            !(t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7])) {
-            i += 7; /* eight empty entries at a time: sparse tables are the rule */
-            continue;
+    const pte_t *t = phys_to_virt(root_pa);
+    for (unsigned shift = 39; shift > PAGE_SHIFT; shift -= 9) {
+        pte_t e = t[(va >> shift) & (PT_ENTRIES - 1)];
+        if (!(e & PTE_VALID)) {
+            uint64_t span_end = (va | ((1ull << shift) - 1)) + 1;
+            *next = span_end ? span_end : UINT64_MAX; /* the top of the address space */
+            return 0;
         }
-        if (!(t[i] & PTE_VALID))
-            continue;
-        uint64_t va = base + (uint64_t)i * span;
-        int err;
-        if (level == 3) {
-            err = fn((pte_t *)&t[i], va, ctx);
-        } else {
-            uint64_t lo = va > start ? va : start;
-            uint64_t hi = va + span < end ? va + span : end;
-            err = walk_table(t[i] & PTE_ADDR_MASK, level + 1, va, lo, hi, fn, ctx);
-        }
-        if (err)
-            return err;
+        t = phys_to_virt(e & PTE_ADDR_MASK);
     }
-    return 0;
+    return t;
 }
 
 static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, void *ctx)
 {
-    return start < end ? walk_table(vs->root_pa, 0, 0, start, end, fn, ctx) : 0;
+    /* One descent per 2 MiB leaf table rather than a recursion per level:
+     * areas are small and a full recursion costs ~90 instructions a level. */
+    const uint64_t leaf_span = 1ull << (PAGE_SHIFT + 9);
+    for (uint64_t va = start; va < end;) {
+        uint64_t next;
+        const pte_t *t = leaf_table(vs->root_pa, va, &next);
+        if (!t) {
+            va = next;
+            continue;
+        }
+        next = (va | (leaf_span - 1)) + 1;
+        uint64_t stop = next < end && next ? next : end;
+        unsigned first = (unsigned)((va >> PAGE_SHIFT) & (PT_ENTRIES - 1));
+        unsigned last = (unsigned)(((stop - 1) >> PAGE_SHIFT) & (PT_ENTRIES - 1));
+        uint64_t base = va & ~(leaf_span - 1);
+        for (unsigned i = first; i <= last; i++) {
+            if (!(i & 7) && i + 7 <= last &&
+                !(t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7])) {
+                i += 7; /* eight empty entries at a time: sparse tables are the rule */
+                continue;
+            }
+            if (!(t[i] & PTE_VALID))
+                continue;
+            int err = fn((pte_t *)&t[i], base + ((uint64_t)i << PAGE_SHIFT), ctx);
+            if (err)
+                return err;
+        }
+        va = stop;
+        if (!next)
+            break; /* wrapped past the top */
+    }
+    return 0;
 }
 
 /* walk over the part of [start, end) inside area a where it may have entries
