@@ -154,6 +154,10 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr);
  * caller puts with file_put, and *mode the file's st_mode.
  */
 int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **out, uint32_t *mode);
+/* The file f names (any descriptor of a vfs file, O_PATH ones too), opened
+ * again for execution as execveat(fd, "", AT_EMPTY_PATH) needs: execute
+ * permission checked now with the caller's ids, a regular file (-EACCES). */
+int vfs_reopen_exec(struct file *f, struct file **out);
 /* Reads up to n bytes at offset off of f into vm at addr (vm NULL: kernel
  * memory), whatever f's own offset: the count (short only at the end of the
  * file) or -errno. Does not move f's offset. */
@@ -165,9 +169,6 @@ long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64
  * fewer at the end of the file. -ENODEV for a server that cannot map. */
 long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
                     bool shared_write, uint64_t *mapped);
-/* Whether execveat(fd, "", AT_EMPTY_PATH) can run f: a readable regular
- * file of the vfs with an execute bit. */
-bool exec_file_usable(const struct file *f);
 
 /* The current process's RLIMIT_NOFILE soft limit. */
 uint64_t fd_limit(void);

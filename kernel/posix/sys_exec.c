@@ -202,13 +202,12 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
     struct file *file = 0;
     uint32_t mode;
     if (!err && empty) {
-        /* The program the descriptor names (fexecve). Linux also takes an
-         * O_PATH descriptor; Kenix needs one it can read (a known gap). */
-        file = fd_file(p->files, dirfd);
-        err = !file ? -EBADF : exec_file_usable(file) ? 0 : -EACCES;
-        if (!err)
-            file_get(file);
-        else
+        /* The program the descriptor names (fexecve), opened again for
+         * execution as Linux's do_open_execat does: any descriptor of the
+         * file, O_PATH ones too, with execute permission checked now. */
+        struct file *fd_obj = fd_file(p->files, dirfd);
+        err = fd_obj ? vfs_reopen_exec(fd_obj, &file) : -EBADF;
+        if (err)
             file = 0;
         ksnprintf(b->path, sizeof(b->path), "/dev/fd/%d", dirfd);
     } else if (!err) {

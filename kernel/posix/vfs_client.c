@@ -296,12 +296,9 @@ static long open_data(struct sobj *o, uint32_t flags, uint64_t rdev, struct file
     return 0;
 }
 
-long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, struct file **out)
+/* VFS_OPEN from the directory (or, with VFS_O_EMPTY, of the object) cookie dir names. */
+static long open_at_cookie(uint64_t dir, struct vfs_request *r, uint32_t flags, uint32_t mode, struct file **out)
 {
-    uint64_t dir;
-    int err = vfs_dir_cookie(dirfd, r->path, &dir);
-    if (err)
-        return err;
     struct sobj *o = sobj_alloc(vfs_endpoint());
     if (!o)
         return -ENOMEM;
@@ -331,6 +328,30 @@ long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, s
     return res;
 }
 
+long vfs_open(int dirfd, struct vfs_request *r, uint32_t flags, uint32_t mode, struct file **out)
+{
+    uint64_t dir;
+    int err = vfs_dir_cookie(dirfd, r->path, &dir);
+    if (err)
+        return err;
+    return open_at_cookie(dir, r, flags, mode, out);
+}
+
+int vfs_reopen_exec(struct file *f, struct file **out)
+{
+    struct sobj *node = f->node;
+    if (!node || !vfs_endpoint() || node->ep != vfs_endpoint())
+        return -EACCES; /* pipes, devices the kernel made alone, other servers' objects */
+    struct vfs_request r;
+    int err = vfsreq_init(&r, VFS_OPEN, 0, 1, false);
+    if (err)
+        return err;
+    vfsreq_path_empty(&r);
+    err = (int)open_at_cookie(node->cookie, &r, O_RDONLY | VFS_O_EXEC | VFS_O_EMPTY, 0, out);
+    vfsreq_free(&r);
+    return err;
+}
+
 int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **out, uint32_t *mode)
 {
     if (!vfs_endpoint())
@@ -345,13 +366,6 @@ int vfs_open_kernel(int dirfd, const char *path, uint32_t flags, struct file **o
     if (!err)
         *mode = (*out)->node->mode;
     return err;
-}
-
-bool exec_file_usable(const struct file *f)
-{
-    const struct sobj *o = f->node;
-    return o && o->kind == VFS_KIND_REG && f->ops == &sobj_seekable_ops && !(f->flags & O_PATH) &&
-           (f->flags & O_ACCMODE) != O_WRONLY && (o->mode & 0111);
 }
 
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n)

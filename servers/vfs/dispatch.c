@@ -136,7 +136,7 @@ static long do_path_op(struct vfs_msg *m, const struct vfs_caller *caller)
     uint32_t flags = (uint32_t)m->w[1];
     switch (m->label) {
     case VFS_OPEN: {
-        if ((err = need_path(&r)))
+        if (!(flags & VFS_O_EMPTY) && (err = need_path(&r)))
             return err;
         struct open_result o;
         err = vfs_open(&r.cred, start, r.path, flags, (uint32_t)m->w[2], &o);

@@ -167,6 +167,17 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
     }
     if (flags & LX_O_TMPFILE)
         return -EINVAL; /* __O_TMPFILE without O_DIRECTORY */
+    if (flags & VFS_O_EMPTY) {
+        /* The object itself, for execution (execveat AT_EMPTY_PATH). */
+        if (!exec || !start)
+            return -EINVAL;
+        int err = may_open(start, c, MAY_EXEC, flags);
+        if (err)
+            return err;
+        if (!S_IS(start->mode, LX_S_IFREG))
+            return -EACCES;
+        return fill_open(start, NULL, flags, r);
+    }
     bool creat = flags & LX_O_CREAT, excl = creat && (flags & LX_O_EXCL);
     if (creat && (flags & LX_O_DIRECTORY))
         return -EINVAL; /* Linux 6.4 on */

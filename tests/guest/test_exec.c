@@ -595,6 +595,17 @@ static int execveat_dirfd(const struct exec_plan *plan)
     return errno;
 }
 
+/* execveat(fd, "", AT_EMPTY_PATH): fexecve, of a descriptor opened with open_flags. */
+static int empty_path_flags;
+static int execveat_empty(const struct exec_plan *plan)
+{
+    int fd = open(plan->path, empty_path_flags);
+    if (fd < 0)
+        return errno;
+    syscall(SYS_execveat, fd, "", plan->argv, plan->envp, AT_EMPTY_PATH);
+    return errno;
+}
+
 static int execveat_abs(const struct exec_plan *plan)
 {
     syscall(SYS_execveat, 99, plan->path, plan->argv, plan->envp, 0);
@@ -611,11 +622,6 @@ static void execveat_forms(void)
     checkf(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 && !strcmp(fact(&r, "execfn"), child),
            "execveat of an absolute path ignores dirfd (99, closed): %s", status_str(r.status));
     free(r.text);
-    if (on_kenix()) {
-        /* Directory descriptors and AT_EMPTY_PATH need the vfs (its own work). */
-        skipf("(Kenix: waits for the vfs) execveat relative to a directory fd, and AT_EMPTY_PATH");
-        return;
-    }
     plan.exec = execveat_dirfd;
     run_plan(&plan, &r);
     /* Linux names the program /dev/fd/N/path then (comm: the path's base). */
@@ -624,6 +630,57 @@ static void execveat_forms(void)
                strlen(fn) > 19 && !strcmp(fn + strlen(fn) - 11, "/exec_child") && !strcmp(fact(&r, "comm"), "exec_child"),
            "execveat relative to a directory fd: AT_EXECFN \"%s\", name %s", fn, fact(&r, "comm"));
     free(r.text);
+    /* AT_EMPTY_PATH: the descriptor's file, opened for reading or with O_PATH
+     * (Linux opens it again for execution either way). */
+    static const struct {
+        int flags;
+        const char *what;
+    } forms[] = { { O_RDONLY, "O_RDONLY" }, { O_PATH, "O_PATH" }, { O_RDONLY | O_CLOEXEC, "O_RDONLY|O_CLOEXEC" } };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        empty_path_flags = forms[i].flags;
+        plan.exec = execveat_empty;
+        run_plan(&plan, &r);
+        fn = fact(&r, "execfn");
+        checkf(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 && !strncmp(fn, "/dev/fd/", 8) && strlen(fn) > 8 &&
+                   !strchr(fn + 8, '/'),
+               "execveat(fd opened %s, \"\", AT_EMPTY_PATH) runs it: %s, AT_EXECFN \"%s\"", forms[i].what,
+               status_str(r.status), fn);
+        free(r.text);
+    }
+}
+
+/* AT_EMPTY_PATH on descriptors that name no program. */
+static long call_empty_path(void)
+{
+    return syscall(SYS_execveat, fail_dirfd, "", fail_argv, fail_envp, AT_EMPTY_PATH);
+}
+
+static void empty_path_failures(void)
+{
+    char *argv[] = { "exec_child", NULL };
+    char *envp[] = { NULL };
+    fail_argv = argv;
+    fail_envp = envp;
+    fail_dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+    expect_failure("execveat(directory fd, \"\", AT_EMPTY_PATH)", EACCES, call_empty_path);
+    close(fail_dirfd);
+    int p[2];
+    pipe(p);
+    fail_dirfd = p[0];
+    expect_failure("execveat(pipe, \"\", AT_EMPTY_PATH)", EACCES, call_empty_path);
+    close(p[0]);
+    close(p[1]);
+    char data[PATH_MAX];
+    snprintf(data, sizeof(data), "%s/not_executable", dir);
+    int fd = open(data, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    write(fd, "\177ELF", 4);
+    close(fd);
+    fail_dirfd = open(data, O_PATH);
+    expect_failure("execveat(O_PATH fd of a 0644 file, \"\", AT_EMPTY_PATH)", EACCES, call_empty_path);
+    close(fail_dirfd);
+    unlink(data);
+    fail_dirfd = 99;
+    expect_failure("execveat(closed fd, \"\", AT_EMPTY_PATH)", EBADF, call_empty_path);
 }
 
 /* --- vfork + exec ------------------------------------------------------------------------ */
@@ -787,6 +844,7 @@ int main(int argc, char **argv)
     exact_limit();
     scripts();
     execveat_forms();
+    empty_path_failures();
     vfork_then_exec();
     spawn();
     rounds();

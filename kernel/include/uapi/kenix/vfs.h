@@ -33,7 +33,9 @@
  * program unchanged.
  *
  *   VFS_OPEN     w0 dir cookie, w1 open flags (O_* as Linux's, plus VFS_O_*),
- *                w2 mode for O_CREAT (the umask already applied).
+ *                w2 mode for O_CREAT (the umask already applied). With
+ *                VFS_O_EXEC | VFS_O_EMPTY the path is empty and w0 is the
+ *                object to open for execution.
  *                Answer w0 = cookie of the open object, w1 = VFS_KIND_*,
  *                w2 = st_mode, w3 = size, w4 = st_rdev, w5 = the file's
  *                identity (unique among files that exist, stable while open:
@@ -107,6 +109,8 @@
 /* VFS_OPEN w1: bits beside Linux's O_* flags (which stay below bit 23). */
 #define VFS_O_EXEC (1u << 30)  /* execve: search and execute permission, a regular file (else EACCES) */
 #define VFS_O_CHDIR (1u << 29) /* chdir: a directory with search permission */
+#define VFS_O_EMPTY (1u << 28) /* with VFS_O_EXEC only: the path is empty and w0 is the object
+                                * itself (execveat AT_EMPTY_PATH: fexecve, also of O_PATH fds) */
 
 /* VFS_OPEN answer w1. */
 enum vfs_kind {
