@@ -87,6 +87,15 @@ static int write_xfer_results(struct thread *dst, uint64_t len, const kx_handle_
     int err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_len), &len, sizeof(len));
     if (!err)
         err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles_n), &n, sizeof(n));
+    /* A dropped answer is told to the server at a receive, not to the same
+     * thread getting the answer of a call of its own. Only set, never cleared
+     * here: the common case costs no copy. */
+    if (!err && dst->ipc.answer_dropped && dst->wait.reason != WAIT_IPC_REPLY) {
+        const uint32_t dropped = KX_XFER_ANSWER_DROPPED;
+        err = copy_to_user(vs, base + offsetof(struct kx_xfer, flags_out), &dropped, sizeof(dropped));
+        if (!err)
+            dst->ipc.answer_dropped = false;
+    }
     if (!err && n)
         err = copy_to_user(vs, base + offsetof(struct kx_xfer, recv_handles), handles, n * sizeof(*handles));
     return err;
@@ -342,6 +351,7 @@ static void deliver_post(struct thread *r, struct kpost *m)
     write_xfer_results(r, 0, 0, 0);
     r->ipc.caller = 0;
     r->ipc.caller_detached = true;
+    r->ipc.holds_post = true;
     kfree(m);
 }
 
@@ -380,6 +390,7 @@ static void now_held_by(struct thread *c, struct thread *self)
     c->wait.reason = WAIT_IPC_REPLY;
     c->ipc.server = self;
     self->ipc.caller = c;
+    self->ipc.holds_post = false;
 }
 
 /* Takes the next call or pending notification bits, or blocks for them.
@@ -552,6 +563,7 @@ static long call_locked(struct thread *self, struct endpoint *ep)
         }
         wait_ready(r, 0);
         r->ipc.caller = self;
+        r->ipc.holds_post = false;
         self->ipc.server = r;
         return wait_sleep(&ipc_lock, 0, WAIT_IPC_REPLY, 0, WAIT_INTERRUPTIBLE, r); /* until the answer */
     }
@@ -624,8 +636,11 @@ long sys_kx_reply(struct trap_frame *f)
         bool detached = robj ? robj->detached : self->ipc.caller_detached;
         result = detached ? 0 : robj ? -EPIPE : -EINVAL;
         consumed = detached;
-        if (!robj)
+        if (!robj) {
+            self->ipc.answer_dropped |= detached && !self->ipc.holds_post; /* told at the next receive
+                                                                           * (a saved reply: the cancel list) */
             self->ipc.caller_detached = false;
+        }
     } else {
         result = answer(self, caller);
         if (!result) {
@@ -658,6 +673,9 @@ static long recv_call(struct trap_frame *f, bool answer_first)
         result = answer(self, answered);
         if (!result)
             self->ipc.caller = 0;
+    } else if (answer_first && self->ipc.caller_detached) {
+        self->ipc.answer_dropped |= !self->ipc.holds_post; /* its caller was killed: reported by this receive */
+        self->ipc.caller_detached = false;
     }
     if (!result)
         result = receive(self, endpoint_of(h), answered);
@@ -758,6 +776,7 @@ int ipc_fastpath(struct trap_frame *f)
         copy_message(thread_user_frame(partner), f, 0);
         thread_user_frame(partner)->x[11] = h->badge;
         partner->ipc.caller = self;
+        partner->ipc.holds_post = false;
         self->ipc.server = partner;
         self->ipc.badge = h->badge;
         self->ipc.ep = ep; /* pinned by our handle: no descriptor, so nothing moves it */

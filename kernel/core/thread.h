@@ -30,6 +30,10 @@ struct ipc_thread {
     uint64_t xfer_uptr;         /* user address of its struct kx_xfer, 0: none */
     bool move_handles;
     bool caller_detached;       /* server: its implicit caller was killed before the answer */
+    bool answer_dropped;        /* server: an answer went nowhere since its last receive with an
+                                 * xfer (reported there: KX_XFER_ANSWER_DROPPED) */
+    bool holds_post;            /* server: what it received last was a one-way post (its answer is
+                                 * dropped by design: not reported) */
     struct kx_xfer xfer;        /* kernel copy of that descriptor */
     struct thread *caller;      /* server: the call to answer with reply / reply_recv */
     struct thread *server;      /* caller: the server thread that received it */

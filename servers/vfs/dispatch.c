@@ -461,6 +461,12 @@ static long do_io_op(struct vfs_msg *m, const struct vfs_caller *caller)
     return -ENOSYS;
 }
 
+void vfs_answer_dropped(const struct vfs_msg *m)
+{
+    if (m->label == VFS_OPEN && (int64_t)m->a[0] > 0)
+        ofile_close(m->a[0]);
+}
+
 void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
 {
     memset(m->a, 0, sizeof(m->a));

@@ -38,5 +38,9 @@ struct vfs_msg {
 #define VFS_RECV_ROOM (16u << 10)
 
 void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller);
+/* The answer vfs_dispatch made for m went nowhere (KX_XFER_ANSWER_DROPPED:
+ * the caller was killed while the vfs held the call): undoes what it handed
+ * over -- the object a VFS_OPEN opened, which nobody would ever close. */
+void vfs_answer_dropped(const struct vfs_msg *m);
 
 #endif

@@ -107,8 +107,15 @@ int main(void)
     struct kx_msg msg;
     memset(&msg, 0, sizeof(msg));
     uint64_t badge = 0;
+    /* The request being answered; it stays until the next one is dispatched,
+     * so a drop reported by a later receive still finds it. */
+    struct vfs_msg m;
+    memset(&m, 0, sizeof(m));
     long r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
     for (;;) {
+        if (r >= 0 && (xfer.flags_out & KX_XFER_ANSWER_DROPPED))
+            vfs_answer_dropped(&m); /* the last answer's caller was killed meanwhile */
+        xfer.flags_out = 0;
         if (r < 0) {
             if (r == -EBADF || r == -EINVAL || r == -EPERM) {
                 /* No endpoint to serve (or not one we may receive on): nothing to do. */
@@ -122,7 +129,6 @@ int main(void)
             r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
             continue;
         }
-        struct vfs_msg m;
         m.label = KX_MSG_LABEL(msg.label);
         m.badge = badge;
         memcpy(m.w, msg.w, sizeof(m.w));

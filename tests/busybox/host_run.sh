@@ -52,6 +52,17 @@ register qemu-aarch64 with the F flag on the host (apt-get install qemu-user-bin
 does, for every user) and run again."
     fi
     "$bb" true || die "$bb does not run as aarch64 through binfmt_misc"
+    # /tmp is about to become a private tmpfs: a checkout or build directory
+    # under the old one (a CI clone in /tmp) stays reachable through /mnt,
+    # bound there first (in this namespace only).
+    under_tmp() { [[ $1 == /tmp || $1 == /tmp/* ]]; }
+    if under_tmp "$work" || under_tmp "$here" || under_tmp "$bb"; then
+        [[ -d /mnt ]] || die "the work directory is under /tmp and there is no /mnt to keep it reachable at"
+        mount --bind /tmp /mnt || die "cannot bind the old /tmp at /mnt"
+        under_tmp "$work" && work=/mnt${work#/tmp}
+        under_tmp "$here" && here=/mnt${here#/tmp}
+        under_tmp "$bb" && bb=/mnt${bb#/tmp}
+    fi
     # From here on no host program is visible in /bin; bash (running) and the
     # busybox given by its full path are what is left.
     mount -t tmpfs -o mode=1777 kenix-bbtest-tmp /tmp || die "cannot mount a tmpfs on /tmp"
@@ -107,7 +118,6 @@ done
     die "usage: host_run.sh --busybox FILE --config FILE --testsuite DIR --work DIR [--jobs N] [--groups N]"
 [[ -x $qemu ]] || die "qemu-aarch64-static not found (Debian: apt-get install qemu-user-static)"
 ((jobs >= 1 && groups >= 1)) || die "--jobs and --groups must be >= 1"
-case $work in /tmp | /tmp/*) die "--work must not be under /tmp: the namespace mounts its own /tmp" ;; esac
 command -v unshare >/dev/null || die "unshare not found (Debian: util-linux)"
 
 busybox=$(realpath "$busybox") qemu=$(realpath "$qemu")

@@ -2059,7 +2059,7 @@ static void random_xfer(struct kx_xfer *x, uint64_t *w_off, uint64_t *w_len)
             x->send_handles[i] = 0x7fffffff;
     }
     x->recv_handles_cap = (uint32_t)ONE_OF(0, 1, 4, 5, 0xffffffff);
-    x->reserved = rnd() % 8 ? 0 : (uint32_t)rnd();
+    x->flags_out = rnd() % 8 ? 0 : (uint32_t)rnd(); /* out only: whatever is there is ignored */
 }
 
 /* Did the bytes arrive as sent? Returns a complaint or NULL. */

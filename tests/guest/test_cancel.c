@@ -457,10 +457,37 @@ static void killed(void)
     kill(pid, SIGKILL);
     st = wait_status(pid);
     ar = answer(0, IO_READ, 0); /* before receiving again, which would abandon the call */
-    noted = cancel_noted();
-    checkf(r == 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && ar == 0 && noted,
-           "SIGKILL while the server works on the call: detached at once, the answer is dropped (0), and "
-           "KX_NOTE_CANCEL says so");
+    /* The next receive brings the KX_NOTE_CANCEL notification, and its
+     * flags say the answer went nowhere (what it handed over is ours to undo). */
+    struct kx_msg nm;
+    struct kx_xfer nx = { .recv = inbox, .recv_cap = sizeof(inbox) };
+    uint64_t nb = 0;
+    long nr = kx_recv(ep, &nm, &nx, &nb);
+    noted = nr == 0 && (nm.label & KX_MSG_NOTIFY) && (nm.w[0] & KX_NOTE_CANCEL);
+    bool dropped = nr == 0 && (nx.flags_out & KX_XFER_ANSWER_DROPPED);
+    checkf(r == 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && ar == 0 && noted && dropped,
+           "SIGKILL while the server works on the call: detached at once, the answer is dropped (0), "
+           "KX_NOTE_CANCEL says so and the next receive's flags carry KX_XFER_ANSWER_DROPPED (%#x)", nx.flags_out);
+    /* Told once: a later answer that reaches its caller leaves the flag clear. */
+    pid = client(fd, OP_READ, -1, 10);
+    r = next_call(&m, &badge);
+    ar = answer(0, IO_READ, 0); /* end of file: the read returns 0 */
+    st = wait_status(pid);
+    struct report rep;
+    bool got_rep = get_report(&rep);
+    pid = client(fd, OP_READ, -1, 10);
+    struct kx_xfer nx2 = { .recv = inbox, .recv_cap = sizeof(inbox) };
+    long r2 = kx_recv(ep, &nm, &nx2, &nb);
+    while (r2 == 0 && (KX_MSG_LABEL(nm.label) == IO_CLOSE || (nm.label & KX_MSG_NOTIFY))) {
+        nx2.flags_out = 0;
+        r2 = kx_recv(ep, &nm, &nx2, &nb);
+    }
+    checkf(r == 0 && ar == 0 && got_rep && rep.r == 0 && r2 == 0 && KX_MSG_LABEL(nm.label) == IO_READ &&
+               !(nx2.flags_out & KX_XFER_ANSWER_DROPPED),
+           "an answer that arrives is not reported dropped: the next call's flags are %#x", nx2.flags_out);
+    answer(0, IO_READ, 0);
+    wait_status(pid);
+    get_report(&rep);
     close(fd);
 }
 

@@ -88,6 +88,38 @@ static void test_open_answer(void)
     CHECK_EQ(ofile_count(), 0);
 }
 
+/* An answer that went nowhere (its caller killed while the vfs held the
+ * call): the object an open made is closed again; other answers undo nothing. */
+static void test_answer_dropped(void)
+{
+    h_fresh(0, 1ull << 30);
+    h_file("/f", "x", 0644);
+    long keep = t_open("/f", O_(RDONLY), 0);
+    CHECK(keep > 0);
+    long lost = t_open("/f", O_(RDONLY), 0);
+    CHECK(lost > 0);
+    CHECK_EQ(ofile_count(), 2);
+    struct vfs_msg m;
+    memset(&m, 0, sizeof(m));
+    m.label = VFS_OPEN;
+    m.a[0] = (uint64_t)lost;
+    vfs_answer_dropped(&m);
+    CHECK_EQ(ofile_count(), 1);
+    CHECK_EQ(h_io(IO_STAT, (uint64_t)lost, 0, 0, 0), -EBADF);
+    CHECK_EQ(h_io(IO_STAT, (uint64_t)keep, 0, 0, 0), 0);
+    /* A failed open, and answers of other kinds, hand nothing over. */
+    m.a[0] = (uint64_t)-ENOENT;
+    vfs_answer_dropped(&m);
+    m.label = IO_STAT;
+    m.a[0] = (uint64_t)keep;
+    vfs_answer_dropped(&m);
+    m.label = VFS_STAT;
+    vfs_answer_dropped(&m);
+    CHECK_EQ(ofile_count(), 1);
+    t_close((uint64_t)keep);
+    CHECK_EQ(ofile_count(), 0);
+}
+
 static void test_badges_and_labels(void)
 {
     h_fresh(0, 1ull << 30);
@@ -327,6 +359,7 @@ static void test_fuzz(void)
 int main(void)
 {
     RUN(test_open_answer);
+    RUN(test_answer_dropped);
     RUN(test_badges_and_labels);
     RUN(test_malformed_requests);
     RUN(test_small_receive_room);

@@ -91,10 +91,18 @@ struct kx_xfer {
     uint32_t send_handles_n;    /* handles to send, at most KX_XFER_MAX_HANDLES */
     uint32_t recv_handles_cap;  /* room in recv_handles */
     uint32_t recv_handles_n;    /* out: handles received */
-    uint32_t reserved;
+    uint32_t flags_out;         /* out: KX_XFER_* of a receive */
     kx_handle_t send_handles[KX_XFER_MAX_HANDLES];
     kx_handle_t recv_handles[KX_XFER_MAX_HANDLES];
 };
+
+/* kx_xfer.flags_out of a receive (kx_recv, kx_reply_recv) with an xfer: an
+ * answer to the implicit reply (kx_reply(0, ...) or the answer half of
+ * kx_reply_recv) went nowhere since the last such receive -- a fatal signal
+ * detached its caller while the server held the call, or it answered a
+ * one-way kernel post. What the answer handed over (an object opened for the
+ * caller) is the server's to undo. */
+#define KX_XFER_ANSWER_DROPPED 1u
 
 /* A message as libkenix passes it around. */
 struct kx_msg {
