@@ -518,16 +518,25 @@ long sys_statfs(struct trap_frame *f)
     return copy_to_user(self()->vm, f->x[1], &st, sizeof(st));
 }
 
+/* The directory the user path at upath names, held open as chdir and chroot
+ * keep one: searched (VFS_O_CHDIR), never read. */
+static long open_search_dir(uint64_t upath, struct file **dir)
+{
+    struct vfs_request r;
+    int err = path_request(&r, VFS_OPEN, 0, 1, false, AT_FDCWD, upath);
+    if (err)
+        return err;
+    *dir = 0;
+    long res = vfs_open(AT_FDCWD, &r, O_RDONLY | O_DIRECTORY | VFS_O_CHDIR, 0, dir);
+    vfsreq_free(&r);
+    return res;
+}
+
 /* chdir(path) */
 long sys_chdir(struct trap_frame *f)
 {
-    struct vfs_request r;
-    int err = path_request(&r, VFS_OPEN, 0, 1, false, AT_FDCWD, f->x[0]);
-    if (err)
-        return err;
-    struct file *dir = 0;
-    long res = vfs_open(AT_FDCWD, &r, O_RDONLY | O_DIRECTORY | VFS_O_CHDIR, 0, &dir);
-    vfsreq_free(&r);
+    struct file *dir;
+    long res = open_search_dir(f->x[0], &dir);
     if (res)
         return res;
     struct process *p = self();
@@ -542,13 +551,8 @@ long sys_chdir(struct trap_frame *f)
  * The path is looked up and searched first, then privilege: EPERM. */
 long sys_chroot(struct trap_frame *f)
 {
-    struct vfs_request r;
-    int err = path_request(&r, VFS_OPEN, 0, 1, false, AT_FDCWD, f->x[0]);
-    if (err)
-        return err;
-    struct file *dir = 0;
-    long res = vfs_open(AT_FDCWD, &r, O_RDONLY | O_DIRECTORY | VFS_O_CHDIR, 0, &dir);
-    vfsreq_free(&r);
+    struct file *dir;
+    long res = open_search_dir(f->x[0], &dir);
     if (res)
         return res;
     struct process *p = self();
