@@ -205,11 +205,6 @@ bool process_may_add(const struct process *creator)
     return process_count_user(creator->cred.ruid) < creator->rlim[RLIMIT_NPROC].rlim_cur;
 }
 
-struct process *current_process(void)
-{
-    return current_thread()->proc;
-}
-
 static int cred_copy(struct cred *dst, const struct cred *src)
 {
     *dst = *src;

@@ -25,8 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kenix/errno.h"
 #include "kenix/linux_abi.h"
 #include "kenix/spinlock.h"
+#include "../arch/aarch64/trap.h"
 #include "handle.h"
 #include "ipc.h"
 #include "thread.h"
@@ -123,6 +125,21 @@ static inline bool signal_pending(const struct thread *t)
     return p && (p->sig.pending & ~p->sig.blocked);
 }
 
+/* Whether the way back to user mode needs signal_deliver (posix/signal.c): a
+ * signal to act on, a system call to restart or turn into EINTR (its result
+ * one of the ERESTART* codes, -512..-516 but not -515), a temporary mask to
+ * put back. */
+static inline bool signal_work_pending(const struct trap_frame *f)
+{
+    const struct process *p = current_thread()->proc;
+    if (!p)
+        return false;
+    if ((p->sig.pending & ~p->sig.blocked) || p->sig.restore_mask)
+        return true;
+    int64_t r = (int64_t)f->x[0];
+    return f->syscallno >= 0 && r >= -ERESTART_RESTARTBLOCK && r <= -ERESTARTSYS && r != -515;
+}
+
 /* Finds an executable regular file in the initrd. */
 int initrd_find_program(const char *path, const void **data, size_t *size);
 /* Builds the static ELF program from src (posix/exec.h) into p, a fresh
@@ -137,7 +154,11 @@ int process_load(struct process *p, const char *path, const struct program_sourc
 int process_new_thread(struct process *p, const struct image *im);
 /* Makes a loaded process's first thread runnable. */
 void process_start(struct process *p);
-struct process *current_process(void);
+/* Inline: every system call asks (an out-of-line call cost 13 instructions). */
+static inline struct process *current_process(void)
+{
+    return current_thread()->proc;
+}
 /* Ends the calling process with the given wait status. */
 void __attribute__((noreturn)) process_exit(int status);
 /* Ends the calling process because of an unrecoverable fault, reporting it. */

@@ -384,17 +384,6 @@ static int next_signal(uint64_t ready)
     return __builtin_ctzll(ready) + 1;
 }
 
-static bool is_restart_code(long r)
-{
-    return r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
-}
-
-bool signal_work_pending(const struct trap_frame *f)
-{
-    const struct process *p = current_process();
-    return p && (signal_pending(current_thread()) || p->sig.restore_mask ||
-                 (f->syscallno >= 0 && is_restart_code((long)f->x[0])));
-}
 
 /*
  * One pass of Linux's do_signal. An interrupted system call is first set up to
@@ -406,6 +395,11 @@ bool signal_work_pending(const struct trap_frame *f)
  * call installed for its duration comes back. A process that stops does so in
  * the middle of this, with its call set up to restart on SIGCONT.
  */
+static bool is_restart_code(long r)
+{
+    return r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
+}
+
 void signal_deliver(struct trap_frame *f)
 {
     struct process *p = current_process();

@@ -129,9 +129,8 @@ void signal_restore_temp_mask(void);
  * on): runs default actions, stops, or sets up a handler's frame; applies the
  * restart rules to an interrupted system call. */
 void signal_deliver(struct trap_frame *f);
-/* Whether the way back to user mode needs signal_deliver: a signal to act on,
- * a system call to restart or turn into EINTR, a temporary mask to put back. */
-bool signal_work_pending(const struct trap_frame *f);
+/* Whether the way back to user mode needs signal_deliver: signal_work_pending
+ * in core/process.h (inline: every system call returns through it). */
 
 /* A fault in user mode: sends sig with si_code `code` and si_addr `addr`,
  * forced as Linux does (a blocked or ignored fault signal kills). Returns to
