@@ -48,7 +48,7 @@ static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
     int err = 0;
     if (start & (PAGE_SIZE - 1)) {
         /* Mapped, it would not start at offset 0; boot loaders page-align it. */
-        kprintf("init: the initrd at 0x%lx is not page aligned: not given to init\n", start);
+        kprintf(KERN_WARNING "init: the initrd at 0x%lx is not page aligned: not given to init\n", start);
     } else {
         struct memobj *rd = memobj_borrow(start, size, KX_OBJ_MEMORY);
         if (rd)
@@ -144,11 +144,11 @@ bool start_init(void)
 {
     char path[128] = INIT_DEFAULT;
     if (cmdline_has("kenix.init") && !cmdline_value("kenix.init", path, sizeof(path))) {
-        kprintf("init: kenix.init= needs a path of at most %u bytes\n", (unsigned)sizeof(path) - 1);
+        kprintf(KERN_ERR "init: kenix.init= needs a path of at most %u bytes\n", (unsigned)sizeof(path) - 1);
         return false;
     }
     if (!boot_info.initrd_start) {
-        kprintf("init: no initrd, nothing to run\n");
+        kprintf(KERN_WARNING "init: no initrd, nothing to run\n");
         return false;
     }
     const char *target = 0;
@@ -161,11 +161,11 @@ bool start_init(void)
     struct process *p;
     int err = load_init(path, target, &p);
     if (err == -ENOENT) {
-        kprintf("init: %s is not in the initrd\n", path);
+        kprintf(KERN_ERR "init: %s is not in the initrd\n", path);
         return false;
     }
     if (err) {
-        kprintf("init: cannot start %s: error %d\n", path, err);
+        kprintf(KERN_ERR "init: cannot start %s: error %d\n", path, err);
         return false;
     }
     process_start(p);

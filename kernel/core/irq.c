@@ -45,7 +45,7 @@ void irq_handle(struct trap_frame *frame)
         s->fn(intid, s->arg);
     } else {
         /* Nobody asked for it: mask it so it cannot storm. */
-        kprintf("irq: unexpected interrupt %u, masking it\n", intid);
+        kprintf(KERN_WARNING "irq: unexpected interrupt %u, masking it\n", intid);
         gic->disable(intid);
     }
     gic->eoi(intid);

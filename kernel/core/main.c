@@ -11,6 +11,7 @@
 #include "kenix/version.h"
 #include "boot.h"
 #include "init.h"
+#include "klog.h"
 #include "random.h"
 #include "selftest.h"
 #include "sched.h"
@@ -60,9 +61,11 @@ static void report_initrd_and_uart(void)
 
 void boot_finish(void)
 {
-    char nonce[80];
-    if (cmdline_value("kenix.nonce", nonce, sizeof(nonce)))
-        kprintf("KENIX-BOOT-OK nonce=%s\n", nonce);
+    char nonce[80], marker[100];
+    if (cmdline_value("kenix.nonce", nonce, sizeof(nonce))) {
+        ksnprintf(marker, sizeof(marker), "KENIX-BOOT-OK nonce=%s", nonce);
+        klog_announce(marker); /* the harness waits for it, whatever the console level */
+    }
     if (cmdline_has("kenix.poweroff") || cmdline_has_value("kenix.test", "ticks")) {
         kprintf("boot: powering off\n");
         psci_system_off();
@@ -86,6 +89,7 @@ void kmain(uint64_t dtb_pa)
     pl011_init((uintptr_t)mmio_map(boot_info.uart_pa, 0x1000));
     int chosen = fdt_path_offset(&boot_fdt, "/chosen");
     cmdline_init(chosen >= 0 ? fdt_prop_string(&boot_fdt, chosen, "bootargs") : 0);
+    klog_configure(); /* the console level from the command line; what came before is replayed */
 
     report_machine();
     frames_init();

@@ -4,6 +4,7 @@
 
 #include "kenix/cmdline.h"
 #include "kenix/printk.h"
+#include "klog.h"
 #include "../arch/aarch64/psci.h"
 #include "../arch/aarch64/sysreg.h"
 
@@ -23,6 +24,7 @@ void panic_stop(void)
 void panic(const char *fmt, ...)
 {
     irq_disable();
+    klog_panic(); /* a panic always reaches the console, with what was logged before it */
     if (panicking++) {
         kprintf("PANIC: recursive panic\n");
         for (;;)
@@ -43,5 +45,6 @@ void panic(const char *fmt, ...)
 int panic_enter(void)
 {
     irq_disable();
+    klog_panic();
     return panicking++;
 }

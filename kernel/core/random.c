@@ -41,7 +41,7 @@ void random_init(const struct fdt *fdt)
     if (seeded >= 32)
         kprintf("random: seeded with %u bytes from the device tree\n", seeded);
     else
-        kprintf("random: WARNING: only %u seed bytes in the device tree; random numbers are weak\n", seeded);
+        kprintf(KERN_WARNING "random: WARNING: only %u seed bytes in the device tree; random numbers are weak\n", seeded);
 }
 
 void random_bytes(void *buf, size_t n)

@@ -50,7 +50,7 @@ static void log_unknown(unsigned nr, const struct trap_frame *f)
     struct process *p = current_process();
     const char *name = syscall_name(nr);
     /* "linux openat 56 (0x38)": a call Linux has that Kenix lacks; "linux 1000 (0x3e8)": no such call. */
-    kprintf("syscall: %s%s%s %u (0x%x) not implemented: -ENOSYS (pid %u %s, pc 0x%lx)\n",
+    kprintf(KERN_NOTICE "syscall: %s%s%s %u (0x%x) not implemented: -ENOSYS (pid %u %s, pc 0x%lx)\n",
             nr >= KENIX_SYS_BASE ? "native" : "linux", name ? " " : "", name ? name : "", nr, nr, p ? p->pid : 0,
             p ? p->name : "?", f->elr);
 }

@@ -87,6 +87,7 @@
     X(timer_getoverrun, sys_timer_getoverrun) \
     X(timer_delete, sys_timer_delete)       \
     X(sched_yield, sys_sched_yield)         \
+    X(syslog, sys_syslog)                   \
     X(sched_getaffinity, sys_sched_getaffinity) \
     X(sched_setaffinity, sys_sched_setaffinity) \
     X(uname, sys_uname)                     \

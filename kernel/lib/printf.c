@@ -4,24 +4,39 @@
  */
 #include "kenix/printk.h"
 
+#include "../core/klog.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Output goes to the console when buf is NULL. No function pointers here:
- * this runs before the MMU is on, where a stored pointer (a link-time VA)
- * would not be callable. */
+/* Output goes to the kernel log (core/klog.c) when buf is NULL, gathered in
+ * `chunk` and handed over in pieces. No function pointers here: this runs
+ * before the MMU is on, where a stored pointer (a link-time VA) would not be
+ * callable. */
 struct sink {
     char *buf;
     size_t size;
     size_t len;
+    char chunk[96];
+    size_t chunk_len;
 };
+
+static void flush(struct sink *s)
+{
+    if (s->chunk_len)
+        klog_write(s->chunk, s->chunk_len);
+    s->chunk_len = 0;
+}
 
 static void emit(struct sink *s, char c)
 {
-    if (!s->buf)
-        console_putc(c);
-    else if (s->len + 1 < s->size)
+    if (!s->buf) {
+        if (s->chunk_len == sizeof(s->chunk))
+            flush(s);
+        s->chunk[s->chunk_len++] = c;
+    } else if (s->len + 1 < s->size) {
         s->buf[s->len] = c;
+    }
     s->len++;
 }
 
@@ -136,8 +151,12 @@ static int format(struct sink *s, const char *fmt, va_list ap)
 
 int kvprintf(const char *fmt, va_list ap)
 {
-    struct sink s = { 0, 0, 0 };
-    return format(&s, fmt, ap);
+    struct sink s;
+    s.buf = 0;
+    s.size = s.len = s.chunk_len = 0;
+    int n = format(&s, fmt, ap);
+    flush(&s);
+    return n;
 }
 
 int kprintf(const char *fmt, ...)
@@ -152,7 +171,10 @@ int kprintf(const char *fmt, ...)
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 {
     char nowhere;
-    struct sink s = { buf ? buf : &nowhere, buf ? size : 0, 0 };
+    struct sink s;
+    s.buf = buf ? buf : &nowhere;
+    s.size = buf ? size : 0;
+    s.len = s.chunk_len = 0;
     va_list ap;
     va_start(ap, fmt);
     format(&s, fmt, ap);

@@ -116,7 +116,7 @@ void frames_init(void)
         uint64_t meta_size = page_up(buddy_metadata_size((uint32_t)n));
         uint64_t meta = find_room(start, end, meta_size);
         if (!meta) {
-            kprintf("frames: no room for the metadata of 0x%lx-0x%lx, skipping it\n", start, end);
+            kprintf(KERN_WARNING "frames: no room for the metadata of 0x%lx-0x%lx, skipping it\n", start, end);
             continue;
         }
         reserve(meta, meta_size, "frame metadata", true);

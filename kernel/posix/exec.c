@@ -370,7 +370,7 @@ int initrd_find_program(const char *path, const void **data, size_t *size)
     if (err == CPIO_ERR_NOTFOUND)
         return -ENOENT;
     if (err) {
-        kprintf("exec: initrd is damaged: %s\n", cpio_strerror(err));
+        kprintf(KERN_ERR "exec: initrd is damaged: %s\n", cpio_strerror(err));
         return -EIO;
     }
     if (!cpio_is_reg(&e) || !(e.mode & 0111))

@@ -117,7 +117,9 @@ enum kdev {
     KDEV_FULL,
     KDEV_RANDOM,
     KDEV_URANDOM,
-    KDEV_KLOG,   /* the kernel log: servers' and terminal-less programs' fds 0-2 */
+    KDEV_KLOG,   /* the console (until the console server): servers' and terminal-less
+                  * programs' fds 0-2, /dev/console */
+    KDEV_KMSG,   /* /dev/kmsg: a write is a line of the kernel log (core/klog.c) */
     KDEV_COUNT,
 };
 struct file *kdev_open(enum kdev dev, uint32_t flags);

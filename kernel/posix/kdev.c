@@ -9,6 +9,7 @@
 #include "kenix/console.h"
 #include "kenix/errno.h"
 #include "kenix/string.h"
+#include "../core/klog.h"
 #include "../core/random.h"
 
 #define CHUNK 256
@@ -71,6 +72,18 @@ static long kdev_write(struct file *f, struct uio *u)
         }
         return (long)done;
     }
+    case KDEV_KMSG: {
+        /* One write, one message, as Linux's /dev/kmsg: "<N>" in front sets
+         * its level (the facility bits above 7 are dropped), else Linux's
+         * default message level, warning. Cut at one chunk. */
+        char chunk[CHUNK];
+        uint64_t n = want < CHUNK ? want : CHUNK;
+        int err = uio_from_user(u, chunk, n);
+        if (err)
+            return err;
+        klog_user_message(chunk, (size_t)n);
+        return (long)want;
+    }
     default:
         /* null swallows everything; writes to random devices would mix in
          * entropy on Linux, here they are accepted and dropped. Buffers are
@@ -110,6 +123,7 @@ int kdev_lookup(const char *path)
     static const char *const paths[KDEV_COUNT] = {
         [KDEV_NULL] = "/dev/null", [KDEV_ZERO] = "/dev/zero", [KDEV_FULL] = "/dev/full",
         [KDEV_RANDOM] = "/dev/random", [KDEV_URANDOM] = "/dev/urandom", [KDEV_KLOG] = "/dev/klog",
+        [KDEV_KMSG] = "/dev/kmsg",
     };
     for (int i = 0; i < KDEV_COUNT; i++)
         if (!strcmp(path, paths[i]))

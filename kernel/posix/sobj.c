@@ -100,7 +100,7 @@ long sobj_result(const struct sobj *o, const struct kcall *kc, uint64_t asked)
         static bool said;
         if (!said) {
             said = true;
-            kprintf("io: server answered %ld to a request for %lu bytes (cookie %lu): protocol violation, -EIO\n",
+            kprintf(KERN_WARNING "io: server answered %ld to a request for %lu bytes (cookie %lu): protocol violation, -EIO\n",
                     (long)n, asked, o->cookie);
         }
         return -EIO;

@@ -1,13 +1,19 @@
 /* The small calls every musl program makes: uname, getrandom, sched_yield,
- * and the CPU affinity calls (one CPU: the mask is CPU 0). */
+ * the CPU affinity calls (one CPU: the mask is CPU 0), and syslog(2), the
+ * kernel log's reader (dmesg). */
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
 #include "kenix/string.h"
 #include "kenix/version.h"
+#include "kenix/spinlock.h"
+#include "../arch/aarch64/timer.h"
+#include "../core/klog.h"
 #include "../core/process.h"
 #include "../core/random.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
+#include "../core/wait.h"
+#include "../mm/heap.h"
 #include "../mm/uaccess.h"
 
 #define GETRANDOM_MAX 256
@@ -98,4 +104,81 @@ long sys_getrandom(struct trap_frame *f)
     int err = copy_to_user(current_process()->vm, buf, bytes, len);
     memset(bytes, 0, sizeof(bytes));
     return err ? err : (long)len;
+}
+
+/* syslog(type, buf, len): Linux's actions on the kernel log (core/klog.c). As
+ * Linux with dmesg_restrict off, anyone may read it all (READ_ALL) and ask
+ * its size; reading it destructively, clearing it and the console's level
+ * take privilege (euid 0, else -EPERM). */
+enum {
+    SYSLOG_CLOSE = 0, SYSLOG_OPEN = 1, SYSLOG_READ = 2, SYSLOG_READ_ALL = 3, SYSLOG_READ_CLEAR = 4,
+    SYSLOG_CLEAR = 5, SYSLOG_CONSOLE_OFF = 6, SYSLOG_CONSOLE_ON = 7, SYSLOG_CONSOLE_LEVEL = 8,
+    SYSLOG_SIZE_UNREAD = 9, SYSLOG_SIZE_BUFFER = 10,
+};
+
+#define SYSLOG_POLL_NS 100000000ull /* SYSLOG_READ with nothing unread looks again this often */
+
+static long syslog_read(uint64_t ubuf, int64_t len, int type)
+{
+    if (!ubuf || len < 0)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    size_t room = (uint64_t)len < KLOG_SIZE ? (size_t)len : KLOG_SIZE;
+    char *tmp = kmalloc(room);
+    if (!tmp)
+        return -ENOMEM;
+    size_t n;
+    if (type == SYSLOG_READ) {
+        /* Blocks until something is unread. kprintf cannot wake anyone (it runs
+         * under any lock), so the wait looks again every 100 ms. */
+        while (!klog_unread()) {
+            irqflags_t flags = irq_save();
+            long r = wait_sleep(0, 0, WAIT_SLEEP, timer_deadline_after_ns(SYSLOG_POLL_NS), WAIT_INTERRUPTIBLE, 0);
+            irq_restore(flags);
+            if (r != -ETIMEDOUT) {
+                kfree(tmp);
+                return -ERESTARTSYS;
+            }
+        }
+        n = klog_read_unread(tmp, room);
+    } else {
+        n = klog_read_all(tmp, room, type == SYSLOG_READ_CLEAR);
+    }
+    int err = copy_to_user(current_process()->vm, ubuf, tmp, n);
+    kfree(tmp);
+    return err ? err : (long)n;
+}
+
+long sys_syslog(struct trap_frame *f)
+{
+    int type = (int32_t)f->x[0];
+    int64_t len = (int32_t)f->x[2];
+    /* Linux checks privilege first: every type but these two needs it, an unknown one too. */
+    if (type != SYSLOG_READ_ALL && type != SYSLOG_SIZE_BUFFER && current_process()->cred.euid != 0)
+        return -EPERM;
+    switch (type) {
+    case SYSLOG_CLOSE:
+    case SYSLOG_OPEN:
+        return 0;
+    case SYSLOG_READ_ALL:
+    case SYSLOG_READ:
+    case SYSLOG_READ_CLEAR:
+        return syslog_read(f->x[1], len, type);
+    case SYSLOG_CLEAR:
+        klog_clear();
+        return 0;
+    case SYSLOG_CONSOLE_OFF:
+    case SYSLOG_CONSOLE_ON:
+        klog_console_enable(type == SYSLOG_CONSOLE_ON);
+        return 0;
+    case SYSLOG_CONSOLE_LEVEL:
+        return klog_console_level_set((int)len) ? -EINVAL : 0;
+    case SYSLOG_SIZE_UNREAD:
+        return (long)klog_unread();
+    case SYSLOG_SIZE_BUFFER:
+        return (long)klog_size();
+    default:
+        return -EINVAL;
+    }
 }

@@ -197,7 +197,7 @@ long vfsreq_call(struct vfs_request *r)
         static bool said;
         if (!said) {
             said = true;
-            kprintf("vfs: answered %ld to request %lx: protocol violation, -EIO\n", (long)res,
+            kprintf(KERN_WARNING "vfs: answered %ld to request %lx: protocol violation, -EIO\n", (long)res,
                     (unsigned long)r->kc.msg.label);
         }
         return -EIO;
@@ -254,7 +254,7 @@ static int kdev_of_rdev(uint64_t rdev)
         case 7: return KDEV_FULL;
         case 8: return KDEV_RANDOM;
         case 9: return KDEV_URANDOM;
-        case 11: return KDEV_KLOG; /* /dev/kmsg: the kernel log */
+        case 11: return KDEV_KMSG; /* /dev/kmsg: the kernel log */
         }
     }
     if (major == 5 && minor == 1)

@@ -689,6 +689,19 @@ static void pid_args(uint64_t a[NREGS])
     a[0] = any_pid();
 }
 
+/* syslog: the actions that leave the log and the console as they were (no
+ * clearing, no console level: later checks read both; no blocking READ). */
+static void syslog_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = ONE_OF(0, 1, 3, 3, 3, 9, 10, 11, (uint64_t)-1, 0x7fffffff, GARBAGE_HIGH | 3);
+    into_buf(&a[1], &a[2]); /* room in buf, or a bad pointer: the log is bigger than buf */
+    if (rnd() % 4 == 0) {
+        a[1] = rnd() % 2 ? 0 : bad_pointer();
+        a[2] = ONE_OF(0, (uint64_t)-1, 0x80000000ull, 1 << 20, GARBAGE_HIGH | 64);
+    }
+}
+
 /* sched_getaffinity, sched_setaffinity: a pid, a length, a mask in buf or a bad pointer. */
 static void affinity_args(uint64_t a[NREGS])
 {
@@ -1758,6 +1771,7 @@ SPEC(timer_gettime, .args = timer_gettime_args, .sometimes = true);
 SPEC(timer_getoverrun, .args = timer_id_args, .sometimes = true);
 SPEC(timer_delete, .args = timer_id_args, .after = after_timer_delete, .sometimes = true);
 SPEC(sched_yield, .args = generic, .sometimes = true);
+SPEC(syslog, .args = syslog_args, .sometimes = true);
 SPEC(sched_getaffinity, .args = affinity_args, .sometimes = true);
 SPEC(sched_setaffinity, .args = affinity_args, .sometimes = true);
 SPEC(uname, .args = writes_out, .sometimes = true);

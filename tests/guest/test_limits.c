@@ -4,7 +4,10 @@
  * it), RLIMIT_NPROC for an unprivileged user (and root's exemption), a
  * bounded fork bomb held by the limit, getrusage, times, umask and the
  * process name (prctl PR_SET_NAME/PR_GET_NAME), and the CPU affinity calls
- * (sched_getaffinity, sched_setaffinity: lengths, masks, pids, permission).
+ * (sched_getaffinity, sched_setaffinity: lengths, masks, pids, permission),
+ * and syslog(2), the kernel log's reader (sizes, errors and their order,
+ * privilege; the console level only on Kenix: on a Linux host it is the
+ * host's).
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -540,6 +543,76 @@ static void affinity(void)
     run_child_ok("affinity as uid 1000", affinity_child, &self);
 }
 
+/* syslog(2) action numbers (Linux's SYSLOG_ACTION_*). */
+enum { LOG_READ = 2, LOG_READ_ALL = 3, LOG_CLEAR = 5, LOG_CONSOLE_LEVEL = 8, LOG_SIZE_UNREAD = 9, LOG_SIZE_BUFFER = 10 };
+
+static int syslog_user(void *arg)
+{
+    (void)arg;
+    if (setuid(1000) != 0) {
+        ccheckf(false, "setuid(1000) -> %s", rs(res(-1)));
+        return 1;
+    }
+    static char buf[256];
+    res_t all = res(syscall(SYS_syslog, LOG_READ_ALL, buf, (int)sizeof(buf)));
+    /* Debian's Linux restricts even this (kernel.dmesg_restrict=1); Kenix does as Linux's default. */
+    kcheckf(all.ret >= 0, "uid 1000 reads the whole log (READ_ALL) -> %s", rs(all));
+    res_t size = res(syscall(SYS_syslog, LOG_SIZE_BUFFER, NULL, 0));
+    kcheckf(size.ret > 0, "uid 1000 asks its size -> %s", rs(size));
+    res_t clear = res(syscall(SYS_syslog, LOG_CLEAR, NULL, 0));
+    res_t level = res(syscall(SYS_syslog, LOG_CONSOLE_LEVEL, NULL, 7));
+    res_t bad = res(syscall(SYS_syslog, 11, NULL, 0));
+    ccheckf(is_err(clear, EPERM) && is_err(level, EPERM), "uid 1000: CLEAR -> %s, CONSOLE_LEVEL -> %s (EPERM)", rs(clear),
+            rs(level));
+    kcheckf(is_err(bad, EPERM), "uid 1000: an unknown action -> %s (EPERM: privilege is checked first; qemu-user "
+                                "answers EINVAL itself)",
+            rs(bad));
+    return 0;
+}
+
+static void kernel_log(void)
+{
+    res_t size = res(syscall(SYS_syslog, LOG_SIZE_BUFFER, NULL, 0));
+    checkf(size.ret >= 4096, "syslog SIZE_BUFFER -> %s (at least a page)", rs(size));
+    size_t cap = size.ret > 0 ? (size_t)size.ret : 4096;
+    char *log = malloc(cap + 1);
+    res_t all = res(syscall(SYS_syslog, LOG_READ_ALL, log, (int)cap));
+    bool lines = all.ret > 0 && log[0] == '<' && log[all.ret - 1] == '\n';
+    checkf(all.ret > 0 && (size_t)all.ret <= cap && lines,
+           "READ_ALL of the whole buffer -> %s bytes: lines \"<level>...\\n\" (first \"%.12s\")", rs(all),
+           all.ret > 0 ? log : "");
+    res_t small = res(syscall(SYS_syslog, LOG_READ_ALL, log, 64));
+    checkf(small.ret >= 0 && small.ret <= 64, "READ_ALL into 64 bytes -> %s (the newest whole lines that fit)",
+           rs(small));
+    res_t zero = res(syscall(SYS_syslog, LOG_READ_ALL, log, 0));
+    res_t null = res(syscall(SYS_syslog, LOG_READ_ALL, NULL, 64));
+    res_t neg = res(syscall(SYS_syslog, LOG_READ_ALL, log, -1));
+    res_t fault = res(syscall(SYS_syslog, LOG_READ_ALL, (void *)8, 4096));
+    /* Linux's own answers; qemu-user 7.2 emulates syslog itself (it takes the
+     * length from the buffer argument and refuses unknown actions before
+     * Linux's privilege check), so on a host these are Kenix-only checks. */
+    kcheckf(zero.ret == 0 && is_err(null, EINVAL) && is_err(neg, EINVAL) && is_err(fault, EFAULT),
+           "READ_ALL: length 0 -> %s, NULL -> %s (EINVAL), length -1 -> %s (EINVAL), into 0x8 -> %s (EFAULT)",
+           rs(zero), rs(null), rs(neg), rs(fault));
+    res_t unknown = res(syscall(SYS_syslog, 11, NULL, 0));
+    res_t unread = res(syscall(SYS_syslog, LOG_SIZE_UNREAD, NULL, 0));
+    checkf(is_err(unknown, EINVAL) && unread.ret >= 0, "as root: an unknown action -> %s (EINVAL), SIZE_UNREAD -> %s",
+           rs(unknown), rs(unread));
+    if (on_kenix()) {
+        res_t lo = res(syscall(SYS_syslog, LOG_CONSOLE_LEVEL, NULL, 0));
+        res_t hi = res(syscall(SYS_syslog, LOG_CONSOLE_LEVEL, NULL, 9));
+        res_t ok = res(syscall(SYS_syslog, LOG_CONSOLE_LEVEL, NULL, 8)); /* what the test boots with */
+        kcheckf(is_err(lo, EINVAL) && is_err(hi, EINVAL) && ok.ret == 0,
+                "CONSOLE_LEVEL 0 -> %s, 9 -> %s (EINVAL), 8 -> %s", rs(lo), rs(hi), rs(ok));
+        /* A destructive READ takes what is unread and leaves nothing unread. */
+        res_t rd = res(syscall(SYS_syslog, LOG_READ, log, (int)cap));
+        res_t left = res(syscall(SYS_syslog, LOG_SIZE_UNREAD, NULL, 0));
+        kcheckf(rd.ret > 0 && left.ret == 0, "READ -> %s bytes, then SIZE_UNREAD -> %s", rs(rd), rs(left));
+    }
+    free(log);
+    run_child_ok("syslog as uid 1000", syslog_user, NULL);
+}
+
 int main(void)
 {
     limits();
@@ -548,5 +621,6 @@ int main(void)
     accounting();
     masks_and_names();
     affinity();
+    kernel_log();
     return check_summary();
 }

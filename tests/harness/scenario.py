@@ -90,7 +90,7 @@ class Context:
                 shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
 
-    def boot(self, append="", initrd_padding=0, quiet=False, **qemu_options):
+    def boot(self, append="", initrd_padding=0, quiet=False, kernel_log_all=True, **qemu_options):
         """Kenix with kenix.nonce=<this run's nonce> and append on its command
         line; a Session, to be used as a context manager. qemu_options are
         kenix_qemu.qemu_argv()'s (mem, gic, el2, icount, initrd, disk, extra).
@@ -101,13 +101,18 @@ class Context:
         quiet=True is for scenarios that boot many times (boot.stress): the
         command line and matched lines are not printed, the transcript is not
         appended to the log, and print_transcripts() leaves the session out;
-        the scenario reports what it needs itself (log(), Session.transcript())."""
+        the scenario reports what it needs itself (log(), Session.transcript()).
+        kernel_log_all=True puts loglevel=8 on the command line, so every kernel
+        message reaches the console as scenarios expect; False boots with the
+        console a user gets (warnings and worse; the rest only in dmesg)."""
         padded = None
         if initrd_padding:
             if "initrd" in qemu_options:
                 raise ValueError("initrd_padding pads the built initrd; do not also pass initrd")
             padded = qemu_options["initrd"] = self.padded_initrd(initrd_padding)
-        cmdline = f"kenix.nonce={self.nonce} {append}".strip()
+        # Before `append`: words after its "--" are init's arguments, not options.
+        log = "loglevel=8 " if kernel_log_all else ""
+        cmdline = f"kenix.nonce={self.nonce} {log}{append}".strip()
         try:
             argv = qemu_argv(self.build_dir, append=cmdline, interactive=False, qemu=self.qemu,
                              **qemu_options)

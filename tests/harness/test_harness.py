@@ -463,7 +463,7 @@ from scenario import check, scenario
 @scenario("fake.ok", labels=("boot", "extra"))
 def ok(ctx):
     with ctx.boot("fake.mode=ok") as s:
-        s.expect(r'^cmdline: "kenix.nonce=' + ctx.nonce + ' fake.mode=ok"$')
+        s.expect(r'^cmdline: "kenix.nonce=' + ctx.nonce + ' loglevel=8 fake.mode=ok"$')
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "exit status 0")
 

@@ -27,7 +27,7 @@ def banner(ctx):
         s.find(r"^boot: entered at EL1, running at EL1\b")
         check(True, "entered and running at EL1")
         s.find(rf'^dtb: {HEX} \(\d+ bytes\) model "linux,dummy-virt"$')
-        s.find(rf'^cmdline: "kenix.nonce={ctx.nonce} kenix.poweroff -- /bin/hello"$')
+        s.find(rf'^cmdline: "kenix.nonce={ctx.nonce} loglevel=8 kenix.poweroff -- /bin/hello"$')
         check(True, "device tree found; command line read from /chosen/bootargs")
         s.find(r"^memory: 0x40000000-0x48000000 \(128 MiB\)$")
         s.find(r"^memory: total 128 MiB$")

@@ -1,4 +1,5 @@
 """Kernel-core scenarios: user processes loaded from the initrd, system calls, faults."""
+import re
 from pathlib import Path
 
 from scenario import check, scenario
@@ -270,4 +271,32 @@ def vfs_death(ctx):
         s.expect(r"^process 1 \(/bin/vfs_death\) exited with status 0$")
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "powered off after process 1 exited")
+        s.expect_not(TROUBLE)
+
+
+@scenario("kernel.log")
+def kernel_log(ctx):
+    """The console a user gets (no loglevel= on the command line): kernel
+    messages below warning stay in the kernel log, which dmesg (syslog(2))
+    reads whole; loglevel=8 brings them back to the console (every other
+    scenario boots with it)."""
+    script = ("echo start; /bin/true; dmesg | grep -c 'process [0-9]* (/bin/true) exited with status 0'; "
+              "dmesg | grep -m1 'Kenix'; dmesg -r | grep -m1 -o '^<6>'; "
+              "echo '<3>loud via kmsg' > /dev/kmsg; echo '<6>soft via kmsg' > /dev/kmsg; "
+              "dmesg -r | grep -c '^<6>.* soft via kmsg$'; echo end")
+    with ctx.boot(f'kenix.init=/bin/sh kenix.poweroff -- -c "{script}"', kernel_log_all=False, disk=False) as s:
+        s.expect(r"^init: starting /bin/sh as process 1$")
+        s.expect(r"^start$")
+        s.expect(r"^1$")  # the exit line is in the log
+        s.expect(r"^\[\s*\d+\.\d{6}\] Kenix \S+ \(aarch64\)$")  # BusyBox dmesg prints the stamps
+        s.expect(r"^<6>$")  # -r: the raw lines, with their levels
+        s.expect(r"^loud via kmsg$")  # /dev/kmsg at level 3: an error reaches the console
+        s.expect(r"^1$")  # at level 6 it is only in the log
+        s.expect(r"^end$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "powered off after the shell exited")
+        text = s.transcript()
+        check(not re.search(r"^process \d+ \(/bin/true\) exited", text, re.M) and "heap: self-test ok" not in text
+              and "soft via kmsg" not in text.replace("'<6>soft via kmsg'", ""),
+              "the console shows no informational kernel lines (process exits, self-tests, a level-6 message)")
         s.expect_not(TROUBLE)

@@ -12,6 +12,7 @@
 #include "kenix/printk.h"
 #include "mmu.h"
 #include "sysreg.h"
+#include "../../core/klog.h"
 #include "../../dev/pl011.h"
 
 #define EARLY_UART_FALLBACK_PA 0x09000000 /* QEMU virt's PL011, only if the DTB names none */
@@ -20,6 +21,7 @@ struct boot_info boot_info;
 
 static void __attribute__((noreturn)) early_halt(const char *why, int err)
 {
+    klog_panic(); /* nothing reaches the console before the command line is read: now all of it */
     kprintf("kenix: cannot boot: %s (%d)\n", why, err);
     for (;;)
         wfi();

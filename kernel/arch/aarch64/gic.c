@@ -15,6 +15,6 @@ int gic_init(const struct fdt *fdt)
         if (node >= 0)
             return gicv2_init(fdt, node, &gic);
     }
-    kprintf("gic: none found in the device tree\n");
+    kprintf(KERN_ERR "gic: none found in the device tree\n");
     return -1;
 }

@@ -71,7 +71,7 @@ int gicv2_init(const struct fdt *fdt, int node, const struct gic_ops **ops)
 {
     uint64_t dpa, dsize, cpa, csize;
     if (fdt_read_reg(fdt, node, 0, &dpa, &dsize) || fdt_read_reg(fdt, node, 1, &cpa, &csize)) {
-        kprintf("gic: GICv2 node without distributor and CPU interface registers\n");
+        kprintf(KERN_ERR "gic: GICv2 node without distributor and CPU interface registers\n");
         return -1;
     }
     dist = (uintptr_t)mmio_map(dpa, 0x1000);

@@ -122,7 +122,7 @@ int gicv3_init(const struct fdt *fdt, int node, const struct gic_ops **ops)
 {
     uint64_t dpa, dsize, rpa, rsize;
     if (fdt_read_reg(fdt, node, 0, &dpa, &dsize) || fdt_read_reg(fdt, node, 1, &rpa, &rsize)) {
-        kprintf("gic: GICv3 node without distributor and redistributor registers\n");
+        kprintf(KERN_ERR "gic: GICv3 node without distributor and redistributor registers\n");
         return -1;
     }
     dist = (uintptr_t)mmio_map(dpa, 0x10000);
@@ -131,7 +131,7 @@ int gicv3_init(const struct fdt *fdt, int node, const struct gic_ops **ops)
         return -1;
     redist = find_redistributor(rbase, rsize);
     if (!redist) {
-        kprintf("gic: GICv3 has no redistributor for this CPU\n");
+        kprintf(KERN_ERR "gic: GICv3 has no redistributor for this CPU\n");
         return -1;
     }
     nlines = 32 * ((*reg(dist, GICD_TYPER) & 0x1f) + 1);

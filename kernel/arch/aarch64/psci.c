@@ -28,7 +28,7 @@ void psci_init(const struct fdt *fdt)
     else if (method && !strcmp(method, "smc"))
         conduit = CONDUIT_SMC;
     if (conduit == CONDUIT_NONE) {
-        kprintf("psci: none (power off unavailable)\n");
+        kprintf(KERN_WARNING "psci: none (power off unavailable)\n");
         return;
     }
     if (!fdt_node_is_compatible(fdt, node, "arm,psci-0.2") && !fdt_node_is_compatible(fdt, node, "arm,psci-1.0")) {

@@ -106,7 +106,7 @@ int timer_init(const struct fdt *fdt)
 {
     int node = fdt_find_compatible(fdt, -1, "arm,armv8-timer");
     if (node < 0) {
-        kprintf("timer: no arm,armv8-timer in the device tree\n");
+        kprintf(KERN_ERR "timer: no arm,armv8-timer in the device tree\n");
         return -1;
     }
     int intid = dt_irq(fdt, node, TIMER_VIRT_INDEX);
@@ -114,7 +114,7 @@ int timer_init(const struct fdt *fdt)
     if (!frequency)
         frequency = fdt_prop_u32(fdt, node, "clock-frequency", 0, 0);
     if (intid < 0 || frequency < 1000000) {
-        kprintf("timer: unusable (irq %d, %lu Hz)\n", intid, frequency);
+        kprintf(KERN_ERR "timer: unusable (irq %d, %lu Hz)\n", intid, frequency);
         return -1;
     }
     period = frequency / TIMER_HZ;

@@ -6,6 +6,9 @@
  *   kenix.init=PATH     process 1, loaded from the initrd (default /init)
  *   kenix.poweroff      power off after booting (after init exits, if there is one)
  *   kenix.panic=halt    stay halted after a panic instead of powering off
+ *   loglevel=N          kernel log lines below level N reach the console
+ *                       (default 5: warnings and worse; tests boot with 8)
+ *   quiet, debug        loglevel 4 and 10, as on Linux
  * Words after a lone "--" are not options: they are init's arguments
  * (argv[1] onwards), as on Linux.
  */
