@@ -5,7 +5,9 @@
  * way to new ones. A line also goes to the console when its level is below the
  * console level (default 5: warnings and worse; `loglevel=N`, `quiet` and
  * `debug` on the command line as on Linux), so a shell on the console is not
- * interleaved with the kernel's chatter; panics print everything.
+ * interleaved with the kernel's chatter; a panic prints everything from then
+ * on, and first the recent lines the console did not show (the last
+ * KLOG_PANIC_CONTEXT bytes of the log): what led to it.
  *
  * Lines are assembled as kprintf calls arrive (a register dump is built by
  * several calls) and committed at their newline. A line's level comes from a
@@ -33,6 +35,7 @@
 #include "../arch/aarch64/sysreg.h"
 
 #define LINE_MAX_TEXT 400 /* longer lines are cut: the rest goes to the next line */
+#define KLOG_PANIC_CONTEXT 2048u
 
 static char ring[KLOG_SIZE];
 static uint64_t ring_head;  /* bytes ever written: the next byte goes to ring[head % size] */
@@ -173,8 +176,9 @@ void klog_write(const char *s, size_t n)
 }
 
 /* The text of the line at `at` (after its "<L>[stamp] " head) to the console
- * if its level passes; returns the position after the line. */
-static uint64_t replay_line(uint64_t at)
+ * if its level passes the filter and is at least min_level (lines the console
+ * showed already are below it); returns the position after the line. */
+static uint64_t replay_line(uint64_t at, int min_level)
 {
     int level = KLOG_DEFAULT_LEVEL;
     if (ring[ring_pos(at)] == '<' && at + 2 < ring_head && ring[ring_pos(at + 2)] == '>')
@@ -187,7 +191,7 @@ static uint64_t replay_line(uint64_t at)
     uint64_t end = text;
     while (end < ring_head && ring[ring_pos(end)] != '\n')
         end++;
-    if (to_console(level)) {
+    if (level >= min_level && to_console(level)) {
         for (uint64_t i = text; i < end; i++)
             console_putc(ring[ring_pos(i)]);
         console_putc('\n');
@@ -195,10 +199,17 @@ static uint64_t replay_line(uint64_t at)
     return end < ring_head ? end + 1 : end;
 }
 
-static void replay(void)
+/* Replays the lines from `from` (any position: the first whole line after it). */
+static void replay(uint64_t from, int min_level)
 {
-    for (uint64_t at = ring_tail; at < ring_head;)
-        at = replay_line(at);
+    if (from <= ring_tail) {
+        from = ring_tail;
+    } else {
+        while (from < ring_head && ring[ring_pos(from - 1)] != '\n')
+            from++;
+    }
+    for (uint64_t at = from; at < ring_head;)
+        at = replay_line(at, min_level);
 }
 
 void klog_configure(void)
@@ -214,19 +225,22 @@ void klog_configure(void)
     irqflags_t flags = irq_save();
     console_level = level;
     configured = true;
-    replay();
+    replay(ring_tail, 0);
     irq_restore(flags);
 }
 
 void klog_panic(void)
 {
     irqflags_t flags = irq_save();
-    bool was = configured;
+    bool shown = configured && console_on;
+    int old_level = console_level;
     console_level = 10;
     console_on = true;
     configured = true;
-    if (!was)
-        replay(); /* nothing reached the console yet: all of it now */
+    if (!shown)
+        replay(ring_tail, 0); /* nothing reached the console yet: all of it now */
+    else if (old_level <= 7)
+        replay(ring_head > KLOG_PANIC_CONTEXT ? ring_head - KLOG_PANIC_CONTEXT : 0, old_level); /* what led here */
     if (line_len) {
         console_line(line, line_len); /* the line being built when it happened */
         line_len = 0;
@@ -293,7 +307,7 @@ int klog_console_level_set(int level)
     if (level < 1 || level > 8)
         return -1;
     irqflags_t flags = irq_save();
-    console_level = level < 1 ? 1 : level; /* Linux: at least minimum_console_loglevel (1) */
+    console_level = level;
     console_on = true;
     irq_restore(flags);
     return 0;
