@@ -1,4 +1,5 @@
 # The user-space servers (servers/), built against the sysroot like the
-# in-guest programs. Outputs: ${KENIX_SERVERS_DIR}/init (the initrd's /init) and vfs (/sbin/vfs).
+# in-guest programs. Outputs: ${KENIX_SERVERS_DIR}/init (the initrd's /init), vfs (/sbin/vfs)
+# and console (/sbin/console).
 set(KENIX_SERVERS_DIR ${CMAKE_BINARY_DIR}/servers)
-kenix_user_project(servers ${CMAKE_SOURCE_DIR}/servers ${KENIX_SERVERS_DIR} init vfs)
+kenix_user_project(servers ${CMAKE_SOURCE_DIR}/servers ${KENIX_SERVERS_DIR} init vfs console)

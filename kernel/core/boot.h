@@ -4,6 +4,9 @@
 
 /* Prints the nonce marker and powers off when asked (kenix.poweroff). */
 void boot_finish(void);
+/* Prints this run's success marker (kenix.nonce=) for the test harness:
+ * the kernel reached its end cleanly (init exited, or reboot(2)). */
+void boot_announce_done(void);
 /* Called when process 1 (init) ends with a wait()-style status. */
 void boot_init_exited(int status);
 

@@ -55,6 +55,21 @@ static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
             rd->flags |= MEMOBJ_INITRD;
         err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
     }
+    /* The console UART, for the console server: the kernel itself only
+     * writes its transmit register from now on (dev/pl011.c). */
+    int uart = dt_stdout_node(&boot_fdt);
+    int uart_irq = uart >= 0 ? dt_irq(&boot_fdt, uart, 0) : -1;
+    if (!err && boot_info.uart_pa && uart_irq >= 0) {
+        struct kx_boot_handle dev = { .base = boot_info.uart_pa, .size = PAGE_SIZE, .irq = (uint32_t)uart_irq,
+                                      .device_id = KX_DEVICE_PL011 };
+        ksnprintf(dev.name, sizeof(dev.name), "pl011@%lx", boot_info.uart_pa);
+        struct memobj *m = memobj_borrow(boot_info.uart_pa, PAGE_SIZE, KX_OBJ_DEVICE);
+        err = boot_handle(p, bi, m ? &m->obj : 0, pass | KX_RIGHT_READ | KX_RIGHT_WRITE, dev);
+        struct irqobj *irq = err ? 0 : irqobj_create((unsigned)uart_irq, dt_irq_is_edge(&boot_fdt, uart, 0));
+        ksnprintf(dev.name, sizeof(dev.name), "irq@%lx", boot_info.uart_pa);
+        if (!err)
+            err = boot_handle(p, bi, irq ? irqobj_kobject(irq) : 0, pass | KX_RIGHT_WRITE, dev);
+    }
     for (unsigned i = 0; !err && virtio_mmio_slot(i); i++) {
         const struct virtio_slot *s = virtio_mmio_slot(i);
         if (!s->device_id || s->irq < 0)

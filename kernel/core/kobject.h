@@ -1,6 +1,6 @@
 /*
  * Kernel objects that user space names by handle: endpoints, notifications,
- * memory objects, device regions, IRQs, processes, saved replies and events. Each
+ * memory objects, device regions, IRQs, processes, saved replies, events and terminals. Each
  * starts with a struct kobject; a reference is held by every handle naming it
  * and by every kernel structure pointing at it (a mapping, a bound IRQ). The
  * last kobject_put destroys it through its type's destructor.
@@ -43,5 +43,6 @@ void memobj_destroy(struct kobject *o);
 void irqobj_destroy(struct kobject *o);
 void process_obj_destroy(struct kobject *o);
 void event_destroy(struct kobject *o);
+void terminal_destroy(struct kobject *o);
 
 #endif

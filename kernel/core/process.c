@@ -22,6 +22,7 @@
 #include "../mm/vmspace.h"
 #include "../posix/file.h"
 #include "../posix/ktimer.h"
+#include "../posix/tty.h"
 
 struct spinlock proc_lock = SPINLOCK_INIT("proc");
 
@@ -506,6 +507,7 @@ void process_exit(int status)
     if (p->root)
         file_put(p->root);
     p->root = 0;
+    tty_drop_ctty(p, true); /* a session leader hangs its terminal up */
     process_obj_exited(p, status);
     /* The address space goes now (waiters have the status already); the thread is
      * reaped by the scheduler. Keep running on the kernel half only, since the

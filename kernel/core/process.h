@@ -40,6 +40,7 @@ struct process_obj;
 struct ustack_aux;
 struct fdtable;
 struct ptimers;
+struct terminal;
 
 extern struct spinlock proc_lock;
 
@@ -85,6 +86,8 @@ struct process {
     struct fdtable *files;
     struct file *cwd;            /* working directory (a vfs directory, a reference); NULL: the root */
     struct file *root;           /* chroot's root directory (a reference); NULL: the namespace root */
+    struct terminal *ctty;       /* controlling terminal (a reference), valid while it still
+                                  * controls our session (posix/tty.h) */
     unsigned posix_locks;        /* record locks it holds (flock_lock; posix/flock.c) */
     uint64_t run_id;             /* identity of the program file it runs, counted (ETXTBSY); 0: none */
     struct process *lock_blocker;/* whose record lock it waits for in F_SETLKW (flock_lock) */

@@ -76,6 +76,7 @@
     X(times, sys_times)                     \
     X(umask, sys_umask)                     \
     X(sysinfo, sys_sysinfo)                 \
+    X(reboot, sys_reboot)                   \
     X(nanosleep, sys_nanosleep)             \
     X(clock_gettime, sys_clock_gettime)     \
     X(clock_nanosleep, sys_clock_nanosleep) \

@@ -167,5 +167,9 @@ void signal_reparented_locked(struct process *c, struct process *old_parent);
 
 /* Whether the parent of an exiting child wants no zombie (SIGCHLD ignored, or SA_NOCLDWAIT). */
 bool signal_autoreap(const struct process *parent);
+/* Whether group g is orphaned (POSIX: no member has a parent in another
+ * group of the same session). proc_lock held. */
+struct pgrp;
+bool pgrp_orphaned_locked(const struct pgrp *g);
 
 #endif

@@ -75,6 +75,11 @@ static bool orphaned(const struct pgrp *g, const struct process *ignore)
     return true;
 }
 
+bool pgrp_orphaned_locked(const struct pgrp *g)
+{
+    return orphaned(g, 0);
+}
+
 static bool has_stopped(const struct pgrp *g)
 {
     for (const struct process *m = g->members; m; m = m->pg_next)

@@ -22,6 +22,7 @@
 #include "sobj.h"
 
 #include "file.h"
+#include "tty.h"
 #include "vfs_client.h"
 #include "kenix/errno.h"
 #include "kenix/io.h"
@@ -57,6 +58,8 @@ void sobj_free_unopened(struct sobj *o)
     kobject_put(&o->ep->obj);
     if (o->event)
         kobject_put(&o->event->obj);
+    if (o->term)
+        kobject_put(&o->term->obj);
     kfree(o->close_msg);
     kfree(o);
 }

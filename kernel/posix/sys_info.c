@@ -1,12 +1,16 @@
 /* The small calls every musl program makes: uname, getrandom, sched_yield,
- * the CPU affinity calls (one CPU: the mask is CPU 0), and syslog(2), the
- * kernel log's reader (dmesg). */
+ * the CPU affinity calls (one CPU: the mask is CPU 0), syslog(2), the
+ * kernel log's reader (dmesg), and reboot(2). */
 #include "kenix/errno.h"
 #include "kenix/linux_abi.h"
+#include "kenix/printk.h"
 #include "kenix/string.h"
 #include "kenix/version.h"
 #include "kenix/spinlock.h"
+#include "../arch/aarch64/psci.h"
+#include "../arch/aarch64/sysreg.h"
 #include "../arch/aarch64/timer.h"
+#include "../core/boot.h"
 #include "../core/klog.h"
 #include "../core/process.h"
 #include "../core/random.h"
@@ -181,4 +185,51 @@ long sys_syslog(struct trap_frame *f)
     default:
         return -EINVAL;
     }
+}
+
+/* --- reboot ------------------------------------------------------------------ */
+
+#define REBOOT_MAGIC1 0xfee1deadu
+#define REBOOT_CMD_RESTART 0x01234567u
+#define REBOOT_CMD_HALT 0xcdef0123u
+#define REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define REBOOT_CMD_CAD_ON 0x89abcdefu
+#define REBOOT_CMD_CAD_OFF 0x00000000u
+
+/* reboot(magic1, magic2, cmd, arg): Linux's checks and commands. Syncing the
+ * file systems is the caller's business (init syncs first), as on Linux.
+ * Ctrl-Alt-Del has no keyboard here: CAD_ON/OFF are accepted and change
+ * nothing. HALT stops the machine without powering it off, as Linux's. */
+long sys_reboot(struct trap_frame *f)
+{
+    uint32_t magic1 = (uint32_t)f->x[0], magic2 = (uint32_t)f->x[1], cmd = (uint32_t)f->x[2];
+    if (current_process()->cred.euid != 0)
+        return -EPERM;
+    if (magic1 != REBOOT_MAGIC1 ||
+        (magic2 != 672274793u && magic2 != 85072278u && magic2 != 369367448u && magic2 != 537993216u))
+        return -EINVAL;
+    switch (cmd) {
+    case REBOOT_CMD_CAD_ON:
+    case REBOOT_CMD_CAD_OFF:
+        return 0;
+    case REBOOT_CMD_POWER_OFF:
+        kprintf(KERN_EMERG "reboot: Power down\n");
+        boot_announce_done();
+        psci_system_off();
+        break;
+    case REBOOT_CMD_RESTART:
+        kprintf(KERN_EMERG "reboot: Restarting system\n");
+        boot_announce_done();
+        psci_system_reset();
+        break;
+    case REBOOT_CMD_HALT:
+        kprintf(KERN_EMERG "reboot: System halted\n");
+        boot_announce_done();
+        irq_save();
+        for (;;)
+            wfi();
+    default:
+        return -EINVAL;
+    }
+    return -EIO; /* the firmware refused */
 }

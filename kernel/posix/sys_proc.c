@@ -16,6 +16,7 @@
 #include "file.h"
 #include "vfs_client.h"
 #include "signal.h"
+#include "tty.h"
 
 /* The clone flags Kenix has: fork (SIGCHLD), vfork (CLONE_VM|CLONE_VFORK)
  * and the tid/TLS conveniences glibc's fork uses. Everything else needs
@@ -64,6 +65,7 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     p->files = files;
     p->cwd = parent->cwd ? file_get(parent->cwd) : 0;
     p->root = parent->root ? file_get(parent->root) : 0;
+    tty_fork(p, parent);
     /* The child runs the same program: it counts as running it (ETXTBSY). */
     p->run_id = parent->run_id && !fileuse_get_run(parent->run_id) ? parent->run_id : 0;
     p->cred = parent->cred;
@@ -415,6 +417,8 @@ long sys_setsid(struct trap_frame *f)
     if (!r)
         r = self->pid;
     spin_unlock_irqrestore(&proc_lock, flags);
+    if (r > 0)
+        tty_drop_ctty(self, false); /* the new session has no terminal yet */
     return r;
 }
 

@@ -6,6 +6,7 @@
 
 #include "file.h"
 #include "sobj.h"
+#include "tty.h"
 #include "kenix/errno.h"
 #include "kenix/printk.h"
 #include "kenix/string.h"
@@ -259,7 +260,7 @@ static int kdev_of_rdev(uint64_t rdev)
     }
     if (major == 5 && minor == 1)
         return KDEV_KLOG; /* /dev/console: the kernel console until the console server */
-    return -ENXIO;         /* /dev/tty without a terminal, and devices nobody provides */
+    return -ENXIO;         /* devices nobody provides */
 }
 
 /* The data path for what the vfs opened: a file whose node is o. */
@@ -274,6 +275,14 @@ static long open_data(struct sobj *o, uint32_t flags, uint64_t rdev, struct file
         case VFS_KIND_REG: file = file_alloc(&sobj_seekable_ops, o, keep); break;
         case VFS_KIND_DIR: file = file_alloc(&dir_ops, o, keep); break;
         case VFS_KIND_CHR: {
+            /* A terminal a server registered (or /dev/tty) first: /dev/console
+             * is the kernel console only until the console server says otherwise. */
+            long err = tty_open_rdev(rdev, keep | (flags & O_NOCTTY), &file);
+            if (err != -ENODEV) {
+                if (err)
+                    return err;
+                break;
+            }
             int dev = kdev_of_rdev(rdev);
             if (dev < 0)
                 return dev;

@@ -1,30 +1,42 @@
 /*
  * init, process 1. The kernel gives it the initrd and the devices by handle
  * (struct kx_bootinfo). init first starts the vfs, which unpacks the initrd
- * into the root file system, and names it to the kernel. Then:
+ * into the root file system, and names it to the kernel, and the console
+ * server, which serves /dev/console on the UART. Then:
  *
  * - with kenix.init=PATH on the kernel command line (KENIX_INIT in init's
  *   environment), it execs PATH with the arguments after "--": PATH runs as
  *   process 1 with files (kenix.init=/bin/sh -- -c '...' runs a command line);
- * - otherwise it runs /etc/init.d/rcS with /bin/sh if there is one, then the
- *   programs named after "--", or else every /bin/test_* in the initrd (the
- *   in-guest test programs), one after another, each with the handles it
- *   needs and nothing more; it reports each exit status and a summary, and
- *   exits 0 only if every program did.
+ * - otherwise it runs /etc/init.d/rcS with /bin/sh if there is one, then
+ *   - with no arguments after "--": an interactive shell, /bin/sh -i, in a
+ *     new session whose controlling terminal is the console, started again
+ *     whenever it exits; SIGUSR2 (BusyBox poweroff), SIGTERM (reboot) and
+ *     SIGUSR1 (halt) end every process, sync and do it;
+ *   - with "--tests": every /bin/test_* (the in-guest test programs);
+ *   - else the programs named after "--",
+ *   one after another, each with the handles it needs and nothing more; it
+ *   reports each exit status and a summary, and exits 0 only if every
+ *   program did.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
+#include <kenix/tty.h>
 #include <kenix/vfs.h>
 
 #define MAX_PROGRAMS 64
@@ -115,6 +127,52 @@ static bool start_vfs(void)
     return err >= 0;
 }
 
+/* Starts the console server (/sbin/console) with the UART's registers and
+ * interrupt and the receive side of its endpoint, and waits until it serves
+ * /dev/console (TTY_READY). Without a UART or the program (an initrd built
+ * for one test) /dev/console stays the kernel's console. */
+static bool start_console(void)
+{
+    const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, KX_DEVICE_PL011);
+    const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, KX_DEVICE_PL011);
+    const void *data;
+    size_t size;
+    if (!regs || !irq || kx_initrd_find(&initrd, "/sbin/console", &data, &size))
+        return false;
+    long ep = kx_endpoint_create();
+    if (ep < 0) {
+        printf("init: cannot make the console's endpoint: error %ld\n", -ep);
+        return false;
+    }
+    char *argv[] = { "/sbin/console", NULL };
+    struct kx_give give[] = {
+        { regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE },
+        { irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ },
+        { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
+    };
+    long proc = kx_spawn(&initrd, "/sbin/console", argv, environ);
+    long err = proc;
+    for (unsigned i = 0; i < 3 && err >= 0; i++)
+        err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
+    if (err >= 0)
+        err = kx_process_detach((kx_handle_t)proc);
+    if (err >= 0)
+        err = kx_process_start((kx_handle_t)proc);
+    if (err >= 0) {
+        /* Answered once the server registered its lines; fails (EPIPE) if it died. */
+        struct kx_msg msg = { .label = TTY_READY };
+        err = kx_call((kx_handle_t)ep, &msg, 0);
+        if (err >= 0)
+            err = (long)msg.w[0];
+    }
+    if (err < 0)
+        printf("init: cannot start the console server: error %ld\n", -err);
+    kx_handle_close((kx_handle_t)ep);
+    if (proc >= 0)
+        kx_handle_close((kx_handle_t)proc);
+    return err >= 0;
+}
+
 /* With the vfs running, programs come from its files: init lets go of the
  * initrd (mapping and handle), and once the vfs has unpacked it and let go
  * too, the kernel gives its memory back. */
@@ -133,6 +191,99 @@ static void reap_orphans(void)
     int st;
     while (waitpid(-1, &st, WNOHANG) > 0)
         ;
+}
+
+/* --- the interactive session ---------------------------------------------- */
+
+static volatile sig_atomic_t shutdown_request; /* RB_* of the signal that asked */
+
+static void on_shutdown_signal(int sig)
+{
+    shutdown_request = sig == SIGUSR2 ? RB_POWER_OFF : sig == SIGTERM ? RB_AUTOBOOT : RB_HALT_SYSTEM;
+}
+
+/* Ends every process (they get SIGTERM, then SIGKILL a second later), syncs
+ * the file systems and powers off, reboots or halts. */
+static void shut_down(int how)
+{
+    printf("init: %s\n", how == RB_POWER_OFF ? "powering off" : how == RB_AUTOBOOT ? "rebooting" : "halting");
+    kill(-1, SIGTERM);
+    for (int i = 0; i < 10; i++) {
+        reap_orphans();
+        if (kill(-1, 0) != 0)
+            break; /* nobody left */
+        struct timespec t = { 0, 100 * 1000 * 1000 };
+        nanosleep(&t, 0);
+    }
+    kill(-1, SIGKILL);
+    reap_orphans();
+    sync();
+    reboot(how);
+    printf("init: reboot failed: error %d\n", errno);
+}
+
+/* The child side: a session of its own whose controlling terminal is the
+ * console, the terminal's foreground group, then the shell. */
+static void exec_shell(void)
+{
+    setsid();
+    int fd = open("/dev/console", O_RDWR);
+    if (fd >= 0) {
+        if (ioctl(fd, TIOCSCTTY, 0) != 0)
+            printf("init: /dev/console is not a terminal (error %d): no job control\n", errno);
+        dup2(fd, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (fd > 2)
+            close(fd);
+        tcsetpgrp(0, getpid());
+    }
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (chdir("/") != 0)
+        _exit(126);
+    execl("/bin/sh", "-sh", "-i", (char *)NULL);
+    printf("init: cannot run /bin/sh: error %d\n", errno);
+    _exit(127);
+}
+
+/* Runs the shell, and again each time it exits, until a shutdown signal. */
+static void run_session(void)
+{
+    setenv("TERM", "vt100", 1);
+    setenv("PS1", "\\w \\$ ", 1);
+    setenv("SHELL", "/bin/sh", 1);
+    setenv("USER", "root", 1);
+    struct sigaction sa = { .sa_handler = on_shutdown_signal }; /* no SA_RESTART: waits end */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, 0);
+    sigaction(SIGUSR2, &sa, 0);
+    sigaction(SIGTERM, &sa, 0);
+    unsigned quick = 0;
+    while (!shutdown_request) {
+        time_t started = time(0);
+        pid_t pid = fork();
+        if (pid == 0)
+            exec_shell();
+        if (pid < 0) {
+            printf("init: cannot fork the shell: error %d\n", errno);
+            sleep(1);
+            continue;
+        }
+        int st;
+        pid_t got;
+        while (!shutdown_request && (got = wait(&st)) != pid)
+            if (got < 0 && errno == ECHILD)
+                break;
+        if (shutdown_request)
+            break;
+        /* A shell that cannot stay up must not make init spin. */
+        quick = time(0) - started < 2 ? quick + 1 : 0;
+        if (quick >= 3)
+            sleep(2);
+    }
+    shut_down((int)shutdown_request);
 }
 
 /* Runs one program to its end; returns its wait status, or -1 if it could not start. */
@@ -241,7 +392,9 @@ int main(int argc, char **argv)
     if (target)
         target = strdup(target);
     unsetenv("KENIX_INIT");
-    if (start_vfs())
+    bool files = start_vfs();
+    start_console();
+    if (files)
         release_initrd();
     if (target) {
         /* Process 1 becomes the program asked for, with init's arguments. */
@@ -252,13 +405,18 @@ int main(int argc, char **argv)
         return 127;
     }
     run_script("/etc/init.d/rcS");
+    if (argc < 2) {
+        run_session();
+        return 1;
+    }
     static char names[MAX_PROGRAMS][64];
     const char *list[MAX_PROGRAMS];
     int n = 0;
-    for (int i = 1; i < argc && n < MAX_PROGRAMS; i++)
-        list[n++] = argv[i];
-    if (n == 0)
+    if (!strcmp(argv[1], "--tests"))
         n = find_tests(list, names);
+    else
+        for (int i = 1; i < argc && n < MAX_PROGRAMS; i++)
+            list[n++] = argv[i];
     int failed = 0;
     for (int i = 0; i < n; i++) {
         printf("init: running %s\n", list[i]);

@@ -21,6 +21,7 @@ static const struct {
     { "full", LX_S_IFCHR | 0666, 1, 7 },    { "random", LX_S_IFCHR | 0666, 1, 8 },
     { "urandom", LX_S_IFCHR | 0666, 1, 9 }, { "kmsg", LX_S_IFCHR | 0644, 1, 11 },
     { "tty", LX_S_IFCHR | 0666, 5, 0 },     { "console", LX_S_IFCHR | 0600, 5, 1 },
+    { "ttyAMA0", LX_S_IFCHR | 0620, 204, 64 },
     { "shm", LX_S_IFDIR | 01777, 0, 0 },    { "pts", LX_S_IFDIR | 0755, 0, 0 },
 };
 

@@ -149,7 +149,7 @@ static uint64_t one_of(const uint64_t *v, size_t n)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 
 /* Handles worth trying: live objects of every kind this program can make. */
-enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_COUNT };
+enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_TERM, H_COUNT };
 static kx_handle_t handles[H_COUNT];
 /* Handles random calls created: closed now and then so memory stays bounded. */
 static long created[256];
@@ -1760,6 +1760,19 @@ SPEC(getrusage, .args = getrusage_args, .sometimes = true);
 SPEC(times, .args = maybe_out_args, .sometimes = true);
 SPEC(umask, .args = generic, .sometimes = true);
 SPEC(sysinfo, .args = writes_out, .sometimes = true);
+
+/* reboot(magic1, magic2, cmd, arg): the fuzzer runs as root, so never a
+ * combination that would act -- a bad magic, or a command Linux does not
+ * know; Ctrl-Alt-Del on/off are accepted and change nothing. */
+static void reboot_args(uint64_t a[NREGS])
+{
+    generic(a);
+    bool good_magic = rnd() % 2;
+    a[0] = good_magic ? 0xfee1deadu : ONE_OF(0, 0xfee1deae, rnd() & ~1ull);
+    a[1] = good_magic ? ONE_OF(672274793u, 85072278u, 0, rnd() | (1ull << 40)) : rnd();
+    a[2] = good_magic ? ONE_OF(0x89abcdefu, 0, 0x12345678, 0xa1b2c3d4, 0xd000fce2, 0xcafebabe) : ONE_OF(0x4321fedcu, 0x01234567u, rnd());
+}
+SPEC(reboot, .args = reboot_args, .sometimes = true);
 SPEC(nanosleep, .args = sleep_args, .sometimes = true);
 SPEC(clock_gettime, .args = clock_out, .sometimes = true);
 SPEC(clock_nanosleep, .args = clock_sleep_args, .sometimes = true);
@@ -1892,6 +1905,39 @@ SPEC(kx_fd_attach, .args = fd_attach_args, .after = after_new_fd, .sometimes = t
 SPEC(kx_event_create, .args = generic, .sometimes = true);
 SPEC(kx_event_update, .args = event_update_args, .sometimes = true);
 
+/* kx_term_create(ep, cookie, event): a terminal nobody serves; nothing opens it. */
+static void term_create_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live((int)ONE_OF(H_EP, H_EP, H_EP_SEND_ONLY, H_NOTIFY));
+    a[1] = rnd();
+    a[2] = rnd() % 2 ? 0 : live((int)ONE_OF(H_EVENT, H_EVENT, H_NOTIFY));
+}
+
+/* kx_term_register(term, rdev): only numbers that must fail -- a real one
+ * would take the console's or a device's opens away from the rest of the
+ * system (the fuzzer runs as root). */
+static void term_register_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live((int)ONE_OF(H_TERM, H_TERM, H_EVENT, H_EP));
+    a[1] = ONE_OF(0, 0x500, 0x103, 0x105, (uint64_t)-1, 1ull << 40, 0x800 | (rnd() & 0xff));
+}
+
+/* kx_term_signal(term, sig, how): the fuzzer's terminals control no session,
+ * so a signal reaches nobody. */
+static void term_signal_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live((int)ONE_OF(H_TERM, H_TERM, H_EVENT));
+    a[1] = ONE_OF(0, 1, 2, 9, 19, 64, 65, (uint64_t)-1, rnd());
+    a[2] = ONE_OF(KX_TERM_FOREGROUND, KX_TERM_HANGUP, 2, (uint64_t)-1, rnd());
+}
+
+SPEC(kx_term_create, .args = term_create_args, .sometimes = true);
+SPEC(kx_term_register, .args = term_register_args);
+SPEC(kx_term_signal, .args = term_signal_args, .sometimes = true);
+
 /* kx_reply_cancelled(out, n): the fuzzer saves no reply (kx_reply_save never
  * finds a caller), so its cancel list is empty and the answer is 0 whatever
  * the buffer and count -- the kernel must not touch out[] then. The cancel
@@ -1991,7 +2037,7 @@ static void refresh_handles(void)
     static const uint32_t type[H_COUNT] = {
         [H_EP] = KX_OBJ_ENDPOINT, [H_EP_SEND_ONLY] = KX_OBJ_ENDPOINT, [H_NOTIFY] = KX_OBJ_NOTIFICATION,
         [H_MEM] = KX_OBJ_MEMORY,  [H_MEM_DMA] = KX_OBJ_MEMORY,        [H_PROCESS] = KX_OBJ_PROCESS,
-        [H_EVENT] = KX_OBJ_EVENT,
+        [H_EVENT] = KX_OBJ_EVENT, [H_TERM] = KX_OBJ_TERMINAL,
     };
     struct kx_handle_info info;
     for (int i = 0; i < H_COUNT; i++) {
@@ -2007,6 +2053,7 @@ static void refresh_handles(void)
         case H_MEM: h = kx_mem_create(8192, 0); break;
         case H_MEM_DMA: h = kx_mem_create(4096, KX_MEM_CONTIGUOUS); break;
         case H_EVENT: h = kx_event_create(); break;
+        case H_TERM: h = handles[H_EP] > 0 ? kx_term_create(handles[H_EP], 1, 0) : -1; break;
         case H_PROCESS: {
             /* A real process, never started here: give has something to act on. */
             char *argv[] = { "/bin/hello", NULL };

@@ -172,8 +172,8 @@ GUEST_TESTS = sorted("/bin/" + p.stem for p in GUEST_DIR.glob("test_*.c") if p.s
 
 @scenario("kernel.init", timeout=180)
 def init_runs_tests(ctx):
-    """With no arguments, /init finds every /bin/test_* in the initrd and runs it."""
-    with ctx.boot("kenix.poweroff") as s:
+    """With --tests, /init finds every /bin/test_* in the initrd and runs it."""
+    with ctx.boot("kenix.poweroff -- --tests") as s:
         s.expect(r"^init: started /init as process 1$")
         s.expect(r"^init: Kenix init, pid 1$")
         ran = []
@@ -234,7 +234,7 @@ def posix_scenario(program, timeout=120):
 
 
 for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_sigaction", "test_cred", "test_limits",
-                 "test_poll", "test_timer", "test_jobctl", "test_exec"):
+                 "test_poll", "test_timer", "test_jobctl", "test_exec", "test_tty"):
     posix_scenario(_program)
 # Calls interrupted in a server (R3.2-R3.6): Kenix-only, its toy server is native.
 posix_scenario("test_cancel")

@@ -5,6 +5,7 @@
 
 #define PSCI_VERSION 0x84000000u
 #define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
 
 enum conduit { CONDUIT_NONE, CONDUIT_HVC, CONDUIT_SMC };
 static enum conduit conduit;
@@ -43,4 +44,10 @@ void psci_system_off(void)
 {
     if (conduit != CONDUIT_NONE)
         psci_call(PSCI_SYSTEM_OFF);
+}
+
+void psci_system_reset(void)
+{
+    if (conduit != CONDUIT_NONE)
+        psci_call(PSCI_SYSTEM_RESET);
 }

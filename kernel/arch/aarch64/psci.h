@@ -1,4 +1,4 @@
-/* PSCI firmware calls (power off), through the conduit the DTB names. */
+/* PSCI firmware calls (power off, reset), through the conduit the DTB names. */
 #ifndef KENIX_ARCH_PSCI_H
 #define KENIX_ARCH_PSCI_H
 
@@ -8,5 +8,7 @@
 void psci_init(const struct fdt *fdt);
 /* Powers the machine off; returns only if PSCI is unavailable or refuses. */
 void psci_system_off(void);
+/* Resets the machine likewise. */
+void psci_system_reset(void);
 
 #endif

@@ -48,6 +48,14 @@
  *             keep bytes past the end of the file zero, and give a slot a
  *             fresh page rather than reuse a frame it let go of (MADV_DONTNEED
  *             and a new fault do that): mappings keep the frames they have.
+ *   IO_IOCTL  w0 cookie, w1 the ioctl request, w2 its argument when it is a
+ *             value (TCFLSH, TCXONC, TCSBRK), w3 IO_F_NONBLOCK. A request
+ *             whose argument is a structure (TCSETS*, TIOCSWINSZ) sends it as
+ *             bulk; one that returns a structure (TCGETS, TIOCGWINSZ,
+ *             FIONREAD, TIOCOUTQ) gets it from the answer's bulk, exactly its
+ *             size. The kernel forwards only the requests of its table
+ *             (posix/tty.c) and answers job-control requests itself.
+ *             Answer w0 = 0 or -errno.
  *   IO_CLOSE  w0 cookie: the last descriptor of the open object went. One
  *             way: nobody waits for the answer (an answer is accepted and
  *             dropped), and close() never waits for the server.
@@ -68,6 +76,7 @@
 #define IO_STATFS KX_LABEL(KX_PROTO_IO, 8)
 #define IO_GETPATH KX_LABEL(KX_PROTO_IO, 9)
 #define IO_MAP KX_LABEL(KX_PROTO_IO, 10)
+#define IO_IOCTL KX_LABEL(KX_PROTO_IO, 11)
 
 #define IO_MAP_WRITE 1u /* IO_MAP w3: the pages will be written through a shared mapping */
 

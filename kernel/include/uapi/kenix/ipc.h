@@ -51,13 +51,15 @@ enum kx_object_type {
     KX_OBJ_PROCESS = 6,
     KX_OBJ_REPLY = 7,  /* a saved caller, answered with kx_reply */
     KX_OBJ_EVENT = 8,  /* a readiness word a server keeps for one of its objects */
+    KX_OBJ_TERMINAL = 9, /* a terminal line a server keeps; the kernel keeps its session (<kenix/tty.h>) */
 };
 
 /* Rights. A duplicate can have fewer rights than its source, never more. */
 #define KX_RIGHT_DUP (1u << 0)      /* may be duplicated or minted */
 #define KX_RIGHT_TRANSFER (1u << 1) /* may travel in a message or be given to a process */
 #define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait; event: attach to an fd */
-#define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start; event: update */
+#define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start; event: update;
+                                     * terminal: signal, register */
 #define KX_RIGHT_EXEC (1u << 4)     /* memory: map executable */
 #define KX_RIGHT_SEND (1u << 5)     /* endpoint: call */
 #define KX_RIGHT_RECV (1u << 6)     /* endpoint: recv, bind a notification */
@@ -151,8 +153,8 @@ struct kx_msg {
 /*
  * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the
  * address of a read-only struct kx_bootinfo, listing the handles init starts
- * with (the initrd as a memory object, and each virtio-mmio device as a device
- * region plus its IRQ).
+ * with (the initrd as a memory object, the console UART and each virtio-mmio
+ * device as a device region plus its IRQ).
  */
 #define AT_KENIX_BOOTINFO 0x4b580001ul
 #define KX_BOOTINFO_MAGIC 0x4b454e49u /* "KENI" */
@@ -167,6 +169,10 @@ struct kx_boot_handle {
     uint32_t device_id;   /* virtio device id for virtio-mmio devices */
     char name[32];        /* "initrd", "virtio-mmio@a003e00", "irq@a003e00" */
 };
+
+/* kx_boot_handle.device_id of the console UART (an ARM PL011), its
+ * registers and its interrupt: not a virtio id (those stay below 0x10000). */
+#define KX_DEVICE_PL011 0x10011u
 
 struct kx_bootinfo {
     uint32_t magic;

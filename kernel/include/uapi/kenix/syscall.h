@@ -50,7 +50,10 @@
     X(30, event_update)          \
     X(31, reply_cancelled)       \
     X(32, posix_attach)          \
-    X(33, process_detach)
+    X(33, process_detach)        \
+    X(34, term_create)           \
+    X(35, term_register)         \
+    X(36, term_signal)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

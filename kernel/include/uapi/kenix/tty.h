@@ -112,4 +112,42 @@ struct kx_winsize {
 #define KX_TCIOFF 2
 #define KX_TCION 3
 
+/*
+ * Terminal objects (KX_OBJ_TERMINAL, POSIX-DESIGN R5). A terminal server
+ * (the console) makes one per line with kx_term_create(endpoint, cookie,
+ * event): the kernel then sends the line's reads, writes and ioctls as IO
+ * protocol calls to that endpoint, naming the object by `cookie`, and reads
+ * its readiness from `event`. The kernel owns the rest -- which session the
+ * line controls, its foreground process group, the job-control checks -- so
+ * the server never names a process: it asks the kernel to signal the
+ * foreground group with kx_term_signal.
+ *
+ *   kx_term_create(endpoint (RECV), cookie, event (READ) or 0) -> handle
+ *       (DUP, TRANSFER, WRITE)
+ *   kx_term_register(term, rdev): opens of the character device rdev
+ *       (Linux's encoding, as st_rdev) reach this terminal from now on,
+ *       replacing an earlier registration (a restarted server). Root only.
+ *       rdev 5:0 (/dev/tty, the caller's controlling terminal) is the
+ *       kernel's own and cannot be registered.
+ *   kx_term_signal(term (WRITE), sig, how) -> processes signalled:
+ *       KX_TERM_FOREGROUND sends sig to the foreground process group of the
+ *       session the terminal controls (none: 0). KX_TERM_HANGUP ends that
+ *       control: SIGHUP and SIGCONT to the session leader and the foreground
+ *       group (sig is not looked at).
+ */
+#define KX_TERM_FOREGROUND 0u
+#define KX_TERM_HANGUP 1u
+
+/* Device numbers (Linux's st_rdev encoding: major << 8 | minor below 256). */
+#define KX_RDEV_TTY 0x0500u     /* 5:0 /dev/tty: the caller's controlling terminal (the kernel's) */
+#define KX_RDEV_CONSOLE 0x0501u /* 5:1 /dev/console */
+#define KX_RDEV_TTYAMA0 0xcc40u /* 204:64 /dev/ttyAMA0, the first PL011 */
+
+/* The console server's own protocol, besides the IO protocol on its lines:
+ * TTY_READY (any caller with the send right, in practice init) is answered
+ * w0 = 0 once the server has registered its lines, so init opens
+ * /dev/console only when it reaches the server. */
+#define KX_PROTO_TTY 0x03u
+#define TTY_READY ((KX_PROTO_TTY << 8) | 1u)
+
 #endif

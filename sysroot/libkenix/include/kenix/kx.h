@@ -14,6 +14,7 @@
 #include <kenix/ipc.h>
 #include <kenix/syscall.h>
 #include <kenix/trap.h>
+#include <kenix/tty.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -147,9 +148,24 @@ static inline long kx_fd_attach_event(kx_handle_t ep, uint64_t cookie, uint32_t 
  * `clear`, then sets `set`, wakes pollers watching a bit that rose, never
  * blocks, and returns the new word. */
 static inline long kx_event_create(void) { return kenix_trap0(KX_SYS_event_create); }
+
 static inline long kx_event_update(kx_handle_t ev, uint32_t clear, uint32_t set)
 {
     return kenix_trap3(KX_SYS_event_update, ev, clear, set);
+}
+
+/* Terminals (<kenix/tty.h>): a terminal server's line, whose session the kernel keeps. */
+static inline long kx_term_create(kx_handle_t ep, uint64_t cookie, kx_handle_t event)
+{
+    return kenix_trap3(KX_SYS_term_create, ep, (long)cookie, event);
+}
+static inline long kx_term_register(kx_handle_t term, uint64_t rdev)
+{
+    return kenix_trap2(KX_SYS_term_register, term, (long)rdev);
+}
+static inline long kx_term_signal(kx_handle_t term, int sig, unsigned how)
+{
+    return kenix_trap3(KX_SYS_term_signal, term, sig, (long)how);
 }
 
 /* Process 1 only, once: the kernel sends path system calls to the server
