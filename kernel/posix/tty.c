@@ -440,6 +440,19 @@ long sys_kx_term_create(struct trap_frame *f)
     return h;
 }
 
+/* Whether rdev is a number Linux gives terminals: the virtual consoles and
+ * 8250 serial lines (4:*), /dev/console (5:1), pseudo-terminal slaves
+ * (136-143), USB serial (188), the ARM UARTs (204), hypervisor consoles
+ * (229). Others -- /dev/null, disks -- can never be taken over this way. */
+static bool terminal_number(uint64_t rdev)
+{
+    if (rdev > 0xffffffffu)
+        return false;
+    unsigned major = (unsigned)((rdev >> 8) & 0xfff), minor = (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+    return major == 4 || (major == 5 && minor == 1) || (major >= 136 && major <= 143) || major == 188 ||
+           major == 204 || major == 229;
+}
+
 /* kx_term_register(term, rdev): <kenix/tty.h>. */
 long sys_kx_term_register(struct trap_frame *f)
 {
@@ -451,7 +464,7 @@ long sys_kx_term_register(struct trap_frame *f)
     uint64_t rdev = f->x[1];
     if (p->cred.euid != 0)
         return -EPERM;
-    if (rdev == 0 || rdev == DEV_TTY || rdev > 0xffffffffu)
+    if (!terminal_number(rdev))
         return -EINVAL;
     struct terminal *t = term_get((struct terminal *)h->obj), *old = 0;
     irqflags_t flags = spin_lock_irqsave(&tty_lock);

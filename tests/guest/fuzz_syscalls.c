@@ -1915,8 +1915,9 @@ static void term_create_args(uint64_t a[NREGS])
 }
 
 /* kx_term_register(term, rdev): only numbers that must fail -- a real one
- * would take the console's or a device's opens away from the rest of the
- * system (the fuzzer runs as root). */
+ * would take the console's opens away from the rest of the system (the
+ * fuzzer runs as root): 5:0, devices that are not terminals (1:3, 1:5, a
+ * disk at 8:*), numbers too big. */
 static void term_register_args(uint64_t a[NREGS])
 {
     generic(a);

@@ -97,8 +97,8 @@ def session(ctx):
         command(s, "jobs; echo none left", r"^none left$")
         check(True, "and ^C ends it")
 
-        s.send("cat | cat\r")
-        s.expect(r"cat \| cat\n")
+        s.send("sh -c 'echo started; exec cat' | cat\r")
+        s.expect(r"^started$")
         s.send("through two cats\r")
         s.expect(r"^through two cats\n(.*\n)?through two cats$")
         s.send("\x04")

@@ -127,8 +127,9 @@ struct kx_winsize {
  *   kx_term_register(term, rdev): opens of the character device rdev
  *       (Linux's encoding, as st_rdev) reach this terminal from now on,
  *       replacing an earlier registration (a restarted server). Root only.
- *       rdev 5:0 (/dev/tty, the caller's controlling terminal) is the
- *       kernel's own and cannot be registered.
+ *       Only numbers Linux gives terminals (4:*, 5:1, 136-143:*, 188:*,
+ *       204:*, 229:*); 5:0 (/dev/tty, the caller's controlling terminal)
+ *       is the kernel's own.
  *   kx_term_signal(term (WRITE), sig, how) -> processes signalled:
  *       KX_TERM_FOREGROUND sends sig to the foreground process group of the
  *       session the terminal controls (none: 0). KX_TERM_HANGUP ends that
