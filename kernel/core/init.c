@@ -55,6 +55,9 @@ static int give_boot_handles(struct process *p, struct kx_bootinfo *bi)
             rd->flags |= MEMOBJ_INITRD;
         err = boot_handle(p, bi, rd ? &rd->obj : 0, pass | KX_RIGHT_READ, initrd);
     }
+    struct kx_boot_handle si = { .name = "sysinfo" };
+    if (!err)
+        err = boot_handle(p, bi, sysinfo_object(), pass | KX_RIGHT_READ, si);
     /* The console UART, for the console server: the kernel itself only
      * writes its transmit register from now on (dev/pl011.c). */
     int uart = dt_stdout_node(&boot_fdt);

@@ -33,6 +33,8 @@ void irq_unregister(unsigned intid)
     slots[intid].arg = 0;
 }
 
+static uint64_t irq_total; /* interrupts taken since boot (/proc/stat's "intr") */
+
 void irq_handle(struct trap_frame *frame)
 {
     (void)frame;
@@ -41,6 +43,7 @@ void irq_handle(struct trap_frame *frame)
         return; /* spurious: nothing to complete */
     struct irq_slot *s = &slots[intid];
     s->count++;
+    irq_total++;
     if (s->fn) {
         s->fn(intid, s->arg);
     } else {
@@ -49,6 +52,11 @@ void irq_handle(struct trap_frame *frame)
         gic->disable(intid);
     }
     gic->eoi(intid);
+}
+
+uint64_t irq_count_all(void)
+{
+    return irq_total;
 }
 
 unsigned long irq_count(unsigned intid)

@@ -19,6 +19,7 @@ void kobject_put(struct kobject *o)
     case KX_OBJ_PROCESS: process_obj_destroy(o); break;
     case KX_OBJ_EVENT: event_destroy(o); break;
     case KX_OBJ_TERMINAL: terminal_destroy(o); break;
+    case KX_OBJ_SYSINFO: sysinfo_destroy(o); break;
     default: panic("kobject_put(%p): unknown type %u", (void *)o, o->type);
     }
 }

@@ -44,5 +44,8 @@ void irqobj_destroy(struct kobject *o);
 void process_obj_destroy(struct kobject *o);
 void event_destroy(struct kobject *o);
 void terminal_destroy(struct kobject *o);
+void sysinfo_destroy(struct kobject *o);
+/* The system-information object (posix/sysinfo.c): a new reference. */
+struct kobject *sysinfo_object(void);
 
 #endif

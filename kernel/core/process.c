@@ -37,6 +37,7 @@ static struct pgrp *pgrp_hash[PID_HASH];
 static struct session *session_hash[PID_HASH];
 static unsigned last_pid;
 static unsigned nprocs;
+static uint64_t processes_made; /* since boot: /proc/stat's "processes" */
 
 static unsigned hash(unsigned n)
 {
@@ -177,6 +178,13 @@ int session_create(struct process *p)
     return err;
 }
 
+void process_counts(uint64_t *made, unsigned *last, unsigned *now)
+{
+    *made = processes_made;
+    *last = last_pid;
+    *now = nprocs;
+}
+
 struct process *process_iter_next(struct process *p)
 {
     if (p && p->hash_next)
@@ -272,6 +280,7 @@ struct process *process_alloc_locked(struct process *parent, const char *name, i
     p->hash_next = pid_hash[hash(pid)];
     pid_hash[hash(pid)] = p;
     nprocs++;
+    processes_made++;
     return p;
 }
 
@@ -508,6 +517,9 @@ void process_exit(int status)
         file_put(p->root);
     p->root = 0;
     tty_drop_ctty(p, true); /* a session leader hangs its terminal up */
+    if (p->exe)
+        file_put(p->exe);
+    p->exe = 0;
     process_obj_exited(p, status);
     /* The address space goes now (waiters have the status already); the thread is
      * reaped by the scheduler. Keep running on the kernel half only, since the

@@ -86,6 +86,8 @@ struct process {
     struct fdtable *files;
     struct file *cwd;            /* working directory (a vfs directory, a reference); NULL: the root */
     struct file *root;           /* chroot's root directory (a reference); NULL: the namespace root */
+    struct file *exe;            /* the program file it runs (a reference, /proc/<pid>/exe), or
+                                  * NULL (loaded from memory) */
     struct terminal *ctty;       /* controlling terminal (a reference), valid while it still
                                   * controls our session (posix/tty.h) */
     unsigned posix_locks;        /* record locks it holds (flock_lock; posix/flock.c) */
@@ -198,6 +200,10 @@ bool process_may_add(const struct process *creator);
  * (kx_process_detach). proc_lock held. */
 void process_detach_locked(struct process *p);
 
+/* Processes made since boot, the last pid handed out, processes now
+ * (zombies too). proc_lock held. */
+void process_counts(uint64_t *made, unsigned *last, unsigned *now);
+
 /* Process groups and sessions (proc_lock held). */
 struct pgrp *pgrp_find(unsigned pgid);
 struct session *session_find(unsigned sid);
@@ -211,6 +217,7 @@ uint64_t process_cpu(const struct process *p);
 /* Splits a process's run time into user and system parts (Linux's way:
  * the total, apportioned by the ticks that found it in each mode). */
 void process_times(const struct process *p, uint64_t *utime, uint64_t *stime);
+#define USER_HZ 100 /* clock ticks of times(), AT_CLKTCK and /proc */
 /* Counter ticks as clock ticks of times() and siginfo's si_utime (USER_HZ). */
 int64_t to_clock_ticks(uint64_t counter);
 

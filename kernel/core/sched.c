@@ -7,6 +7,7 @@
 #include "../posix/ktimer.h"
 #include "../mm/vmspace.h"
 #include "../arch/aarch64/sysreg.h"
+#include "../arch/aarch64/timer.h"
 
 void cpu_switch(struct cpu_context *prev, struct cpu_context *next);
 void fpsimd_save(struct fpsimd_state *state);
@@ -31,6 +32,10 @@ uint32_t sched_runnable_prios; /* bit p set: queues[p] has threads */
 static struct thread *idle_thread;
 static struct thread *dead_threads; /* exited, waiting for their stacks to be freed */
 volatile bool sched_resched_pending;
+/* Since boot, for /proc/stat and /proc/loadavg (sched_lock): ticks that found
+ * the CPU in user mode, in the kernel, idle; switches; Linux's load averages. */
+static struct sched_stats stats;
+static unsigned load_ticks;
 
 _Static_assert(SCHED_PRIORITIES <= 32, "one bit per priority in `sched_runnable_prios`");
 
@@ -194,6 +199,7 @@ static inline __attribute__((always_inline)) void switch_to(struct thread *prev,
     next->timeslice = SCHED_TIMESLICE_TICKS;
     if (next == prev)
         return;
+    stats.switches++;
     uint64_t now = read_sysreg(cntvct_el0);
     prev->cpu_counter += now - prev->run_start;
     next->run_start = now;
@@ -315,16 +321,55 @@ uint64_t sched_thread_cpu(const struct thread *t)
     return cpu;
 }
 
+/* Linux's calc_load: every 5 s, each average moves towards the number of
+ * threads running or waiting to run, by exp(-5 s / 1, 5, 15 min) in 11-bit
+ * fixed point. */
+static void update_load(bool running)
+{
+    static const uint32_t decay[3] = { 1884, 2014, 2037 };
+    uint64_t active = running;
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
+        for (struct thread *t = queues[p].head; t; t = t->next)
+            active++;
+    active <<= 11;
+    for (unsigned i = 0; i < 3; i++) {
+        uint64_t l = (uint64_t)stats.load[i] * decay[i] + active * ((1u << 11) - decay[i]);
+        if (active >= stats.load[i])
+            l += (1u << 11) - 1; /* round up while rising, as Linux */
+        stats.load[i] = (uint32_t)(l >> 11);
+    }
+}
+
+void sched_get_stats(struct sched_stats *out)
+{
+    irqflags_t flags = spin_lock_irqsave(&sched_lock);
+    *out = stats;
+    out->running = current_thread() != idle_thread;
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
+        for (struct thread *t = queues[p].head; t; t = t->next)
+            out->running++;
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 void sched_tick(void)
 {
     uint64_t now = read_sysreg(cntvct_el0);
     wait_expire(now);
     spin_lock(&sched_lock);
     struct thread *cur = current_thread();
+    if (++load_ticks >= 5 * TIMER_HZ) {
+        load_ticks = 0;
+        update_load(cur != idle_thread);
+    }
     if (cur == idle_thread) {
+        stats.idle_ticks++;
         if (sched_runnable_prios)
             sched_resched_pending = true;
     } else {
+        if (cpu_irq_from_user)
+            stats.user_ticks++;
+        else
+            stats.system_ticks++;
         /* Linux's tick-based split of run time into user and system parts. */
         if (cur->proc) {
             if (cpu_irq_from_user)

@@ -18,6 +18,15 @@
 extern volatile bool sched_resched_pending;
 
 void sched_init(struct thread *idle);
+
+struct sched_stats {
+    uint64_t user_ticks, system_ticks, idle_ticks; /* timer ticks since boot */
+    uint64_t switches;                             /* context switches since boot */
+    uint32_t load[3];                              /* 1, 5, 15 min, fixed point << 11 */
+    uint32_t running;                              /* threads running or runnable now */
+};
+/* A copy of the scheduler's counters. */
+void sched_get_stats(struct sched_stats *out);
 /* Makes a thread runnable (new, or woken from THREAD_BLOCKED). */
 void sched_wake(struct thread *t);
 /* Gives up the CPU: the current thread stays runnable if it is RUNNING,

@@ -42,6 +42,7 @@ struct heap_page {
  * slabs) and nothing else. */
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 static struct heap_page *partial[NCLASSES];
+static uint64_t pages_held; /* frames the heap holds (slabs and large blocks); atomic */
 
 static size_t class_size(unsigned c) { return (size_t)1 << (c + MIN_SHIFT); }
 
@@ -83,6 +84,7 @@ static struct heap_page *new_slab(unsigned c)
     uint64_t pa = frame_alloc(0);
     if (!pa)
         return 0;
+    __atomic_fetch_add(&pages_held, 1, __ATOMIC_RELAXED);
     struct heap_page *p = phys_to_virt(pa);
     p->magic = HEAP_MAGIC_SLAB;
     p->order_or_class = (uint16_t)c;
@@ -128,6 +130,7 @@ void *kmalloc(size_t size)
     uint64_t pa = frame_alloc(order);
     if (!pa)
         return 0;
+    __atomic_fetch_add(&pages_held, 1ull << order, __ATOMIC_RELAXED);
     struct heap_page *p = phys_to_virt(pa);
     p->magic = HEAP_MAGIC_LARGE;
     p->order_or_class = (uint16_t)order;
@@ -151,6 +154,7 @@ void kfree(void *ptr)
         if ((uint8_t *)ptr != (uint8_t *)p + HEADER_SIZE)
             panic("kfree(%p): not the start of a large block", ptr);
         p->magic = 0;
+        __atomic_fetch_sub(&pages_held, 1ull << p->order_or_class, __ATOMIC_RELAXED);
         frame_free(virt_to_phys(p), p->order_or_class);
         return;
     }
@@ -171,9 +175,15 @@ void kfree(void *ptr)
     if (p->used == 0) {
         list_remove(p, c);
         p->magic = 0;
+        __atomic_fetch_sub(&pages_held, 1, __ATOMIC_RELAXED);
         frame_free(virt_to_phys(p), 0);
     }
     spin_unlock_irqrestore(&heap_lock, flags);
+}
+
+uint64_t heap_bytes_in_use(void)
+{
+    return __atomic_load_n(&pages_held, __ATOMIC_RELAXED) * PAGE_SIZE;
 }
 
 void heap_selftest(void)

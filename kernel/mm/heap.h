@@ -7,10 +7,13 @@
 #define KENIX_MM_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *kmalloc(size_t size);   /* 16-byte aligned; NULL when out of memory */
 void *kzalloc(size_t size);
 void kfree(void *ptr);        /* kfree(NULL) does nothing */
+/* Bytes of memory the heap holds now (whole pages: its slabs and large blocks). */
+uint64_t heap_bytes_in_use(void);
 /* Exercises the heap at boot; prints "heap: self-test ok" or panics. */
 void heap_selftest(void);
 

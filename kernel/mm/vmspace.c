@@ -601,6 +601,10 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
     vs->brk_start = parent->brk_start;
     vs->brk = parent->brk;
     vs->stack_bottom = parent->stack_bottom;
+    vs->arg_start = parent->arg_start;
+    vs->arg_end = parent->arg_end;
+    vs->env_start = parent->env_start;
+    vs->env_end = parent->env_end;
     struct vm_area **tail = &vs->areas;
     struct fork_ctx c = { .child = vs };
     int err = 0;

@@ -75,6 +75,8 @@ struct vmspace {
                                  * and from a server alternate between its stack and its buffers */
     uint64_t brk_start, brk;
     uint64_t stack_bottom;   /* lowest address of the stack area; mmap stays below */
+    uint64_t arg_start, arg_end, env_start, env_end; /* the program's argument and environment
+                                                      * strings (exec; /proc/<pid>/cmdline) */
     uint64_t total_vm;       /* bytes of all areas (RLIMIT_AS) */
     uint64_t resident_pages;
     uint64_t max_resident;   /* ru_maxrss */

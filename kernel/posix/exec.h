@@ -47,6 +47,7 @@ struct image {
     uint64_t execfn;        /* the file name string (AT_EXECFN) */
     uint64_t argc, envc;
     uint64_t run_id;        /* the program file's identity, counted as run (ETXTBSY); 0: none */
+    struct file *exe;       /* the program file (a reference), once loaded from one */
 };
 
 /* Where a program's bytes come from: kernel memory (the initrd, for init),

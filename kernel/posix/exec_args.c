@@ -296,7 +296,12 @@ int image_write_tail(struct image *im, const struct ustack_aux *auxv, unsigned a
     ws_put(&ws, im->argc);
     uint64_t cur = im->p;
     put_pointers(&ws, im, &cur, im->argc);
+    /* Where the strings lie, for /proc/<pid>/cmdline and environ (Linux's
+     * mm->arg_start ...). */
+    im->vm->arg_start = im->p;
+    im->vm->arg_end = im->vm->env_start = cur;
     put_pointers(&ws, im, &cur, im->envc);
+    im->vm->env_end = cur;
     for (unsigned i = 0; i < auxc; i++) {
         uint64_t val = auxv[i].val;
         if (auxv[i].type == AT_RANDOM)

@@ -146,6 +146,11 @@ long fifo_open(uint64_t key, uint32_t flags, struct file **out);
 
 /* A pipe: two files, read end and write end (flags: O_NONBLOCK). */
 int pipe_create(uint32_t flags, struct file **rd, struct file **wr);
+/* Whether f is an end of a pipe or FIFO, and which (unique since boot). */
+bool pipe_id(const struct file *f, uint64_t *id);
+/* The Linux device number of a kernel device's file (the console for the
+ * kernel log), or 0 when f is not one. */
+uint64_t kdev_rdev(const struct file *f);
 
 /*
  * Files of the vfs, for the kernel's own use (execve). vfs_open_kernel opens

@@ -108,6 +108,15 @@ static const struct file_ops kdev_ops = {
     .st_type = S_IFCHR,
 };
 
+uint64_t kdev_rdev(const struct file *f)
+{
+    static const uint16_t rdev[KDEV_COUNT] = {
+        [KDEV_NULL] = 0x103, [KDEV_ZERO] = 0x105,   [KDEV_FULL] = 0x107, [KDEV_RANDOM] = 0x108,
+        [KDEV_URANDOM] = 0x109, [KDEV_KLOG] = 0x501, [KDEV_KMSG] = 0x10b,
+    };
+    return f->ops == &kdev_ops ? rdev[kdev_of(f)] : 0;
+}
+
 bool kdev_is_zero(const struct file *f)
 {
     return f->ops == &kdev_ops && kdev_of(f) == KDEV_ZERO;

@@ -56,6 +56,7 @@ struct pipe {
     struct pipe *fifo_next;
     unsigned r_counter, w_counter;
     struct wait_queue openers;
+    uint64_t id;                  /* unique since boot: procfs's pipe:[id] */
 };
 
 /* The FIFOs that are open (fifo_list) and their membership. Taken before a
@@ -292,12 +293,22 @@ static const struct file_ops pipe_ops = {
 
 static struct pipe *pipe_alloc(void)
 {
+    static uint64_t last_id; /* no lock: one CPU, and no pipe is made from an interrupt */
     struct pipe *p = kzalloc(sizeof(*p));
     if (p) {
+        p->id = ++last_id;
         p->lock = (struct spinlock)SPINLOCK_INIT("pipe");
         poll_head_init(&p->pollers, &p->lock);
     }
     return p;
+}
+
+bool pipe_id(const struct file *f, uint64_t *id)
+{
+    if (f->ops != &pipe_ops)
+        return false;
+    *id = ((const struct pipe *)f->priv)->id;
+    return true;
 }
 
 long fifo_open(uint64_t key, uint32_t flags, struct file **out)

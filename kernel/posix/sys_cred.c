@@ -284,7 +284,6 @@ long sys_getrusage(struct trap_frame *f)
     return copy_to_user(p->vm, f->x[1], &ru, sizeof(ru));
 }
 
-#define USER_HZ 100 /* clock ticks of times() and AT_CLKTCK */
 
 int64_t to_clock_ticks(uint64_t counter)
 {

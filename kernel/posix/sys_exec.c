@@ -144,6 +144,7 @@ static long load_program(struct process *p, struct image *im, struct exec_buf *b
                     break;
                 im->run_id = file->node->identity;
             }
+            im->exe = file_get(file);
             err = image_load(im, p, b->name, &src, 0, 0);
             break;
         }
@@ -245,12 +246,17 @@ static long do_execveat(struct trap_frame *f, int dirfd, uint64_t upath, uint64_
     if (err) {
         if (im.run_id && vm)
             fileuse_put_run(im.run_id);
+        if (vm && im.exe)
+            file_put(im.exe);
         if (vm)
             vmspace_put(vm);
     } else {
         if (p->run_id)
             fileuse_put_run(p->run_id);
         p->run_id = im.run_id;
+        if (p->exe)
+            file_put(p->exe);
+        p->exe = im.exe;
         exec_commit(p, f, &im, b->name);
     }
     kfree(b);

@@ -400,6 +400,13 @@ long tty_open_rdev(uint64_t rdev, uint32_t flags, struct file **out)
     return 0;
 }
 
+void tty_describe_ctty(const struct process *p, uint32_t *rdev, int32_t *fg_pgid)
+{
+    bool has = is_ctty(p, p->ctty);
+    *rdev = has ? p->ctty->rdev : 0;
+    *fg_pgid = has && p->ctty->fg_pgid ? (int32_t)p->ctty->fg_pgid : -1;
+}
+
 void tty_fork(struct process *child, const struct process *parent)
 {
     child->ctty = parent->ctty ? term_get(parent->ctty) : 0;
@@ -478,6 +485,8 @@ long sys_kx_term_register(struct trap_frame *f)
             slot = i;
     }
     if (slot >= 0) {
+        if (!t->rdev)
+            t->rdev = (uint32_t)rdev;
         old = registered[slot].t;
         registered[slot].rdev = rdev;
         registered[slot].t = t;

@@ -39,6 +39,7 @@ struct terminal {
     unsigned sid;          /* proc_lock: the session it controls, 0 none */
     unsigned fg_pgid;      /* proc_lock: its foreground process group while sid */
     bool tostop;           /* c_lflag TOSTOP as last set through TCSETS* */
+    uint32_t rdev;         /* the device number it was first registered as (ps's TTY), 0 none */
 };
 
 /* Opens the terminal behind character device rdev for the current process:
@@ -51,6 +52,10 @@ long tty_open_rdev(uint64_t rdev, uint32_t flags, struct file **out);
 
 /* Whether f is a terminal (isatty's question, for the kernel). */
 bool tty_is_terminal(const struct file *f);
+
+/* p's controlling terminal as procfs shows it: its device number (0: none)
+ * and foreground group (-1: none). proc_lock held. */
+void tty_describe_ctty(const struct process *p, uint32_t *rdev, int32_t *fg_pgid);
 
 /* Fork: the child shares the parent's controlling terminal. */
 void tty_fork(struct process *child, const struct process *parent);

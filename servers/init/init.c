@@ -82,9 +82,10 @@ static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
     return n;
 }
 
-/* Starts the vfs (/sbin/vfs) with the two handles it needs -- the initrd,
- * which it unpacks into its root file system, and the receive side of a new
- * endpoint -- and names that endpoint to the kernel, which from then on sends
+/* Starts the vfs (/sbin/vfs) with the handles it needs -- the initrd,
+ * which it unpacks into its root file system, the receive side of a new
+ * endpoint, and the system-information capability procfs reads -- and names
+ * that endpoint to the kernel, which from then on sends
  * it every path system call. Calls made before the vfs has unpacked simply
  * wait on the endpoint. Without /sbin/vfs in the initrd (an initrd built for
  * one test) there are no files, and nothing else changes. */
@@ -100,15 +101,18 @@ static bool start_vfs(void)
         return false;
     }
     char *argv[] = { "/sbin/vfs", NULL };
+    const struct kx_boot_handle *si = boot_handle(KX_OBJ_SYSINFO, 0);
     struct kx_give give[] = {
         { kx_initrd_handle(), KX_RIGHT_READ, KX_SLOT_INITRD },
         { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
+        { si ? si->handle : 0, KX_RIGHT_READ, KX_SLOT_SYSINFO }, /* procfs reads the kernel through it */
     };
+    unsigned ngive = si ? 3 : 2;
     /* Detached: a program that becomes process 1 by exec (kenix.init) must
      * not find the vfs among its children, nor kill it with kill(-1). */
     long proc = kx_spawn(&initrd, "/sbin/vfs", argv, environ);
     long err = proc;
-    for (unsigned i = 0; i < 2 && err >= 0; i++)
+    for (unsigned i = 0; i < ngive && err >= 0; i++)
         err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
     if (err >= 0)
         err = kx_process_detach((kx_handle_t)proc);

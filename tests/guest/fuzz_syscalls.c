@@ -149,7 +149,7 @@ static uint64_t one_of(const uint64_t *v, size_t n)
 #define PTR(p) ((uint64_t)(uintptr_t)(p))
 
 /* Handles worth trying: live objects of every kind this program can make. */
-enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_TERM, H_COUNT };
+enum { H_EP, H_EP_SEND_ONLY, H_NOTIFY, H_MEM, H_MEM_DMA, H_PROCESS, H_INITRD, H_EVENT, H_TERM, H_SYSINFO, H_COUNT };
 static kx_handle_t handles[H_COUNT];
 /* Handles random calls created: closed now and then so memory stays bounded. */
 static long created[256];
@@ -1935,6 +1935,22 @@ static void term_signal_args(uint64_t a[NREGS])
     a[2] = ONE_OF(KX_TERM_FOREGROUND, KX_TERM_HANGUP, 2, (uint64_t)-1, rnd());
 }
 
+/* kx_sysinfo(h, what, arg, buf, len): reads only; buf is buf (bounded) or
+ * bad. The handle is init's (inherited through kenix.init's exec) and nothing
+ * makes another, so once the fuzzed kx_handle_close hits it the call can only
+ * fail: not required to succeed. procfs uses every query (console.procfs). */
+static void sysinfo_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = live((int)ONE_OF(H_SYSINFO, H_SYSINFO, H_SYSINFO, H_EVENT));
+    a[1] = ONE_OF(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, rnd());
+    a[2] = ONE_OF(0, 1, 2, (uint64_t)getpid(), 32767, 1ull << 32, (uint64_t)-1, rnd());
+    bool good = rnd() % 2;
+    a[3] = good ? (uint64_t)(uintptr_t)buf : bad_pointer();
+    a[4] = good ? rnd() % (sizeof(buf) + 1) : length();
+}
+
+SPEC(kx_sysinfo, .args = sysinfo_args);
 SPEC(kx_term_create, .args = term_create_args, .sometimes = true);
 SPEC(kx_term_register, .args = term_register_args);
 SPEC(kx_term_signal, .args = term_signal_args, .sometimes = true);
@@ -2038,7 +2054,7 @@ static void refresh_handles(void)
     static const uint32_t type[H_COUNT] = {
         [H_EP] = KX_OBJ_ENDPOINT, [H_EP_SEND_ONLY] = KX_OBJ_ENDPOINT, [H_NOTIFY] = KX_OBJ_NOTIFICATION,
         [H_MEM] = KX_OBJ_MEMORY,  [H_MEM_DMA] = KX_OBJ_MEMORY,        [H_PROCESS] = KX_OBJ_PROCESS,
-        [H_EVENT] = KX_OBJ_EVENT, [H_TERM] = KX_OBJ_TERMINAL,
+        [H_EVENT] = KX_OBJ_EVENT, [H_TERM] = KX_OBJ_TERMINAL, [H_SYSINFO] = KX_OBJ_SYSINFO,
     };
     struct kx_handle_info info;
     for (int i = 0; i < H_COUNT; i++) {
@@ -2055,6 +2071,12 @@ static void refresh_handles(void)
         case H_MEM_DMA: h = kx_mem_create(4096, KX_MEM_CONTIGUOUS); break;
         case H_EVENT: h = kx_event_create(); break;
         case H_TERM: h = handles[H_EP] > 0 ? kx_term_create(handles[H_EP], 1, 0) : -1; break;
+        case H_SYSINFO:
+            /* init's, if the fuzzer inherited its handles (kenix.init): nothing makes one. */
+            for (kx_handle_t k = 1; k < 64 && h < 0; k++)
+                if (kx_handle_info(k, &info) == 0 && info.type == KX_OBJ_SYSINFO)
+                    h = k;
+            break;
         case H_PROCESS: {
             /* A real process, never started here: give has something to act on. */
             char *argv[] = { "/bin/hello", NULL };

@@ -2,6 +2,8 @@
 #ifndef KENIX_IRQ_H
 #define KENIX_IRQ_H
 
+#include <stdint.h>
+
 #include <stdbool.h>
 
 struct trap_frame;
@@ -17,5 +19,7 @@ void irq_unregister(unsigned intid);
 /* Called from the IRQ vector: acknowledges, dispatches, completes. */
 void irq_handle(struct trap_frame *frame);
 unsigned long irq_count(unsigned intid);
+/* Every interrupt taken since boot. */
+uint64_t irq_count_all(void);
 
 #endif

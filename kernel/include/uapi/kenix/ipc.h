@@ -52,12 +52,14 @@ enum kx_object_type {
     KX_OBJ_REPLY = 7,  /* a saved caller, answered with kx_reply */
     KX_OBJ_EVENT = 8,  /* a readiness word a server keeps for one of its objects */
     KX_OBJ_TERMINAL = 9, /* a terminal line a server keeps; the kernel keeps its session (<kenix/tty.h>) */
+    KX_OBJ_SYSINFO = 10, /* read-only system information for procfs (<kenix/sysinfo.h>) */
 };
 
 /* Rights. A duplicate can have fewer rights than its source, never more. */
 #define KX_RIGHT_DUP (1u << 0)      /* may be duplicated or minted */
 #define KX_RIGHT_TRANSFER (1u << 1) /* may travel in a message or be given to a process */
-#define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait; event: attach to an fd */
+#define KX_RIGHT_READ (1u << 2)     /* memory: map readable; notification: wait; process: wait; event: attach to an fd;
+                                     * sysinfo: query */
 #define KX_RIGHT_WRITE (1u << 3)    /* memory: map writable; notification: signal; irq: bind/ack; process: give/start; event: update;
                                      * terminal: signal, register */
 #define KX_RIGHT_EXEC (1u << 4)     /* memory: map executable */
@@ -149,6 +151,8 @@ struct kx_msg {
 /* A server's own endpoint, with the receive right: the vfs gets the endpoint
  * init attaches to the kernel (kx_posix_attach) here, and serves on it. */
 #define KX_SLOT_SERVER_ENDPOINT 4
+/* The system-information capability (<kenix/sysinfo.h>): the vfs's procfs. */
+#define KX_SLOT_SYSINFO 5
 
 /*
  * What the kernel gives /init: an auxv entry AT_KENIX_BOOTINFO holds the

@@ -14,6 +14,7 @@
 #include <kenix/ipc.h>
 #include <kenix/syscall.h>
 #include <kenix/trap.h>
+#include <kenix/sysinfo.h>
 #include <kenix/tty.h>
 
 #ifdef __cplusplus
@@ -166,6 +167,12 @@ static inline long kx_term_register(kx_handle_t term, uint64_t rdev)
 static inline long kx_term_signal(kx_handle_t term, int sig, unsigned how)
 {
     return kenix_trap3(KX_SYS_term_signal, term, sig, (long)how);
+}
+
+/* Read-only system information (<kenix/sysinfo.h>): bytes written or -errno. */
+static inline long kx_sysinfo(kx_handle_t h, unsigned what, uint64_t arg, void *buf, size_t len)
+{
+    return kenix_trap5(KX_SYS_sysinfo, h, what, (long)arg, (long)buf, (long)len);
 }
 
 /* Process 1 only, once: the kernel sends path system calls to the server
