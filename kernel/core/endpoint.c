@@ -498,7 +498,18 @@ void endpoint_recv_handles(struct kobject *o, int delta)
         return;
     irqflags_t flags = spin_lock_irqsave(&ipc_lock);
     wait_wake_all(&ep->senders, -EPIPE); /* nobody can ever receive them */
+    /* Nor wait on its notification through it: the binding goes, so a dead
+     * server's notification (and the interrupts bound to it) is freed once
+     * its own handles are, and a restarted server can bind them again --
+     * even while terminals or open files keep the endpoint itself. */
+    struct notification *n = ep->bound;
+    if (n) {
+        n->bound = 0;
+        ep->bound = 0;
+    }
     spin_unlock_irqrestore(&ipc_lock, flags);
+    if (n)
+        kobject_put(&n->obj);
 }
 
 long sys_kx_endpoint_mint(struct trap_frame *f)

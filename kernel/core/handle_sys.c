@@ -2,6 +2,7 @@
 #include "kenix/errno.h"
 #include "handle.h"
 #include "memobj.h"
+#include "process_obj.h"
 #include "process.h"
 #include "syscall.h"
 #include "../mm/uaccess.h"
@@ -40,5 +41,7 @@ long sys_kx_handle_info(struct trap_frame *f)
     struct kx_handle_info info = { .type = h->obj->type, .rights = h->rights, .badge = h->badge };
     if (h->obj->type == KX_OBJ_MEMORY || h->obj->type == KX_OBJ_DEVICE)
         info.size = ((struct memobj *)h->obj)->size;
+    else if (h->obj->type == KX_OBJ_PROCESS)
+        info.size = process_obj_pid(h->obj);
     return copy_to_user(p->vm, f->x[1], &info, sizeof(info));
 }

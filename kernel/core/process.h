@@ -96,6 +96,8 @@ struct process {
     struct cred cred;
     struct linux_rlimit rlim[RLIM_NLIMITS];
     unsigned umask;
+    int nice;                    /* -20..19 (setpriority); recorded and shown, not yet weighed by the
+                                  * scheduler; inherited by fork, kept by exec */
     struct sigstate sig;
     struct ptimers *timers;      /* itimers and POSIX timers, made on first use (posix/ktimer.h) */
     int exit_status;             /* wait status, once a zombie */

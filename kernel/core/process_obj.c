@@ -17,10 +17,16 @@
 struct process_obj {
     struct kobject obj;
     struct process *proc;         /* NULL once it has exited */
+    unsigned pid;
     bool started, exited;
     int status;                   /* wait status, once exited */
     struct wait_queue waiters;    /* in kx_process_wait */
 };
+
+unsigned process_obj_pid(const struct kobject *o)
+{
+    return ((const struct process_obj *)o)->pid;
+}
 
 struct kobject *process_obj_of(struct process *p)
 {
@@ -30,6 +36,7 @@ struct kobject *process_obj_of(struct process *p)
             return 0;
         kobject_init(&o->obj, KX_OBJ_PROCESS);
         o->proc = p;
+        o->pid = p->pid;
         p->pobj = o;
         return &o->obj; /* the caller owns this first reference */
     }

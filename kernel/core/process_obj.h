@@ -12,6 +12,8 @@ struct process;
 
 /* The handle-named object for p (created on first use); NULL when out of memory. */
 struct kobject *process_obj_of(struct process *p);
+/* The pid of the process a process object names (kept after it exits). */
+unsigned process_obj_pid(const struct kobject *o);
 /* p is exiting with `status` (a wait status): tells waiters. */
 void process_obj_exited(struct process *p, int status);
 /* p is being freed (proc_lock held): its object no longer names it. */

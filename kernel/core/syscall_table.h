@@ -77,6 +77,12 @@
     X(umask, sys_umask)                     \
     X(sysinfo, sys_sysinfo)                 \
     X(reboot, sys_reboot)                   \
+    X(sethostname, sys_sethostname)         \
+    X(setdomainname, sys_setdomainname)     \
+    X(clock_settime, sys_clock_settime)     \
+    X(settimeofday, sys_settimeofday)       \
+    X(getpriority, sys_getpriority)         \
+    X(setpriority, sys_setpriority)         \
     X(nanosleep, sys_nanosleep)             \
     X(clock_gettime, sys_clock_gettime)     \
     X(clock_nanosleep, sys_clock_nanosleep) \

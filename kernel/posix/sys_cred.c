@@ -332,3 +332,104 @@ long sys_sysinfo(struct trap_frame *f)
     si.mem_unit = 1;
     return copy_to_user(current_process()->vm, f->x[0], &si, sizeof(si));
 }
+
+/* --- priorities ----------------------------------------------------------- */
+
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+
+/* Whether p is one `which`/`who` names (who already resolved: 0 means the caller's). */
+static bool prio_match(const struct process *p, uint64_t which, uint32_t who)
+{
+    if (p->state != PROC_LIVE)
+        return false;
+    switch (which) {
+    case PRIO_PROCESS: return p->pid == who;
+    case PRIO_PGRP: return p->pgrp && p->pgrp->pgid == who;
+    default: return p->cred.ruid == who;
+    }
+}
+
+static long prio_who(uint64_t which, uint64_t who, uint32_t *out)
+{
+    struct process *self = current_process();
+    if (which > PRIO_USER)
+        return -EINVAL;
+    if ((int32_t)who < 0)
+        return -ESRCH; /* no such process, group or user can exist (Linux: a negative id finds none) */
+    if (who)
+        *out = (uint32_t)who;
+    else
+        *out = which == PRIO_PROCESS ? self->pid : which == PRIO_PGRP ? (self->pgrp ? self->pgrp->pgid : 0)
+                                                                     : self->cred.ruid;
+    return 0;
+}
+
+/* getpriority(which, who) -> 20 - the lowest nice among them (Linux's raw
+ * value, which libc turns back into a nice value), or -ESRCH. */
+long sys_getpriority(struct trap_frame *f)
+{
+    uint32_t who;
+    long err = prio_who(f->x[0], f->x[1], &who);
+    if (err)
+        return err;
+    int best = 20; /* above any nice: "none found" */
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    if (f->x[0] == PRIO_PROCESS) {
+        struct process *p = process_find(who);
+        if (p && prio_match(p, PRIO_PROCESS, who))
+            best = p->nice;
+    } else {
+        for (struct process *p = process_iter_next(0); p; p = process_iter_next(p))
+            if (prio_match(p, f->x[0], who) && p->nice < best)
+                best = p->nice;
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return best == 20 ? -ESRCH : 20 - best;
+}
+
+/* Linux's set_one_prio: another user's process needs root (EPERM); a lower
+ * nice than it has needs root too (EACCES: RLIMIT_NICE is 0). */
+static int set_nice(const struct process *self, struct process *p, int nice)
+{
+    if (self->cred.euid != 0 && self->cred.euid != p->cred.euid && self->cred.euid != p->cred.ruid)
+        return -EPERM;
+    if (nice < p->nice && self->cred.euid != 0)
+        return -EACCES;
+    p->nice = nice;
+    return 0;
+}
+
+/* setpriority(which, who, nice): nice clamped to -20..19; 0 if every process
+ * named was changed, else the last refusal; -ESRCH if none is named. */
+long sys_setpriority(struct trap_frame *f)
+{
+    struct process *self = current_process();
+    uint32_t who;
+    long err = prio_who(f->x[0], f->x[1], &who);
+    if (err)
+        return err;
+    int nice = (int32_t)f->x[2];
+    nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+    bool found = false;
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    if (f->x[0] == PRIO_PROCESS) {
+        struct process *p = process_find(who);
+        if (p && prio_match(p, PRIO_PROCESS, who)) {
+            found = true;
+            err = set_nice(self, p, nice);
+        }
+    } else {
+        for (struct process *p = process_iter_next(0); p; p = process_iter_next(p)) {
+            if (!prio_match(p, f->x[0], who))
+                continue;
+            found = true;
+            int r = set_nice(self, p, nice);
+            if (r)
+                err = r;
+        }
+    }
+    spin_unlock_irqrestore(&proc_lock, flags);
+    return found ? err : -ESRCH;
+}

@@ -81,16 +81,23 @@ long sys_sched_setaffinity(struct trap_frame *f)
     return (mask & 1) ? 0 : -EINVAL;
 }
 
+#define UTS_LEN 64 /* Linux's __NEW_UTS_LEN: names of at most 64 bytes */
+
+/* What uname reports; changed by root only (sethostname, setdomainname,
+ * below). One CPU and no sleep while they change: a reader never sees half a
+ * name. */
+static char hostname[UTS_LEN + 1] = "kenix", domainname[UTS_LEN + 1] = "(none)";
+
 long sys_uname(struct trap_frame *f)
 {
     struct linux_utsname u;
     memset(&u, 0, sizeof(u));
     memcpy(u.sysname, "Kenix", 6);
-    memcpy(u.nodename, "kenix", 6);
+    memcpy(u.nodename, hostname, sizeof(hostname));
     memcpy(u.release, KENIX_VERSION_STRING, sizeof(KENIX_VERSION_STRING));
     memcpy(u.version, "#1", 3);
     memcpy(u.machine, "aarch64", 8);
-    memcpy(u.domainname, "(none)", 7);
+    memcpy(u.domainname, domainname, sizeof(domainname));
     return copy_to_user(current_process()->vm, f->x[0], &u, sizeof(u));
 }
 
@@ -232,4 +239,33 @@ long sys_reboot(struct trap_frame *f)
         return -EINVAL;
     }
     return -EIO; /* the firmware refused */
+}
+
+/* --- host and domain names ------------------------------------------------- */
+
+static long set_name(char *dst, uint64_t uname, int32_t len)
+{
+    char name[UTS_LEN + 1];
+    if (current_process()->cred.euid != 0)
+        return -EPERM;
+    if (len < 0 || len > UTS_LEN)
+        return -EINVAL;
+    int err = copy_from_user(current_process()->vm, name, uname, (size_t)len);
+    if (err)
+        return err;
+    name[len] = 0; /* a NUL inside the name cuts it, as Linux's string copy */
+    memcpy(dst, name, sizeof(name));
+    return 0;
+}
+
+/* sethostname(name, len) */
+long sys_sethostname(struct trap_frame *f)
+{
+    return set_name(hostname, f->x[0], (int32_t)f->x[1]);
+}
+
+/* setdomainname(name, len) */
+long sys_setdomainname(struct trap_frame *f)
+{
+    return set_name(domainname, f->x[0], (int32_t)f->x[1]);
 }

@@ -67,6 +67,7 @@ static long fork_process(const struct trap_frame *f, uint64_t flags, uint64_t ne
     p->root = parent->root ? file_get(parent->root) : 0;
     tty_fork(p, parent);
     p->exe = parent->exe ? file_get(parent->exe) : 0;
+    p->nice = parent->nice;
     /* The child runs the same program: it counts as running it (ETXTBSY). */
     p->run_id = parent->run_id && !fileuse_get_run(parent->run_id) ? parent->run_id : 0;
     p->cred = parent->cred;

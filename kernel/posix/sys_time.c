@@ -138,3 +138,59 @@ long sys_clock_nanosleep(struct trap_frame *f)
         err = ktime_read_user(f->x[2], &ns);
     return err ? err : sleep_ns(f->x[0], f->x[1] & TIMER_ABSTIME, ns, f->x[3]);
 }
+
+/* --- setting the clock ------------------------------------------------------ */
+
+/* Sets CLOCK_REALTIME to ns (root only). What was armed against it before --
+ * an absolute CLOCK_REALTIME timer or sleep -- keeps the monotonic deadline it
+ * was converted to then (Linux re-arms those; see docs/syscalls.md). */
+static long set_realtime(uint64_t ns)
+{
+    if (current_process()->cred.euid != 0)
+        return -EPERM;
+    timer_set_realtime_ns(ns);
+    return 0;
+}
+
+/* clock_settime(clock, ts): CLOCK_REALTIME only; the others cannot be set
+ * (EINVAL, as Linux). */
+long sys_clock_settime(struct trap_frame *f)
+{
+    struct linux_timespec ts;
+    if (f->x[0] != CLOCK_REALTIME)
+        return -EINVAL;
+    int err = copy_from_user(current_process()->vm, &ts, f->x[1], sizeof(ts));
+    if (err)
+        return err;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC ||
+        (uint64_t)ts.tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+        return -EINVAL;
+    return set_realtime((uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec);
+}
+
+/* settimeofday(tv, tz): tv NULL leaves the clock; the time zone is accepted
+ * and not kept (musl and BusyBox never read it back: gettimeofday's tz is
+ * obsolete). A bad tz_minuteswest is EINVAL, as Linux. */
+long sys_settimeofday(struct trap_frame *f)
+{
+    struct process *p = current_process();
+    if (f->x[1]) {
+        int32_t tz[2];
+        int err = copy_from_user(p->vm, tz, f->x[1], sizeof(tz));
+        if (err)
+            return err;
+        if (tz[0] < -15 * 60 || tz[0] > 15 * 60)
+            return -EINVAL;
+        if (p->cred.euid != 0)
+            return -EPERM;
+    }
+    if (!f->x[0])
+        return 0;
+    struct linux_timeval tv;
+    int err = copy_from_user(p->vm, &tv, f->x[0], sizeof(tv));
+    if (err)
+        return err;
+    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000 || (uint64_t)tv.tv_sec > UINT64_MAX / NSEC_PER_SEC - 1)
+        return -EINVAL;
+    return set_realtime((uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_usec * 1000);
+}

@@ -4,8 +4,9 @@
  *
  * Clocks: CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME (the same as
  * MONOTONIC: Kenix never suspends). Every deadline is kept as CLOCK_MONOTONIC
- * time: the realtime clock is the monotonic one plus an offset fixed at boot
- * (no clock_settime yet), so an absolute CLOCK_REALTIME time converts once.
+ * time: the realtime clock is the monotonic one plus an offset (set at boot
+ * and by clock_settime), so an absolute CLOCK_REALTIME time converts once,
+ * when armed; a later clock_settime does not move it (Linux's does).
  * The coarse and raw clocks have no timers (EOPNOTSUPP, as Linux); CPU-time
  * clocks are not supported (EINVAL).
  *

@@ -82,6 +82,7 @@ static void describe(const struct process *p, struct kx_proc_info *o)
     tty_describe_ctty(p, &o->tty, &o->tpgid);
     o->state = state_of(p);
     o->umask = p->umask;
+    o->nice = p->nice;
     o->threads = 1;
     uint64_t u = 0, s = 0;
     if (p->state == PROC_LIVE)

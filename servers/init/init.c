@@ -133,20 +133,24 @@ static bool start_vfs(void)
 
 /* Starts the console server (/sbin/console) with the UART's registers and
  * interrupt and the receive side of its endpoint, and waits until it serves
- * /dev/console (TTY_READY). Without a UART or the program (an initrd built
- * for one test) /dev/console stays the kernel's console. */
-static bool start_console(void)
+ * /dev/console (TTY_READY); returns its pid, or 0. Without a UART or the
+ * program (an initrd built for one test) /dev/console stays the kernel's
+ * console. `watched`: it stays init's child, so wait() tells init when it
+ * dies and init starts it again (the interactive session); otherwise it is
+ * detached, as the vfs, and no program that becomes process 1 meets it. */
+static pid_t start_console(bool watched)
 {
     const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, KX_DEVICE_PL011);
     const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, KX_DEVICE_PL011);
     const void *data;
     size_t size;
-    if (!regs || !irq || kx_initrd_find(&initrd, "/sbin/console", &data, &size))
-        return false;
+    if (!regs || !irq || (initrd.base ? kx_initrd_find(&initrd, "/sbin/console", &data, &size) != 0
+                                      : access("/sbin/console", X_OK) != 0))
+        return 0;
     long ep = kx_endpoint_create();
     if (ep < 0) {
         printf("init: cannot make the console's endpoint: error %ld\n", -ep);
-        return false;
+        return 0;
     }
     char *argv[] = { "/sbin/console", NULL };
     struct kx_give give[] = {
@@ -158,10 +162,13 @@ static bool start_console(void)
     long err = proc;
     for (unsigned i = 0; i < 3 && err >= 0; i++)
         err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
-    if (err >= 0)
+    if (err >= 0 && !watched)
         err = kx_process_detach((kx_handle_t)proc);
     if (err >= 0)
         err = kx_process_start((kx_handle_t)proc);
+    struct kx_handle_info info = { 0 };
+    if (err >= 0)
+        err = kx_handle_info((kx_handle_t)proc, &info);
     if (err >= 0) {
         /* Answered once the server registered its lines; fails (EPIPE) if it died. */
         struct kx_msg msg = { .label = TTY_READY };
@@ -174,7 +181,7 @@ static bool start_console(void)
     kx_handle_close((kx_handle_t)ep);
     if (proc >= 0)
         kx_handle_close((kx_handle_t)proc);
-    return err >= 0;
+    return err >= 0 ? (pid_t)info.size : 0; /* a process handle's size is its pid */
 }
 
 /* With the vfs running, programs come from its files: init lets go of the
@@ -252,8 +259,10 @@ static void exec_shell(void)
     _exit(127);
 }
 
-/* Runs the shell, and again each time it exits, until a shutdown signal. */
-static void run_session(void)
+/* Runs the shell, and again each time it exits, until a shutdown signal;
+ * starts the console server again when it dies (its clients got EIO: the
+ * shell ends and comes back on the new one). */
+static void run_session(pid_t console)
 {
     setenv("TERM", "vt100", 1);
     setenv("PS1", "\\w \\$ ", 1);
@@ -277,9 +286,14 @@ static void run_session(void)
         }
         int st;
         pid_t got;
-        while (!shutdown_request && (got = wait(&st)) != pid)
+        while (!shutdown_request && (got = wait(&st)) != pid) {
             if (got < 0 && errno == ECHILD)
                 break;
+            if (got > 0 && got == console) {
+                printf("init: the console server ended (status 0x%x): starting it again\n", st);
+                console = start_console(true);
+            }
+        }
         if (shutdown_request)
             break;
         /* A shell that cannot stay up must not make init spin. */
@@ -397,7 +411,8 @@ int main(int argc, char **argv)
         target = strdup(target);
     unsetenv("KENIX_INIT");
     bool files = start_vfs();
-    start_console();
+    bool interactive = !target && argc < 2;
+    pid_t console = start_console(interactive);
     if (files)
         release_initrd();
     if (target) {
@@ -409,8 +424,8 @@ int main(int argc, char **argv)
         return 127;
     }
     run_script("/etc/init.d/rcS");
-    if (argc < 2) {
-        run_session();
+    if (interactive) {
+        run_session(console);
         return 1;
     }
     static char names[MAX_PROGRAMS][64];

@@ -1788,6 +1788,52 @@ SPEC(syslog, .args = syslog_args, .sometimes = true);
 SPEC(sched_getaffinity, .args = affinity_args, .sometimes = true);
 SPEC(sched_setaffinity, .args = affinity_args, .sometimes = true);
 SPEC(uname, .args = writes_out, .sometimes = true);
+
+/* sethostname/setdomainname(name, len): names from buf (the fuzzer is root:
+ * uname changes, nothing else does). */
+static void name_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = rnd() % 3 ? (uint64_t)(uintptr_t)"fuzzed" : bad_pointer();
+    a[1] = ONE_OF(0, 6, 64, 65, (uint64_t)-1, 0x100000006ull, rnd());
+}
+SPEC(sethostname, .args = name_args, .sometimes = true);
+SPEC(setdomainname, .args = name_args, .sometimes = true);
+
+/* clock_settime/settimeofday: never a valid time -- the clock is the rest of
+ * the run's (and, in test_memory's child, other tests') -- only bad clocks,
+ * ranges and pointers; settimeofday(NULL, NULL) changes nothing and succeeds. */
+static void clock_settime_args(uint64_t a[NREGS])
+{
+    static const int64_t bad[][2] = { { -1, 0 }, { 0, -1 }, { 0, 1000000000 }, { INT64_MAX, 0 } };
+    generic(a);
+    bool good_clock = rnd() % 2;
+    a[0] = good_clock ? 0 : ONE_OF(1, 4, 7, 11, 12, (uint64_t)-1, rnd());
+    a[1] = good_clock && rnd() % 3 ? (uint64_t)(uintptr_t)bad[rnd() % 4] : ONE_OF(0, bad_pointer());
+    if (!good_clock && rnd() % 2)
+        a[1] = (uint64_t)(uintptr_t)bad[0];
+}
+static void settimeofday_args(uint64_t a[NREGS])
+{
+    static const int64_t bad_tv[][2] = { { -1, 0 }, { 0, -1 }, { 0, 1000000 } };
+    static const int32_t bad_tz[2] = { 24 * 60, 0 };
+    generic(a);
+    a[0] = ONE_OF(0, 0, (uint64_t)(uintptr_t)bad_tv[rnd() % 3], bad_pointer());
+    a[1] = a[0] ? ONE_OF(0, (uint64_t)(uintptr_t)bad_tz, bad_pointer()) : ONE_OF(0, 0, (uint64_t)(uintptr_t)bad_tz);
+}
+SPEC(clock_settime, .args = clock_settime_args);
+SPEC(settimeofday, .args = settimeofday_args, .sometimes = true);
+
+/* getpriority/setpriority(which, who, nice): any process, group or user. */
+static void priority_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = ONE_OF(0, 1, 2, 3, (uint64_t)-1);
+    a[1] = ONE_OF(0, 0, 1, (uint64_t)getpid(), 99999, (uint64_t)-1, rnd());
+    a[2] = ONE_OF(0, 5, 19, 20, -20, -21, rnd());
+}
+SPEC(getpriority, .args = priority_args, .sometimes = true);
+SPEC(setpriority, .args = priority_args, .sometimes = true);
 SPEC(getrandom, .args = getrandom_args, .sometimes = true);
 SPEC(brk, .args = brk_args, .sometimes = true);
 SPEC(munmap, .args = arena_range_args, .sometimes = true);

@@ -7,7 +7,10 @@
  * (sched_getaffinity, sched_setaffinity: lengths, masks, pids, permission),
  * and syslog(2), the kernel log's reader (sizes, errors and their order,
  * privilege; the console level only on Kenix: on a Linux host it is the
- * host's).
+ * host's), getpriority/setpriority (nice and renice: clamping, EACCES for
+ * an unprivileged raise, EPERM for another user's process, groups, users),
+ * and -- on Kenix only, since on a host they would change the host --
+ * sethostname/setdomainname and clock_settime/settimeofday.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/times.h>
+#include <sys/utsname.h>
 
 #include "posix_test.h"
 
@@ -613,6 +617,111 @@ static void kernel_log(void)
     run_child_ok("syslog as uid 1000", syslog_user, NULL);
 }
 
+/* --- priorities, names, the clock ------------------------------------------------ */
+
+static int nice_user(void *arg)
+{
+    (void)arg;
+    if (setuid(1000) != 0)
+        return 1;
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, 0);
+    res_t up = res(setpriority(PRIO_PROCESS, 0, now + 3));
+    res_t down = res(setpriority(PRIO_PROCESS, 0, now));
+    checkf(up.ret == 0 && getpriority(PRIO_PROCESS, 0) == now + 3 && is_err(down, EACCES),
+           "uid 1000: renice +3 -> %s, back down -> %s (EACCES: only root may raise priority)", rs(up), rs(down));
+    res_t other = res(setpriority(PRIO_PROCESS, 1, 10));
+    checkf(is_err(other, EPERM), "uid 1000 renicing process 1 (root's) -> %s (EPERM)", rs(other));
+    return 0;
+}
+
+static void priorities(void)
+{
+    errno = 0;
+    int base = getpriority(PRIO_PROCESS, 0);
+    checkf(errno == 0 && base >= -20 && base <= 19, "getpriority of ourselves: nice %d", base);
+    res_t r = res(setpriority(PRIO_PROCESS, 0, 5));
+    checkf(r.ret == 0 && getpriority(PRIO_PROCESS, getpid()) == 5, "setpriority 5 -> %s, read back by pid", rs(r));
+    r = res(setpriority(PRIO_PROCESS, 0, 100));
+    checkf(r.ret == 0 && getpriority(PRIO_PROCESS, 0) == 19, "nice 100 is clamped to 19 (-> %s)", rs(r));
+    r = res(setpriority(PRIO_PROCESS, 0, -100));
+    checkf(r.ret == 0 && getpriority(PRIO_PROCESS, 0) == -20, "nice -100 is clamped to -20 as root (-> %s)", rs(r));
+    long raw = syscall(SYS_getpriority, PRIO_PROCESS, 0);
+    checkf(raw == 40, "the raw system call answers 20 - nice: %ld for nice -20", raw);
+    setpriority(PRIO_PROCESS, 0, 2);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(getpriority(PRIO_PROCESS, 0) == 2 ? 0 : 1);
+    int st;
+    waitpid(pid, &st, 0);
+    checkf(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a child inherits nice 2");
+    errno = 0;
+    int g = getpriority(PRIO_PGRP, 0);
+    checkf(errno == 0 && g <= 2, "PRIO_PGRP of our group: %d", g);
+    r = res(setpriority(PRIO_PROCESS, NO_SUCH_PID, 0));
+    res_t bad = res(setpriority(7, 0, 0));
+    errno = 0;
+    int none = getpriority(PRIO_PROCESS, NO_SUCH_PID);
+    checkf(is_err(r, ESRCH) && is_err(bad, EINVAL) && none == -1 && errno == ESRCH,
+           "no such process -> %s (ESRCH), which 7 -> %s (EINVAL), getpriority of none: ESRCH", rs(r), rs(bad));
+    run_child_ok("nice as uid 1000", nice_user, NULL);
+    setpriority(PRIO_PROCESS, 0, base);
+}
+
+static void names_and_clock(void)
+{
+    if (!on_kenix()) {
+        skipf("(Kenix only) sethostname, setdomainname, clock_settime, settimeofday: on a host they are the host's");
+        return;
+    }
+    struct utsname u;
+    uname(&u);
+    char old[65];
+    snprintf(old, sizeof(old), "%s", u.nodename);
+    res_t r = res(sethostname("box-1", 5));
+    uname(&u);
+    kcheckf(r.ret == 0 && !strcmp(u.nodename, "box-1"), "sethostname box-1 -> %s: uname says \"%s\"", rs(r), u.nodename);
+    char big[70];
+    memset(big, 'h', sizeof(big));
+    res_t longer = res(sethostname(big, 65));
+    res_t fits = res(sethostname(big, 64));
+    uname(&u);
+    kcheckf(is_err(longer, EINVAL) && fits.ret == 0 && strlen(u.nodename) == 64,
+            "65 bytes -> %s (EINVAL), 64 -> %s (the longest)", rs(longer), rs(fits));
+    res_t fault = res(syscall(SYS_sethostname, (void *)8, 4));
+    kcheckf(is_err(fault, EFAULT), "from 0x8 -> %s (EFAULT)", rs(fault));
+    r = res(setdomainname("example.org", 11));
+    uname(&u);
+    kcheckf(r.ret == 0 && !strcmp(u.domainname, "example.org"), "setdomainname -> %s: \"%s\"", rs(r), u.domainname);
+    sethostname(old, strlen(old));
+    setdomainname("(none)", 6);
+
+    struct timespec before, set, after, mono;
+    clock_gettime(CLOCK_REALTIME, &before);
+    set = before;
+    set.tv_sec += 100000;
+    r = res(clock_settime(CLOCK_REALTIME, &set));
+    clock_gettime(CLOCK_REALTIME, &after);
+    kcheckf(r.ret == 0 && after.tv_sec >= set.tv_sec && after.tv_sec <= set.tv_sec + 5,
+            "clock_settime +100000 s -> %s: the realtime clock reads %lld (set %lld)", rs(r), (long long)after.tv_sec,
+            (long long)set.tv_sec);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    kcheckf(mono.tv_sec < 100000, "the monotonic clock did not move (%lld s)", (long long)mono.tv_sec);
+    struct timeval tv = { before.tv_sec + 1, 0 };
+    r = res(settimeofday(&tv, NULL));
+    clock_gettime(CLOCK_REALTIME, &after);
+    kcheckf(r.ret == 0 && after.tv_sec >= tv.tv_sec && after.tv_sec <= tv.tv_sec + 5,
+            "settimeofday back -> %s (%lld)", rs(r), (long long)after.tv_sec);
+    struct timespec bad_ns = { 0, 1000000000 };
+    res_t e1 = res(clock_settime(CLOCK_REALTIME, &bad_ns));
+    res_t e2 = res(clock_settime(CLOCK_MONOTONIC, &before));
+    struct timeval bad_us = { 0, 1000000 };
+    res_t e3 = res(syscall(SYS_settimeofday, &bad_us, NULL));
+    kcheckf(is_err(e1, EINVAL) && is_err(e2, EINVAL) && is_err(e3, EINVAL),
+            "tv_nsec 1e9 -> %s, CLOCK_MONOTONIC -> %s, tv_usec 1e6 -> %s (EINVAL)", rs(e1), rs(e2), rs(e3));
+}
+
 int main(void)
 {
     limits();
@@ -622,5 +731,7 @@ int main(void)
     masks_and_names();
     affinity();
     kernel_log();
+    priorities();
+    names_and_clock();
     return check_summary();
 }

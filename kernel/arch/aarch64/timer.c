@@ -76,7 +76,13 @@ uint64_t timer_realtime_offset_ns(void)
 
 void timer_set_realtime(uint64_t epoch_seconds)
 {
-    realtime_offset_ns = epoch_seconds * 1000000000u - timer_monotonic_ns();
+    timer_set_realtime_ns(epoch_seconds * 1000000000u);
+}
+
+void timer_set_realtime_ns(uint64_t ns)
+{
+    /* Modulo 2^64: a time before the monotonic clock's reading still reads back right. */
+    realtime_offset_ns = ns - timer_monotonic_ns();
 }
 
 uint64_t timer_frequency(void)

@@ -24,11 +24,14 @@ uint64_t timer_ns_to_counter(uint64_t ns);
 uint64_t timer_deadline_after_ns(uint64_t ns);
 /* CLOCK_MONOTONIC: time since the counter started (reset). */
 uint64_t timer_monotonic_ns(void);
-/* CLOCK_REALTIME: the RTC's time at boot plus the monotonic time since. */
+/* CLOCK_REALTIME: the RTC's time at boot (or what clock_settime last set)
+ * plus the monotonic time since. */
 uint64_t timer_realtime_ns(void);
 void timer_set_realtime(uint64_t epoch_seconds);
-/* CLOCK_REALTIME minus CLOCK_MONOTONIC, ns: set once at boot (an absolute
- * CLOCK_REALTIME timer converts to monotonic time with it). */
+void timer_set_realtime_ns(uint64_t ns); /* clock_settime, settimeofday */
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, ns, modulo 2^64: set at boot and by
+ * clock_settime (an absolute CLOCK_REALTIME timer converts to monotonic time
+ * with it when armed). */
 uint64_t timer_realtime_offset_ns(void);
 
 #endif

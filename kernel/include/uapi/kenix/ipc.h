@@ -71,7 +71,7 @@ struct kx_handle_info {
     uint32_t type;   /* enum kx_object_type */
     uint32_t rights;
     uint64_t badge;  /* endpoints: the badge minted into this handle */
-    uint64_t size;   /* memory and device objects: bytes */
+    uint64_t size;   /* memory and device objects: bytes; process objects: the pid */
 };
 
 /* Message flags (x1 bits 32-63). */
