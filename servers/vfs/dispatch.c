@@ -234,7 +234,7 @@ static long do_path_op(struct vfs_msg *m, const struct vfs_caller *caller)
                 opts = (const char *)rest;
             }
         }
-        return vfs_mount(&r.cred, start, r.path, fstype, opts, flags);
+        return vfs_mount(&r.cred, start, r.path, r.path2, fstype, opts, flags);
     }
     case VFS_UMOUNT:
         if ((err = need_path(&r)))
