@@ -224,6 +224,7 @@ struct fat_node {
     bool loaded;                /* its entries are in the dcache */
     uint32_t end_slot;          /* the first never-used slot (or capacity) */
     uint32_t free_slots;        /* deleted slots below end_slot */
+    uint32_t hole_hint;         /* no deleted slot lies below it */
     uint32_t tail_hint;         /* where the search for a free ~N past ~4 goes on */
 };
 

@@ -185,7 +185,9 @@ static int slot_off(struct fat_fs *fs, struct fat_node *dir, uint32_t slot, uint
 {
     uint64_t byte = (uint64_t)slot * DE_SIZE;
     uint32_t c;
-    int err = fat_chain_seek(fs, dir, (uint32_t)(byte >> fs->g.cluster_shift), &c);
+    int err = fat_chain_check(fs, dir); /* a directory moved before it was ever read */
+    if (!err)
+        err = fat_chain_seek(fs, dir, (uint32_t)(byte >> fs->g.cluster_shift), &c);
     if (err)
         return err;
     *off = fat_clus_off(fs, c) + (byte & (fs->g.cluster_size - 1u));
@@ -406,6 +408,7 @@ int fat_dir_load(struct fat_fs *fs, struct fat_node *dir)
     }
     dir->end_slot = end;
     dir->free_slots = freed;
+    dir->hole_hint = 0;
     dir->loaded = true;
     return 0;
 }
@@ -417,19 +420,25 @@ int fat_dir_load(struct fat_fs *fs, struct fat_node *dir)
 static int find_slots(struct fat_fs *fs, struct fat_node *dir, uint32_t n, uint32_t *out)
 {
     if (dir->free_slots >= n) {
-        uint32_t run = 0;
-        for (uint32_t slot = 0; slot < dir->end_slot; slot++) {
+        /* From the first slot that may be deleted on; the scan moves that
+         * mark to the first deleted slot it meets. */
+        uint32_t run = 0, first_free = UINT32_MAX;
+        for (uint32_t slot = dir->hole_hint; slot < dir->end_slot; slot++) {
             uint8_t e[DE_SIZE];
             int err = slot_read(fs, dir, slot, e, NULL);
             if (err)
                 return err;
             run = e[0] == DE_FREE ? run + 1 : 0;
+            if (run && first_free == UINT32_MAX)
+                first_free = slot;
             if (run == n) {
                 *out = slot + 1 - n;
                 dir->free_slots -= n;
+                dir->hole_hint = first_free == *out ? slot + 1 : first_free;
                 return 0;
             }
         }
+        dir->hole_hint = first_free == UINT32_MAX ? dir->end_slot : first_free;
     }
     uint32_t start = dir->end_slot;
     if (start + n > FAT_MAX_DIR_SLOTS)
@@ -559,10 +568,13 @@ int fat_dir_remove(struct fat_fs *fs, struct fat_node *dir, uint32_t slot, uint3
         if ((err = slot_write(fs, dir, s, e)))
             return err;
     }
-    if (at_end)
+    if (at_end) {
         dir->end_slot = slot;
-    else
+    } else {
         dir->free_slots += nslots;
+        if (slot < dir->hole_hint)
+            dir->hole_hint = slot;
+    }
     return 0;
 }
 

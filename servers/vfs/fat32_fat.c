@@ -226,9 +226,12 @@ int fat_free_chain(struct fat_fs *fs, struct fat_node *n, uint32_t c)
     for (uint32_t k = 0; c && k < fs->g.nclusters; k++) {
         uint32_t v;
         int err = fat_get(fs, c, &v);
-        if (!err)
-            err = fat_set(fs, c, FAT_FREE);
         if (err)
+            return err;
+        if (v == FAT_FREE) /* freed already (a loop, or a link into free space): not counted twice */
+            return fat_error(fs, "inode %llu: freeing its chain, cluster %u is free already",
+                             (unsigned long long)who(n), c);
+        if ((err = fat_set(fs, c, FAT_FREE)))
             return err;
         if (fs->free_known)
             fs->free_count++;

@@ -18,7 +18,8 @@
  *     moves with changes while mounted. The creation time is kept.
  *
  * Lookups ignore case and trailing dots (fat32_name.c) and also find a file
- * by its short alias.
+ * by its short alias. Changes reach the device at sync (fsync, unmount,
+ * mount_sync_all), or before the answer with MS_SYNCHRONOUS / MS_DIRSYNC.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,6 +38,16 @@ static void dir_touch(struct fat_fs *fs, struct fat_node *d, struct vfs_time now
 {
     d->v.mtime = d->v.ctime = now;
     fat_node_write(fs, d);
+}
+
+/* A mount with MS_SYNCHRONOUS (or MS_DIRSYNC, for changes to directories)
+ * writes each change through before answering, as Linux's sync and dirsync. */
+static int sync_after(struct fat_fs *fs, int err, bool dir_change)
+{
+    uint32_t f = fs->m->flags;
+    if (!err && ((f & LX_MS_SYNCHRONOUS) || (dir_change && (f & LX_MS_DIRSYNC))))
+        return fat32_sync_fs(fs);
+    return err;
 }
 
 static void f_release(struct vnode *v)
@@ -141,7 +152,7 @@ static int f_create(struct vnode *dir, const char *name, uint32_t len, uint32_t 
     }
     dir_touch(fs, d, now);
     *out = &n->v;
-    return 0;
+    return sync_after(fs, 0, true);
 }
 
 static int f_symlink(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, const char *target,
@@ -187,7 +198,7 @@ static int f_unlink(struct vnode *dir, struct dirent *de)
     n->v.ctime = now;
     dir_touch(fs, d, now);
     f_release(&n->v);
-    return 0;
+    return sync_after(fs, 0, true);
 }
 
 static int f_rmdir(struct vnode *dir, struct dirent *de)
@@ -207,7 +218,7 @@ static int f_rmdir(struct vnode *dir, struct dirent *de)
     n->v.ctime = now;
     dir_touch(fs, d, now);
     f_release(&n->v);
-    return 0;
+    return sync_after(fs, 0, true);
 }
 
 /* Where a node's entry set is: what a rename moves. */
@@ -376,7 +387,7 @@ static int f_rename(struct vnode *odir_v, struct dirent *od, struct vnode *ndir_
     dir_touch(fs, odir, now);
     if (ndir != odir)
         dir_touch(fs, ndir, now);
-    return 0;
+    return sync_after(fs, 0, true);
 }
 
 static long f_readlink(struct vnode *v, const char **target)
@@ -475,7 +486,7 @@ static int f_setattr(struct vnode *v, const struct vfs_attr *a)
     n->attr = attr;
     fat_node_mode(fs, n);
     v->ctime = now;
-    return fat_node_write(fs, n);
+    return sync_after(fs, fat_node_write(fs, n), false);
 }
 
 static long f_read(struct vnode *v, uint64_t off, uint64_t len, struct io_sink *sink)
@@ -485,12 +496,14 @@ static long f_read(struct vnode *v, uint64_t off, uint64_t len, struct io_sink *
 
 static long f_write(struct vnode *v, uint64_t off, uint64_t len, struct io_source *src)
 {
-    return fat_file_write(FS(v), FN(v), off, len, src);
+    long n = fat_file_write(FS(v), FN(v), off, len, src);
+    int err = n > 0 ? sync_after(FS(v), 0, false) : 0;
+    return err ? err : n;
 }
 
 static int f_truncate(struct vnode *v, uint64_t size)
 {
-    return fat_file_truncate(FS(v), FN(v), size);
+    return sync_after(FS(v), fat_file_truncate(FS(v), FN(v), size), false);
 }
 
 static int f_sync(struct vnode *v)

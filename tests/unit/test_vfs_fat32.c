@@ -119,7 +119,7 @@ static void check_fsck(const char *path)
 /* mdir -b: the names in dir, one a line ("name" or "name/" for directories), sorted. */
 static int mdir_names(const char *path, const char *dir, char names[][280], int max)
 {
-    static char out[1 << 17];
+    static char out[1 << 20];
     if (sh_out(out, sizeof(out), "mdir -b -i '%s' '::%s'", path, dir) != 0)
         return -1;
     int n = 0;
@@ -801,6 +801,9 @@ static void test_write_and_check(void)
         CHECK_EQ(put_file(name, "", 0), 0);
     }
     CHECK_EQ(t_stat0("/mnt/many/LONGFI~2.TXT", &st), 0);
+    /* A directory never read, moved: its ".." must follow (fsck.fat checks it). */
+    CHECK_EQ(t_rename("/mnt/Sub/Deeper/Deepest", "/mnt/Deepest moved"), 0);
+    CHECK(same_file("/mnt/Deepest moved/leaf file.txt", "plain\n", 6));
     CHECK_EQ(t_stat0("/mnt/many/LONGF~98.TXT", &st), 0);
     CHECK_EQ(t_stat0("/mnt/many/LONGF~99.TXT", &st), -ENOENT); /* number 98, deleted */
     CHECK_EQ(unmount_image(), 0);
@@ -809,11 +812,11 @@ static void test_write_and_check(void)
     /* mtools sees it all. */
     static char names[200][280];
     int n = mdir_names(img, "/", names, 200);
-    const char *want_root[] = { "A big file with a long name.bin", "A long file name.text", "EMPTYDIR/",
-                                "Growing file.dat", grusse, "README.TXT", "Renamed short.txt", "Sub/",
+    const char *want_root[] = { "A big file with a long name.bin", "A long file name.text", "Deepest moved/",
+                                "EMPTYDIR/", "Growing file.dat", grusse, "README.TXT", "Renamed short.txt", "Sub/",
                                 "many/", "trailing", "victim.txt", uni + 5 };
-    CHECK_EQ(n, 13); /* and the emoji's name, as mtools misreads it */
-    for (size_t i = 0; i < 12; i++) {
+    CHECK_EQ(n, 14); /* and the emoji's name, as mtools misreads it */
+    for (size_t i = 0; i < 13; i++) {
         bool found = false;
         for (int j = 0; j < n; j++)
             found |= !strcmp(names[j], want_root[i]);
@@ -822,7 +825,8 @@ static void test_write_and_check(void)
         CHECK(found);
     }
     CHECK_EQ(mdir_names(img, "/many", names, 200), 75 + 60);
-    CHECK_EQ(mdir_names(img, "/Sub/Deeper", names, 200), 1);
+    CHECK_EQ(mdir_names(img, "/Sub/Deeper", names, 200), 0);
+    CHECK_EQ(mdir_names(img, "/Deepest moved", names, 200), 1);
     CHECK_EQ(mdir_names(img, "/EMPTYDIR", names, 200), 1);
     CHECK_STR(names[0], "file.bin");
     static char out[1 << 16];
@@ -854,6 +858,38 @@ static void test_write_and_check(void)
     CHECK_EQ(vfs_names("/mnt/many", names, 200), 135);
     CHECK_EQ(unmount_image(), 0);
     check_fsck(img);
+}
+
+/* Write-back: the device has nothing new until a sync; after fsync (or
+ * mount_sync_all, what sync(2) and a periodic flush will call) the volume is
+ * whole while still mounted. With MS_SYNCHRONOUS every change is written at once. */
+static void test_sync(void)
+{
+    make_image(img, 40960, "-s 1");
+    CHECK_EQ(mount_image(img, 64, "", 0), 0);
+    CHECK_EQ(put_file("/mnt/first file.txt", "one\n", 4), 4);
+    CHECK_EQ(t_mkdir("/mnt/a dir", 0755), 0);
+    static char out[4096];
+    CHECK_EQ(sh_out(out, sizeof(out), "mtype -i '%s' '::/first file.txt'", img), 1); /* not on the device yet */
+    long fd = t_open("/mnt/first file.txt", O_(RDONLY), 0);
+    CHECK_EQ(h_io(IO_SYNC, (uint64_t)fd, 0, 0, 0), 0);
+    t_close((uint64_t)fd);
+    check_fsck(img);
+    CHECK_EQ(sh_out(out, sizeof(out), "mtype -i '%s' '::/first file.txt'", img), 0);
+    CHECK_STR(out, "one\n");
+    CHECK_EQ(put_file("/mnt/a dir/second", "two\n", 4), 4);
+    CHECK_EQ(t_unlink("/mnt/first file.txt"), 0);
+    CHECK_EQ(mount_sync_all(), 0);
+    check_fsck(img);
+    CHECK_EQ(sh_out(out, sizeof(out), "mtype -i '%s' '::/a dir/second'", img), 0);
+    CHECK_STR(out, "two\n");
+    CHECK_EQ(unmount_image(), 0);
+    CHECK_EQ(mount_image(img, 64, "", LX_MS_SYNCHRONOUS), 0);
+    CHECK_EQ(put_file("/mnt/third", "three\n", 6), 6);
+    CHECK_EQ(sh_out(out, sizeof(out), "mtype -i '%s' ::/third", img), 0);
+    CHECK_STR(out, "three\n");
+    check_fsck(img);
+    CHECK_EQ(unmount_image(), 0);
 }
 
 /* What FAT cannot do, answered as Linux's vfat answers. */
@@ -996,6 +1032,14 @@ static void test_big_file(void)
            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
            (unsigned long long)s.reads, (unsigned long long)s.writes);
     CHECK(s.dirty_evictions > 0);
+    /* Reading it again costs a few cache lookups a cluster (its data and one
+     * FAT entry), not a walk of the chain from its start for each piece. */
+    struct bcache_stats s2;
+    CHECK(same_file("/mnt/big.bin", data, len));
+    bcache_get_stats(bc, &s2);
+    uint64_t lookups = (s2.hits + s2.misses) - (s.hits + s.misses);
+    printf("  reading 768 clusters: %llu cache lookups\n", (unsigned long long)lookups);
+    CHECK(lookups < 3 * 768);
     /* Reading backwards block by block still finds every cluster. */
     long fd = t_open("/mnt/big.bin", O_(RDONLY), 0);
     uint8_t buf[4096];
@@ -1015,6 +1059,60 @@ static void test_big_file(void)
     CHECK(!memcmp(back, data, len));
     free(back);
     free(data);
+}
+
+/* 4 KiB logical sectors, and a directory of thousands of names: costs stay per name. */
+static void test_4k_sectors_big_directory(void)
+{
+    make_image(img, 270000, "-S 4096 -s 1");
+    CHECK_EQ(mount_image(img, 64, "", 0), 0);
+    CHECK_EQ(t_mkdir("/mnt/big dir", 0755), 0);
+    char name[128];
+    struct timespec t0, t1, t2;
+    double first = 0, last = 0;
+    enum { N = 3000, PART = 500 };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < N; i++) {
+        if (i == PART) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            first = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        }
+        if (i == N - PART)
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+        snprintf(name, sizeof(name), "/mnt/big dir/A rather long file name %05d.txt", i);
+        long fd = t_open(name, O_(CREAT) | O_(WRONLY), 0644);
+        if (fd < 0) {
+            CHECK_EQ(fd, 0);
+            break;
+        }
+        t_close((uint64_t)fd);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    last = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
+    printf("  %d creations in one directory: first %d %.1f ms, last %d %.1f ms\n", N, PART, first * 1e3, PART,
+           last * 1e3);
+    CHECK(last < 4 * first + 0.05);
+    CHECK_EQ(t_stat0("/mnt/big dir/a rather long file name 02999.TXT", &st), 0);
+    CHECK_EQ(t_stat0("/mnt/big dir", &st), 0);
+    CHECK_EQ(st.st_size, ((2 + N * 4) * 32 + 4095) / 4096 * 4096); /* ".", "..", 3 long-name slots and a short entry each */
+    CHECK_EQ(unmount_image(), 0);
+    check_fsck(img);
+    static char names[N + 10][280];
+    CHECK_EQ(mdir_names(img, "/big dir", names, N + 10), N);
+    /* Read back: the directory is read once, lookups are hashed. */
+    CHECK_EQ(mount_image(img, 64, "", 0), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int found = 0;
+    for (int i = 0; i < N; i += 7) {
+        snprintf(name, sizeof(name), "/mnt/big dir/A RATHER long file name %05d.txt", i);
+        found += t_stat0(name, &st) == 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK_EQ(found, (N + 6) / 7);
+    printf("  %d lookups after a remount: %.1f ms\n", (N + 6) / 7,
+           ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9) * 1e3);
+    CHECK_EQ(vfs_names("/mnt/big dir", names, N + 10), N);
+    CHECK_EQ(unmount_image(), 0);
 }
 
 /* The volume fills up: short writes, ENOSPC, and the space comes back. */
@@ -1251,8 +1349,10 @@ int main(void)
     RUN(test_bcache);
     RUN(test_read_mtools_image);
     RUN(test_write_and_check);
+    RUN(test_sync);
     RUN(test_vfat_semantics);
     RUN(test_big_file);
+    RUN(test_4k_sectors_big_directory);
     RUN(test_full_volume);
     RUN(test_damaged_boot_sector);
     RUN(test_damaged_chains);
