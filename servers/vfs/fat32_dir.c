@@ -277,11 +277,15 @@ static void lfn_take(struct lfn_state *l, const uint8_t *e, uint32_t slot)
     l->next = (int)ord - 1;
 }
 
-/* The long name, if it is whole and belongs to short entry e: UTF-8 in out. */
-static int lfn_name(const struct lfn_state *l, const uint8_t *e, char *out, uint32_t cap)
+/* Whether the long name gathered is whole and belongs to short entry e. */
+static bool lfn_owns(const struct lfn_state *l, const uint8_t *e)
 {
-    if (l->next != 0 || fat_lfn_checksum(e + DE_NAME) != l->sum)
-        return -1;
+    return l->next == 0 && fat_lfn_checksum(e + DE_NAME) == l->sum;
+}
+
+/* The long name (lfn_owns), UTF-8 in out: bytes, or -1 if no path could hold it. */
+static int lfn_name(const struct lfn_state *l, char *out, uint32_t cap)
+{
     uint32_t n = 0, max = l->nslots * LFN_CHARS;
     while (n < max && l->units[n])
         n++;
@@ -391,9 +395,13 @@ int fat_dir_load(struct fat_fs *fs, struct fat_node *dir)
             l->next = -1;
             continue;
         }
+        /* The set includes its long-name slots even when the name cannot be
+         * shown (too long as UTF-8, an unpaired surrogate): removing the file
+         * removes them too. */
         char name[VFS_NAME_MAX + 1];
-        int len = lfn_name(l, e, name, VFS_NAME_MAX);
-        uint32_t first_slot = len > 0 ? l->start : slot;
+        bool owned = lfn_owns(l, e);
+        int len = owned ? lfn_name(l, name, VFS_NAME_MAX) : -1;
+        uint32_t first_slot = owned ? l->start : slot;
         if (len <= 0)
             len = (int)fat_short_display(e + DE_NAME, e[DE_NTCASE], name);
         l->next = -1;

@@ -314,6 +314,18 @@ static void fill_random(uint8_t *p, size_t n, uint64_t seed)
         p[i] = (uint8_t)(test_rand(&seed) >> 32);
 }
 
+static void patch(const char *path, uint64_t off, const void *bytes, size_t n)
+{
+    int fd = open(path, O_RDWR);
+    if (fd < 0 || pwrite(fd, bytes, n, (off_t)off) != (ssize_t)n) {
+        printf("  cannot patch %s\n", path);
+        exit(1);
+    }
+    close(fd);
+}
+
+static void patch32(const char *path, uint64_t off, uint32_t v) { patch(path, off, &v, 4); }
+
 /* ---- pure parts: names, times, the BPB ------------------------------------------------------------- */
 
 static void test_names(void)
@@ -704,6 +716,78 @@ static void test_read_mtools_image(void)
     CHECK_EQ(sf.f_bfree, total - used);
     CHECK_EQ(unmount_image(), 0);
     check_fsck(img);
+}
+
+/* Writes, at slot *at of the root directory of img (one 512-byte cluster at
+ * data0), long-name slots for units[0..n) and then short entry e. */
+static void raw_lfn_set(const char *path, uint64_t root, int *at, const uint16_t *units, uint32_t n, const uint8_t *e)
+{
+    uint32_t nl = (n + 12) / 13;
+    uint8_t sum = fat_lfn_checksum(e);
+    static const uint8_t pos[13] = { 1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30 };
+    for (uint32_t i = 0; i < nl; i++) {
+        uint32_t ord = nl - i;
+        uint8_t s[32] = { 0 };
+        s[0] = (uint8_t)(ord | (i == 0 ? 0x40 : 0));
+        s[11] = 0x0f;
+        s[13] = sum;
+        for (uint32_t k = 0; k < 13; k++) {
+            uint32_t j = (ord - 1) * 13 + k;
+            uint16_t u = j < n ? units[j] : j == n ? 0 : 0xffff;
+            s[pos[k]] = (uint8_t)u, s[pos[k] + 1] = (uint8_t)(u >> 8);
+        }
+        patch(path, root + 32u * (unsigned)(*at)++, s, 32);
+    }
+    patch(path, root + 32u * (unsigned)(*at)++, e, 32);
+}
+
+/* Long names no path can hold -- 100 snowmen (300 bytes of UTF-8), an
+ * unpaired surrogate -- are shown by their short names; removing such a file
+ * removes every slot of its set. (mtools 4.0 itself garbles such names, so
+ * the test writes the slots.) */
+static void test_unshowable_names(void)
+{
+    make_image(img, 40960, "-s 1");
+    char host[256];
+    snprintf(host, sizeof(host), "%s/small", work);
+    host_write(host, "snow\n", 5);
+    CHECK_EQ(sh("mcopy -i '%s' '%s' ::/SNOW.TXT && mcopy -i '%s' '%s' ::/LONE.TXT", img, host, img, host), 0);
+    uint64_t root = 661504;
+    uint8_t snow[32], lone[32];
+    int fd = open(img, O_RDONLY);
+    CHECK(pread(fd, snow, 32, (off_t)root) == 32 && pread(fd, lone, 32, (off_t)root + 32) == 32);
+    close(fd);
+    CHECK(!memcmp(snow, "SNOW    TXT", 11) && !memcmp(lone, "LONE    TXT", 11));
+    uint16_t units[100];
+    for (int i = 0; i < 100; i++)
+        units[i] = 0x2603;
+    int at = 0;
+    raw_lfn_set(img, root, &at, units, 100, snow);
+    uint16_t bad[4] = { 'a', 'b', 0xd800, 'c' };
+    raw_lfn_set(img, root, &at, bad, 4, lone);
+    CHECK_EQ(at, 11);
+    check_fsck(img);
+    CHECK_EQ(mount_image(img, 16, "", 0), 0);
+    static char names[4][280];
+    CHECK_EQ(vfs_names("/mnt", names, 4), 2);
+    CHECK_STR(names[0], "LONE.TXT");
+    CHECK_STR(names[1], "SNOW.TXT");
+    CHECK(same_file("/mnt/snow.txt", "snow\n", 5));
+    CHECK_EQ(t_unlink("/mnt/SNOW.TXT"), 0);
+    CHECK_EQ(t_rename("/mnt/LONE.TXT", "/mnt/Alone now.txt"), 0);
+    CHECK_EQ(unmount_image(), 0);
+    check_fsck(img);
+    CHECK_EQ(mdir_names(img, "/", names, 4), 1);
+    CHECK_STR(names[0], "Alone now.txt");
+    /* Every slot of both old sets is deleted (0xe5) or unused. */
+    uint8_t dirbuf[512];
+    fd = open(img, O_RDONLY);
+    CHECK(pread(fd, dirbuf, 512, (off_t)root) == 512);
+    close(fd);
+    int live = 0;
+    for (int i = 0; i < 16; i++)
+        live += dirbuf[32 * i] != 0xe5 && dirbuf[32 * i] != 0;
+    CHECK_EQ(live, 2); /* "Alone now.txt": one long-name slot and its short entry */
 }
 
 /* ---- changes through the vfs, checked by fsck.fat and mtools ------------------------------------ */
@@ -1151,17 +1235,6 @@ static void test_full_volume(void)
 
 /* ---- damaged images --------------------------------------------------------------------------- */
 
-static void patch(const char *path, uint64_t off, const void *bytes, size_t n)
-{
-    int fd = open(path, O_RDWR);
-    if (fd < 0 || pwrite(fd, bytes, n, (off_t)off) != (ssize_t)n) {
-        printf("  cannot patch %s\n", path);
-        exit(1);
-    }
-    close(fd);
-}
-
-static void patch32(const char *path, uint64_t off, uint32_t v) { patch(path, off, &v, 4); }
 
 /* The mount must fail with EINVAL and say why (needle). */
 static void expect_refused(const char *path, const char *needle)
@@ -1348,6 +1421,7 @@ int main(void)
     RUN(test_bpb);
     RUN(test_bcache);
     RUN(test_read_mtools_image);
+    RUN(test_unshowable_names);
     RUN(test_write_and_check);
     RUN(test_sync);
     RUN(test_vfat_semantics);
