@@ -150,16 +150,30 @@ long fat_file_write(struct fat_fs *fs, struct fat_node *n, uint64_t off, uint64_
         uint32_t k;
         struct bcache_buf *b = NULL;
         err = piece(fs, n, off + done, len - done, &dev, &k);
-        if (!err)
-            err = bcache_get(fs->bc, dev >> BCACHE_BLOCK_SHIFT, k == BCACHE_BLOCK ? BC_NOREAD : 0, &b);
         if (err)
             break;
-        uint8_t *p = bcache_data(b) + (dev & (BCACHE_BLOCK - 1u));
-        long r = src->pull(src, done, p, k);
-        if (r < (long)k && k == BCACHE_BLOCK)
-            memset(p + (r > 0 ? r : 0), 0, k - (uint32_t)(r > 0 ? r : 0)); /* not read: no stale bytes */
-        bcache_dirty(fs->bc, b);
-        bcache_put(fs->bc, b);
+        long r;
+        if (k == BCACHE_BLOCK) {
+            /* A whole block: the bytes come first, so the block need not be
+             * read -- unless they do not all come, and the old ones must stay. */
+            static uint8_t stage[BCACHE_BLOCK];
+            r = src->pull(src, done, stage, k);
+            if (r > 0 && !(err = bcache_get(fs->bc, dev >> BCACHE_BLOCK_SHIFT, r == (long)k ? BC_NOREAD : 0, &b))) {
+                memcpy(bcache_data(b), stage, (size_t)r);
+                bcache_dirty(fs->bc, b);
+                bcache_put(fs->bc, b);
+            }
+        } else {
+            err = bcache_get(fs->bc, dev >> BCACHE_BLOCK_SHIFT, 0, &b);
+            if (err)
+                break;
+            r = src->pull(src, done, bcache_data(b) + (dev & (BCACHE_BLOCK - 1u)), k);
+            if (r > 0)
+                bcache_dirty(fs->bc, b);
+            bcache_put(fs->bc, b);
+        }
+        if (err)
+            break;
         if (r < 0) {
             err = (int)r;
             break;
