@@ -215,6 +215,12 @@ int fat32_remount(struct mount *m, uint32_t flags, const char *opts)
     }
     bool ro = flags & LX_MS_RDONLY;
     if (ro && !fs->rdonly) {
+        /* A file removed but still open frees its clusters at its last
+         * close, which a read-only volume could not do: EBUSY, as Linux's
+         * sb_prepare_remount_readonly says while such files exist. */
+        for (struct fat_node *n = fs->nodes; n; n = n->next)
+            if (n->v.nlink == 0)
+                return -EBUSY;
         err = fat32_sync_fs(fs);
         if (err)
             return err;

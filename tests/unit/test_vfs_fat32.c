@@ -1072,7 +1072,12 @@ static void test_vfat_semantics(void)
     CHECK_EQ(t_mount_src("/mnt2", "/dev/vdb", "vfat", "", 0), -ENXIO);
     CHECK_EQ(t_mount_src("/mnt2", "/dev/vda", "fat32", "", 0), -ENODEV);
     CHECK_EQ(blkdev_unregister(VDA_RDEV), -EBUSY);
-    /* Read-only remount: nothing more is written. */
+    /* Read-only remount: not while a removed file is open; then nothing more is written. */
+    CHECK_EQ(put_file("/mnt/removed", "x", 1), 1);
+    fd = t_open("/mnt/removed", O_(RDONLY), 0);
+    CHECK_EQ(t_unlink("/mnt/removed"), 0);
+    CHECK_EQ(t_mount_src("/mnt", "", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), -EBUSY);
+    t_close((uint64_t)fd);
     CHECK_EQ(t_mount_src("/mnt", "", "", "", LX_MS_REMOUNT | LX_MS_RDONLY), 0);
     CHECK_EQ(put_file("/mnt/ro", "", 0), -EROFS);
     CHECK_EQ(t_mount_src("/mnt", "", "", "", LX_MS_REMOUNT), 0);
