@@ -61,6 +61,7 @@ static long guest_write(void *ctx, uint64_t off, const void *buf, size_t len)
 static void log_line(const char *line)
 {
     printf("%s\n", line);
+    fflush(stdout); /* now, whatever buffering fd 1 got: the vfs then waits for requests */
 }
 
 static int unpack_initrd(struct initrd_stats *st)
