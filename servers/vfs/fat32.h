@@ -183,8 +183,11 @@ struct fat_fs {
     uint32_t fsinfo_free_disk, fsinfo_next_disk; /* what the sector holds */
     /* Options. */
     uint32_t uid, gid, fmask, dmask;
-    /* Every node, for sync and unmount. */
+    /* Every node, for unmount; the nodes opened since the last sync, whose
+     * times the generic layer may have changed (atime on reads, mtime by
+     * O_TRUNC): what a sync writes besides what the ops wrote already. */
     struct fat_node *nodes;
+    struct fat_node *opened;
     /* Short-name index: (directory, 11 bytes) -> node, chained through
      * fat_node.snext; buckets in pages, doubled as nodes outnumber them. */
     struct fat_node **sn_pages[64];
@@ -198,6 +201,8 @@ struct fat_node {
     struct vnode v;             /* first: the vfs's node (container_of by cast) */
     struct fat_fs *fs;
     struct fat_node *prev, *next; /* fs->nodes */
+    struct fat_node *oprev, *onext; /* fs->opened, while on_opened */
+    bool on_opened;
     struct fat_node *snext;     /* short-name index chain */
     struct fat_node *sdir;      /* the directory its short name is indexed in (NULL: not indexed) */
     struct dirent *dent;        /* its name in the dcache (NULL: root, or no name any more) */
@@ -294,6 +299,8 @@ int fat_dir_init(struct fat_fs *fs, struct fat_node *n, struct fat_node *parent)
 struct fat_node *fat_node_new(struct fat_fs *fs, bool dir);
 void fat_node_mode(struct fat_fs *fs, struct fat_node *n); /* v.mode from attr and options */
 void fat_node_free(struct fat_fs *fs, struct fat_node *n);
+void fat_node_opened(struct fat_fs *fs, struct fat_node *n);  /* onto fs->opened */
+void fat_node_synced(struct fat_fs *fs, struct fat_node *n);  /* off it */
 
 /* ---- fat32_file.c ----------------------------------------------------------- */
 

@@ -76,8 +76,35 @@ struct fat_node *fat_node_new(struct fat_fs *fs, bool dir)
     return n;
 }
 
+void fat_node_opened(struct fat_fs *fs, struct fat_node *n)
+{
+    if (n->on_opened)
+        return;
+    n->on_opened = true;
+    n->oprev = NULL;
+    n->onext = fs->opened;
+    if (fs->opened)
+        fs->opened->oprev = n;
+    fs->opened = n;
+}
+
+void fat_node_synced(struct fat_fs *fs, struct fat_node *n)
+{
+    if (!n->on_opened)
+        return;
+    n->on_opened = false;
+    if (n->oprev)
+        n->oprev->onext = n->onext;
+    else
+        fs->opened = n->onext;
+    if (n->onext)
+        n->onext->oprev = n->oprev;
+    n->oprev = n->onext = NULL;
+}
+
 void fat_node_free(struct fat_fs *fs, struct fat_node *n)
 {
+    fat_node_synced(fs, n);
     if (n->sdir)
         fat_sn_remove(fs, n);
     if (n->prev)

@@ -15,8 +15,10 @@
  * umask 022. A remount checks the options but keeps the first ones (Linux
  * ignores them too); going read-only writes everything back first.
  *
- * Sync writes every node's entry that changed (times the generic layer set),
- * FSInfo's free count and hint, then the block cache (bcache_sync).
+ * Sync writes the entries of the nodes opened since the last sync (whose
+ * times the generic layer may have set: the ops write their own changes at
+ * once), FSInfo's free count and hint, then the block cache (bcache_sync):
+ * its cost follows what was used, not how many nodes are cached.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -183,10 +185,14 @@ int fat32_sync_fs(struct fat_fs *fs)
     if (fs->rdonly)
         return 0; /* nothing was written */
     int first = 0;
-    for (struct fat_node *n = fs->nodes; n; n = n->next) {
+    struct fat_node *next;
+    for (struct fat_node *n = fs->opened; n; n = next) {
+        next = n->onext;
         int err = fat_node_write(fs, n);
         if (err && !first)
             first = err;
+        if (!err && n->v.opens == 0)
+            fat_node_synced(fs, n); /* closed since: nothing more can change */
     }
     int err = fat_fsinfo_write(fs);
     if (err && !first)

@@ -527,7 +527,11 @@ static void f_statfs(struct mount *m, struct kx_statfs *st)
     st->f_flags = mount_statfs_flags(m);
 }
 
-static void f_open(struct vnode *v) { v->opens++; }
+static void f_open(struct vnode *v)
+{
+    v->opens++;
+    fat_node_opened(FS(v), FN(v)); /* its times may change behind the ops' back: sync looks */
+}
 
 static void f_close(struct vnode *v)
 {

@@ -1084,6 +1084,22 @@ static void test_vfat_semantics(void)
     CHECK_EQ(put_file("/mnt/rw", "", 0), 0);
     CHECK_EQ(unmount_image(), 0);
     check_fsck(img);
+    /* Times the generic layer sets itself (O_TRUNC of an empty file) reach the disk too. */
+    CHECK_EQ(mount_image(img, 32, "", 0), 0);
+    CHECK_EQ(put_file("/mnt/stamp", "", 0), 0);
+    struct vfs_attr old_time = { .mask = VFS_ATTR_MTIME, .mtime_sec = 1500000000 };
+    CHECK_EQ(t_setattr_as(&ROOT, "/mnt/stamp", 0, &old_time), 0);
+    CHECK_EQ(unmount_image(), 0);
+    CHECK_EQ(mount_image(img, 32, "", 0), 0);
+    CHECK_EQ(t_stat0("/mnt/stamp", &st), 0);
+    CHECK_EQ(st.st_mtime_sec, 1500000000);
+    fd = t_open("/mnt/stamp", O_(WRONLY) | O_(TRUNC), 0);
+    t_close((uint64_t)fd);
+    CHECK_EQ(unmount_image(), 0);
+    CHECK_EQ(mount_image(img, 32, "", 0), 0);
+    CHECK_EQ(t_stat0("/mnt/stamp", &st), 0);
+    CHECK(st.st_mtime_sec > 1600000000);
+    CHECK_EQ(unmount_image(), 0);
     /* Options. */
     CHECK_EQ(mount_image(img, 32, "uid=1000,gid=100,umask=077,utf8", 0), 0);
     CHECK_EQ(t_stat0("/mnt/f", &st), 0);
