@@ -1430,6 +1430,90 @@ static void test_damaged_chains(void)
     CHECK_EQ(unmount_image(), 0);
 }
 
+/* Walks a tree through the vfs, reading every file: whatever the answers,
+ * nothing may crash, hang or touch memory it should not (ASan). */
+static int walk_tree(const char *dir, int depth, int *budget)
+{
+    static char names[64][280];
+    int n = vfs_names(dir, names, 64);
+    if (n < 0)
+        return n;
+    static char copy[64][280];
+    memcpy(copy, names, sizeof(copy));
+    int total = 0;
+    for (int i = 0; i < n && *budget > 0; i++, (*budget)--) {
+        char path[1024];
+        size_t l = strlen(copy[i]);
+        bool isdir = l && copy[i][l - 1] == '/';
+        if (isdir)
+            copy[i][l - 1] = 0;
+        snprintf(path, sizeof(path), "%s/%s", dir, copy[i]);
+        t_stat0(path, &st);
+        if (isdir && depth > 0) {
+            total += walk_tree(path, depth - 1, budget);
+        } else if (!isdir) {
+            static uint8_t buf[1 << 20];
+            get_file(path, buf, sizeof(buf));
+            total++;
+        }
+    }
+    return total;
+}
+
+/* Random bytes of the FATs and the first directories flipped: every
+ * operation answers something, nothing breaks (a small fuzzer, fixed seed). */
+static void test_random_damage(void)
+{
+    char pristine[160];
+    snprintf(pristine, sizeof(pristine), "%s/pristine.img", work);
+    populate_with_mtools(pristine);
+    /* KENIX_FAT32_FUZZ=rounds[,seed] runs longer, for a hunt. */
+    uint64_t seed = 2024;
+    int rounds = 40, mounted = 0, walked = 0;
+    const char *fuzz = getenv("KENIX_FAT32_FUZZ");
+    if (fuzz) {
+        unsigned long long r = 40, sd = 2024;
+        sscanf(fuzz, "%llu,%llu", &r, &sd);
+        rounds = (int)r;
+        seed = sd ? sd : 1;
+    }
+    for (int round = 0; round < rounds; round++) {
+        sh("cp '%s' '%s'", pristine, img);
+        int flips = 1 + (int)(test_rand(&seed) % 64);
+        for (int k = 0; k < flips; k++) {
+            /* The FATs' first 16 KiB each, the first 64 KiB of the data
+             * area (directories, small files), now and then the boot
+             * sector or FSInfo. */
+            uint64_t r = test_rand(&seed), at = r >> 8;
+            uint64_t off = (r & 7) < 2    ? 32 * 512 + at % 16384
+                           : (r & 7) == 2 ? (32 + 630) * 512 + at % 16384
+                           : (r & 7) < 7  ? 661504 + at % 65536
+                           : (r & 0x100)  ? at % 1024
+                                          : 0;
+            uint8_t b = (uint8_t)(test_rand(&seed) >> 24);
+            patch(img, off, &b, 1);
+        }
+        if (mount_image(img, 16, "", 0) != 0) {
+            unmount_image();
+            continue;
+        }
+        mounted++;
+        int budget = 400;
+        walked += walk_tree("/mnt", 6, &budget);
+        put_file("/mnt/new file after damage.txt", big, 3000);
+        t_mkdir("/mnt/new dir", 0755);
+        t_rename("/mnt/Sub", "/mnt/EMPTYDIR/Sub moved");
+        t_unlink("/mnt/A big file with a long name.bin");
+        t_rmdir("/mnt/EMPTYDIR");
+        t_truncate_as(&ROOT, "/mnt/README.TXT", 100000);
+        struct kx_statfs sf;
+        t_statfs("/mnt", &sf);
+        unmount_image(); /* its answer may be an error: the volume is damaged */
+    }
+    printf("  %d damaged volumes: %d mounted, %d files read\n", rounds, mounted, walked);
+    CHECK(mounted > rounds / 4);
+}
+
 int main(void)
 {
     if (!find_tool("mkfs.fat", mkfs_fat, sizeof(mkfs_fat)) || !find_tool("fsck.fat", fsck_fat, sizeof(fsck_fat)) ||
@@ -1461,6 +1545,7 @@ int main(void)
     RUN(test_full_volume);
     RUN(test_damaged_boot_sector);
     RUN(test_damaged_chains);
+    RUN(test_random_damage);
     int rc = test_finish();
     if (rc == 0)
         sh("rm -rf '%s'", work);
