@@ -625,7 +625,7 @@ static const char grusse[] = "Gr\xc3\xbc\xc3\x9f" "e.txt";
 static void populate_with_mtools(const char *path)
 {
     char host[256];
-    make_image(path, 40960, "-s 1");
+    make_image(path, 40960, "-s 1 -n KENIXVOL"); /* a label: an entry of the root that is no name */
     fill_random(big, BIG_SIZE, 42);
     snprintf(host, sizeof(host), "%s/big", work);
     host_write(host, big, BIG_SIZE);
