@@ -220,6 +220,7 @@ struct fat_node {
     uint32_t first;             /* first cluster; 0: none (an empty file) */
     /* The chain, once walked and checked (chain_ok): its length and end. */
     bool chain_ok;
+    bool chain_bad;             /* found damaged: EIO without walking (and logging) again */
     uint32_t nclus;
     uint32_t last;
     /* Where the last walk stopped: cluster number pos_clus is the chain's

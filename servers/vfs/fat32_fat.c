@@ -94,10 +94,23 @@ int fat_next(struct fat_fs *fs, struct fat_node *n, uint32_t c, uint32_t *next)
     return 0;
 }
 
+static int chain_walk(struct fat_fs *fs, struct fat_node *n);
+
 int fat_chain_check(struct fat_fs *fs, struct fat_node *n)
 {
     if (n->chain_ok)
         return 0;
+    if (n->chain_bad)
+        return -EIO; /* said once: a damaged chain stays damaged while mounted */
+    uint32_t said = fs->io_errors;
+    int err = chain_walk(fs, n);
+    if (err && fs->io_errors != said)
+        n->chain_bad = true; /* damage found (not a device error, which may pass) */
+    return err;
+}
+
+static int chain_walk(struct fat_fs *fs, struct fat_node *n)
+{
     uint64_t need = (n->v.size + fs->g.cluster_size - 1) >> fs->g.cluster_shift;
     bool file = !fn_is_dir(n);
     if (n->first == 0) {

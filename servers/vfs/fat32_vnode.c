@@ -57,8 +57,11 @@ static void f_release(struct vnode *v)
         struct fat_node *n = FN(v);
         struct fat_fs *fs = n->fs;
         struct vnode *up = NULL;
-        if (n->first && !fs->rdonly)
-            fat_free_chain(fs, n, n->first); /* its data live until now (unlinked while open) */
+        /* Its data lived until now (unlinked while open). A chain found
+         * damaged is left alone: it may run into another file's clusters,
+         * and lost clusters are fsck's to collect, lost data is not. */
+        if (n->first && !fs->rdonly && !n->chain_bad)
+            fat_free_chain(fs, n, n->first);
         if (fn_is_dir(n) && (v->vflags & VN_PINNING)) {
             up = v->u.dir.parent;
             up->pins--;
