@@ -110,6 +110,16 @@ struct dirent *dcache_lookup(struct vnode *dir, const char *name, uint32_t len, 
     return NULL;
 }
 
+struct dirent *dcache_lookup_cmp(struct vnode *dir, const char *name, uint32_t len, uint32_t hash,
+                                 bool (*same)(const char *a, uint32_t alen, const char *b, uint32_t blen))
+{
+    for (struct dirent *d = *slot(bucket_of(dir, hash, table_pages)); d; d = d->hnext) {
+        if (d->hash == hash && d->dir == dir && same(d->name, d->len, name, len))
+            return d;
+    }
+    return NULL;
+}
+
 static void list_insert_after(struct vnode *dir, struct dirent *d, struct dirent *after)
 {
     d->prev = after;

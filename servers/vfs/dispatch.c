@@ -234,12 +234,14 @@ static long do_path_op(struct vfs_msg *m, const struct vfs_caller *caller)
                 opts = (const char *)rest;
             }
         }
-        return vfs_mount(&r.cred, start, r.path, fstype, opts, flags);
+        return vfs_mount(&r.cred, start, r.path, r.path2, fstype, opts, flags);
     }
     case VFS_UMOUNT:
         if ((err = need_path(&r)))
             return err;
         return vfs_umount(&r.cred, start, r.path, flags);
+    case VFS_SYNC:
+        return mount_sync_all(); /* anyone may: sync(2) needs no privilege */
     }
     return -ENOSYS;
 }
@@ -477,7 +479,7 @@ void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
     if (!(m->badge & KX_BADGE_KERNEL)) {
         m->no_answer = m->label == IO_CLOSE;
         r = -EPERM;
-    } else if ((m->label >> 8) == KX_PROTO_VFS && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 14) {
+    } else if ((m->label >> 8) == KX_PROTO_VFS && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 15) {
         r = do_path_op(m, caller);
     } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 10) {
         r = do_io_op(m, caller);

@@ -185,6 +185,11 @@ long file_readdir(struct ofile *f, uint64_t pos, void *out, uint64_t room, uint6
         return -EINVAL;
     if (dir->nlink == 0)
         return -ENOENT; /* removed: Linux's IS_DEADDIR */
+    if (dir->ops->fill_dir) {
+        int err = dir->ops->fill_dir(dir); /* a disk directory is read when first listed */
+        if (err)
+            return err;
+    }
     if (pos == 0) {
         /* A listing (re)starts: names added from now on are not part of it,
          * so a listing ends however fast names are added (Linux's tmpfs

@@ -57,6 +57,13 @@ static long guest_write(void *ctx, uint64_t off, const void *buf, size_t len)
     return kx_msg_write(0, off, buf, len);
 }
 
+/* The vfs's messages (a refused mount, a damaged file system) go to the kernel log. */
+static void log_line(const char *line)
+{
+    printf("%s\n", line);
+    fflush(stdout); /* now, whatever buffering fd 1 got: the vfs then waits for requests */
+}
+
 static int unpack_initrd(struct initrd_stats *st)
 {
     struct kx_handle_info info;
@@ -83,6 +90,7 @@ int main(void)
 {
     commit_statics();
     commit_stack();
+    vfs_log_sink = log_line;
     ps_init(0);
     int err = vfs_init();
     if (err) {

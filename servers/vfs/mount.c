@@ -8,13 +8,102 @@
  * nodes, devfs.c). Options (comma-separated, as Linux's tmpfs): size=N[kmg%]
  * (0: unlimited), nr_inodes=N[kmg] (0: unlimited), mode=OCTAL, uid=N, gid=N.
  * Unknown options are EINVAL, as Linux's tmpfs says "Bad mount option".
+ *
+ * "vfat" (fat32_*.c) is mounted from a block device: the table below maps a
+ * block device number to the struct bcache its driver's side registered
+ * (blkdev_register), and vfs_mount finds it through the source path's
+ * device node. A device is mounted at most once at a time (EBUSY).
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vfs.h"
 
 struct mount vfs_mounts[VFS_MOUNTS_MAX];
+
+/* ---- the system log ------------------------------------------------------------- */
+
+void (*vfs_log_sink)(const char *line);
+char vfs_last_log[256];
+
+void vfs_logf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vfs_last_log, sizeof(vfs_last_log), fmt, ap);
+    va_end(ap);
+    if (vfs_log_sink)
+        vfs_log_sink(vfs_last_log);
+}
+
+/* ---- block devices -------------------------------------------------------------- */
+
+static struct {
+    uint64_t rdev;
+    struct bcache *bc;
+} blkdevs[VFS_BLKDEVS_MAX];
+
+static bool is_vfat(const struct mount *m) { return m->used && m->fstype && !strcmp(m->fstype, "vfat"); }
+
+static bool bcache_mounted(const struct bcache *bc)
+{
+    for (uint32_t i = 0; i < VFS_MOUNTS_MAX; i++)
+        if (is_vfat(&vfs_mounts[i]) && fat32_bcache(&vfs_mounts[i]) == bc)
+            return true;
+    return false;
+}
+
+int blkdev_register(uint64_t rdev, struct bcache *bc)
+{
+    if (!bc)
+        return -EINVAL;
+    int free_slot = -1;
+    for (uint32_t i = 0; i < VFS_BLKDEVS_MAX; i++) {
+        if (blkdevs[i].bc && blkdevs[i].rdev == rdev)
+            return -EBUSY;
+        if (!blkdevs[i].bc && free_slot < 0)
+            free_slot = (int)i;
+    }
+    if (free_slot < 0)
+        return -ENOSPC;
+    blkdevs[free_slot].rdev = rdev;
+    blkdevs[free_slot].bc = bc;
+    return 0;
+}
+
+struct bcache *blkdev_find(uint64_t rdev)
+{
+    for (uint32_t i = 0; i < VFS_BLKDEVS_MAX; i++)
+        if (blkdevs[i].bc && blkdevs[i].rdev == rdev)
+            return blkdevs[i].bc;
+    return NULL;
+}
+
+int blkdev_unregister(uint64_t rdev)
+{
+    for (uint32_t i = 0; i < VFS_BLKDEVS_MAX; i++) {
+        if (blkdevs[i].bc && blkdevs[i].rdev == rdev) {
+            if (bcache_mounted(blkdevs[i].bc))
+                return -EBUSY;
+            blkdevs[i].bc = NULL;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+int64_t mount_statfs_flags(const struct mount *m)
+{
+    /* Linux's statfs flags: ST_VALID, and the mount's flags (same bits as MS_*). */
+    uint32_t keep = LX_MS_RDONLY | LX_MS_NOSUID | LX_MS_NODEV | LX_MS_NOEXEC | LX_MS_SYNCHRONOUS |
+                    LX_MS_MANDLOCK | LX_MS_NOATIME | LX_MS_NODIRATIME | LX_MS_NOSYMFOLLOW;
+    int64_t flags = 0x20 | (m->flags & keep);
+    if (!(m->flags & (LX_MS_NOATIME | LX_MS_STRICTATIME)))
+        flags |= 0x1000; /* ST_RELATIME: the default */
+    return flags;
+}
 
 struct vnode *vfs_root(void)
 {
@@ -155,17 +244,35 @@ int mount_root(void)
     return 0;
 }
 
+static int target_ok(const struct vnode *target)
+{
+    if (!S_IS(target->mode, LX_S_IFDIR))
+        return -ENOTDIR;
+    if (target->nlink == 0)
+        return -ENOENT; /* a removed directory cannot be mounted on */
+    return 0;
+}
+
+static void attach(struct mount *m, struct vnode *target, struct mount **out)
+{
+    m->parent = target->mnt;
+    m->mountpoint = target;
+    target->mounted = m;
+    target->mnt->children++;
+    if (out)
+        *out = m;
+}
+
 int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode *target, struct mount **out)
 {
     const char *type = known_fstype(fstype);
     if (!type)
         return -ENODEV;
-    if (!S_IS(target->mode, LX_S_IFDIR))
-        return -ENOTDIR;
-    if (target->nlink == 0)
-        return -ENOENT; /* a removed directory cannot be mounted on */
+    int err = target_ok(target);
+    if (err)
+        return err;
     struct mount_opts o;
-    int err = mount_parse_opts(opts, &o);
+    err = mount_parse_opts(opts, &o);
     if (err)
         return err;
     struct mount *m = slot_new();
@@ -185,12 +292,31 @@ int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode
         m->used = false;
         return err;
     }
-    m->parent = target->mnt;
-    m->mountpoint = target;
-    target->mounted = m;
-    target->mnt->children++;
-    if (out)
-        *out = m;
+    attach(m, target, out);
+    return 0;
+}
+
+int mount_vfat(struct bcache *bc, uint32_t flags, const char *opts, struct vnode *target, struct mount **out)
+{
+    int err = target_ok(target);
+    if (err)
+        return err;
+    if (bcache_mounted(bc))
+        return -EBUSY; /* one mount per device (Linux would share the superblock) */
+    struct mount *m = slot_new();
+    if (!m)
+        return -ENOSPC;
+    m->fstype = "vfat";
+    m->flags = flags & KEPT_FLAGS;
+    char msg[160];
+    err = fat32_mount(m, bc, opts, msg, sizeof(msg));
+    if (err) {
+        if (msg[0])
+            vfs_logf("vfat: cannot mount: %s", msg);
+        m->used = false;
+        return err;
+    }
+    attach(m, target, out);
     return 0;
 }
 
@@ -199,6 +325,14 @@ int mount_remount(struct vnode *root, uint32_t flags, const char *opts)
     struct mount *m = root->mnt;
     if (root != m->root)
         return -EINVAL;
+    if (is_vfat(m)) {
+        if ((flags & LX_MS_RDONLY) && !mnt_rdonly(m) && m->writers)
+            return -EBUSY;
+        int err = fat32_remount(m, flags, opts);
+        if (!err)
+            m->flags = flags & KEPT_FLAGS;
+        return err;
+    }
     struct mount_opts o;
     int err = mount_parse_opts(opts, &o);
     if (err)
@@ -227,12 +361,28 @@ int mount_umount(struct vnode *root, uint32_t flags)
     if (m->opens || m->children || root->mounted)
         return -EBUSY;
     struct vnode *mp = m->mountpoint;
-    tmpfs_destroy(m);
+    if (is_vfat(m))
+        fat32_unmount(m); /* writes back what is dirty; an I/O error is logged, the umount goes on */
+    else
+        tmpfs_destroy(m);
     mp->mounted = NULL;
     m->parent->children--;
     m->used = false;
-    vnode_release(mp); /* a covered directory removed meanwhile cannot be: rmdir said EBUSY */
+    mp->ops->release(mp); /* a covered directory removed meanwhile cannot be: rmdir said EBUSY */
     return 0;
+}
+
+int mount_sync_all(void)
+{
+    int first = 0;
+    for (uint32_t i = 0; i < VFS_MOUNTS_MAX; i++) {
+        if (is_vfat(&vfs_mounts[i])) {
+            int err = fat32_sync(&vfs_mounts[i]);
+            if (err && !first)
+                first = err;
+        }
+    }
+    return first;
 }
 
 int vfs_init(void)

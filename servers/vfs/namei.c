@@ -137,7 +137,7 @@ static int open_tmpfile(const struct cred *c, struct vnode *start, const char *p
         v->vflags |= VN_LINKABLE;
     err = fill_open(v, NULL, flags & ~LX_O_TMPFILE, r);
     if (err)
-        vnode_release(v);
+        v->ops->release(v);
     return err;
 }
 
@@ -208,7 +208,9 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
                 return -EISDIR;
             if (w.last_len > VFS_NAME_MAX)
                 return -ENAMETOOLONG;
-            d = w.dir->ops->lookup(w.dir, w.last, w.last_len, w.last_hash);
+            err = dir_lookup(w.dir, w.last, w.last_len, w.last_hash, &d);
+            if (err)
+                return err;
             if (!d) {
                 if (mnt_rdonly(w.dir->mnt))
                     return -EROFS;
@@ -219,7 +221,7 @@ int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32
                                          c, &v);
                 if (err)
                     return err;
-                d = w.dir->ops->lookup(w.dir, w.last, w.last_len, w.last_hash);
+                d = w.dir->ops->lookup(w.dir, w.last, w.last_len, w.last_hash); /* filled: no I/O */
                 created = true;
                 break;
             }
@@ -313,7 +315,11 @@ static int create_parent(struct walk *w, const struct cred *c, struct vnode *sta
         return -EEXIST;
     if (w->last_len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    if (w->dir->ops->lookup(w->dir, w->last, w->last_len, w->last_hash))
+    struct dirent *d;
+    err = dir_lookup(w->dir, w->last, w->last_len, w->last_hash, &d);
+    if (err)
+        return err;
+    if (d)
         return -EEXIST;
     if (w->trailing && !want_dir)
         return -ENOENT;
@@ -379,7 +385,10 @@ int vfs_unlink(const struct cred *c, struct vnode *start, const char *path, uint
         return -EROFS;
     if (w.last_len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    struct dirent *d = w.dir->ops->lookup(w.dir, w.last, w.last_len, w.last_hash);
+    struct dirent *d;
+    err = dir_lookup(w.dir, w.last, w.last_len, w.last_hash, &d);
+    if (err)
+        return err;
     if (!rmdir && (w.trailing || !d))
         return !d ? -ENOENT : is_dir(d->node) ? -EISDIR : -ENOTDIR;
     if (!d)
@@ -436,10 +445,15 @@ int vfs_rename(const struct cred *c, struct vnode *ostart, const char *opath, st
         return -EROFS;
     if (ow.last_len > VFS_NAME_MAX || nw.last_len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    struct dirent *od = odir->ops->lookup(odir, ow.last, ow.last_len, ow.last_hash);
+    struct dirent *od, *nd;
+    err = dir_lookup(odir, ow.last, ow.last_len, ow.last_hash, &od);
+    if (err)
+        return err;
     if (!od)
         return -ENOENT;
-    struct dirent *nd = ndir->ops->lookup(ndir, nw.last, nw.last_len, nw.last_hash);
+    err = dir_lookup(ndir, nw.last, nw.last_len, nw.last_hash, &nd);
+    if (err)
+        return err;
     if ((flags & LX_RENAME_NOREPLACE) && nd)
         return -EEXIST;
     if (flags & LX_RENAME_EXCHANGE) {
@@ -604,7 +618,27 @@ int vfs_statfs(const struct cred *c, struct vnode *start, const char *path, stru
 #define LX_MS_SLAVE (1u << 19)
 #define LX_MS_SHARED (1u << 20)
 
-int vfs_mount(const struct cred *c, struct vnode *start, const char *target, const char *fstype, const char *opts, uint32_t flags)
+/* The block device a disk file system is mounted from, as Linux's
+ * lookup_bdev: a path to a block device node (ENOTBLK otherwise), on a mount
+ * that allows devices (EACCES), with a registered device (ENXIO). */
+static int source_bcache(const struct cred *c, struct vnode *start, const char *source, struct bcache **out)
+{
+    if (!source || !source[0])
+        return -EINVAL;
+    struct vnode *v;
+    int err = resolve(c, start, source, true, &v, NULL);
+    if (err)
+        return err;
+    if (!S_IS(v->mode, LX_S_IFBLK))
+        return -ENOTBLK;
+    if (v->mnt->flags & LX_MS_NODEV)
+        return -EACCES;
+    *out = blkdev_find(v->rdev);
+    return *out ? 0 : -ENXIO;
+}
+
+int vfs_mount(const struct cred *c, struct vnode *start, const char *target, const char *source, const char *fstype,
+              const char *opts, uint32_t flags)
 {
     if (c->uid != 0)
         return -EPERM;
@@ -621,6 +655,13 @@ int vfs_mount(const struct cred *c, struct vnode *start, const char *target, con
         return mount_remount(v, flags, (flags & LX_MS_BIND) ? NULL : opts);
     if (flags & (LX_MS_BIND | LX_MS_MOVE))
         return -EINVAL; /* bind and move mounts are not done (docs/architecture.md) */
+    if (!strcmp(fstype, "vfat")) {
+        struct bcache *bc;
+        err = source_bcache(c, start, source, &bc);
+        if (err)
+            return err;
+        return mount_vfat(bc, flags, opts, v, NULL);
+    }
     return mount_new(fstype, flags, opts, v, NULL);
 }
 

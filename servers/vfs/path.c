@@ -144,7 +144,10 @@ int walk_parent(struct walk *w, const char *p)
         }
         if (len > VFS_NAME_MAX)
             return -ENAMETOOLONG;
-        struct dirent *d = w->dir->ops->lookup(w->dir, name, len, hash);
+        struct dirent *d;
+        err = dir_lookup(w->dir, name, len, hash, &d);
+        if (err)
+            return err;
         if (!d)
             return -ENOENT;
         struct vnode *v = cross_mounts(d->node);
@@ -193,7 +196,9 @@ int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **d
         default:
             if (w->last_len > VFS_NAME_MAX)
                 return -ENAMETOOLONG;
-            d = w->dir->ops->lookup(w->dir, w->last, w->last_len, w->last_hash);
+            int err = dir_lookup(w->dir, w->last, w->last_len, w->last_hash, &d);
+            if (err)
+                return err;
             if (!d)
                 return -ENOENT;
             v = cross_mounts(d->node);
@@ -212,6 +217,18 @@ int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **d
             *dent = d;
         return 0;
     }
+}
+
+int dir_lookup(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, struct dirent **out)
+{
+    *out = NULL;
+    if (dir->ops->fill_dir) {
+        int err = dir->ops->fill_dir(dir);
+        if (err)
+            return err;
+    }
+    *out = dir->ops->lookup(dir, name, len, hash);
+    return 0;
 }
 
 int resolve(const struct cred *c, struct vnode *start, const char *path, bool follow, struct vnode **out,

@@ -633,13 +633,7 @@ static void t_statfs(struct mount *m, struct kx_statfs *st)
     }
     st->f_fsid[0] = (int32_t)m->dev;
     st->f_namelen = VFS_NAME_MAX;
-    /* Linux's statfs flags: ST_VALID, and the mount's flags (same bits as MS_*). */
-    uint32_t keep = LX_MS_RDONLY | LX_MS_NOSUID | LX_MS_NODEV | LX_MS_NOEXEC | LX_MS_SYNCHRONOUS |
-                    LX_MS_MANDLOCK | LX_MS_NOATIME | LX_MS_NODIRATIME | LX_MS_NOSYMFOLLOW;
-    int64_t flags = 0x20 | (m->flags & keep);
-    if (!(m->flags & (LX_MS_NOATIME | LX_MS_STRICTATIME)))
-        flags |= 0x1000; /* ST_RELATIME: the default */
-    st->f_flags = flags;
+    st->f_flags = mount_statfs_flags(m);
 }
 
 static void t_open(struct vnode *v) { v->opens++; }
@@ -670,6 +664,7 @@ const struct vnode_ops tmpfs_ops = {
     .statfs = t_statfs,
     .open = t_open,
     .close = t_close,
+    .release = vnode_release,
 };
 
 /* ---- mounts ------------------------------------------------------------------------ */

@@ -6,8 +6,10 @@
  *                a small slab allocator for metadata on top of them
  *   dcache.c     directory entries (names): a global hash for lookups and
  *                each directory's entries in position order for readdir
- *   tmpfs.c      the one back-end so far, behind struct vnode_ops; devfs.c
+ *   tmpfs.c      the memory back-end, behind struct vnode_ops; devfs.c
  *                is a tmpfs instance pre-populated with device nodes
+ *   bcache.c     a write-back cache of a block device's 4 KiB blocks
+ *   fat32_*.c    vfat: FAT32 with long names on a block device (fat32.h)
  *   mount.c      the mount table
  *   perm.c       Linux's permission rules
  *   path.c       whole-path resolution
@@ -154,6 +156,7 @@ struct vfs_time {
 struct vnode;
 struct mount;
 struct dirent;
+struct bcache; /* bcache.h */
 
 /*
  * A directory entry: a name in a directory. In the global hash while it is in
@@ -184,6 +187,10 @@ struct dirent {
 struct io_sink;
 struct io_source;
 struct vnode_ops {
+    /* Makes the dcache hold every name of dir (a disk file system reads the
+     * directory the first time; its errors are the caller's). NULL: the dcache
+     * always does (tmpfs). path.c's dir_lookup and readdir call it first. */
+    int (*fill_dir)(struct vnode *dir);
     /* The entry `name` in dir, or NULL (no I/O for tmpfs: the dcache is the truth). */
     struct dirent *(*lookup)(struct vnode *dir, const char *name, uint32_t len, uint32_t hash);
     /* A new node of type and mode (S_IFREG, S_IFDIR, S_IFIFO, ...) named name in dir. */
@@ -215,6 +222,8 @@ struct vnode_ops {
     /* Open accounting: the last close of an unnamed node frees it. */
     void (*open)(struct vnode *v);
     void (*close)(struct vnode *v);
+    /* Frees v if nothing refers to it any more (no name, open or pin). */
+    void (*release)(struct vnode *v);
 };
 
 /* File data: a radix tree of pages, 512 slots a level (9 bits). height 0:
@@ -275,6 +284,7 @@ struct mount {
     uint32_t children;             /* mounts below it */
     uint32_t mode, uid, gid;       /* the options the root was made with */
     uint64_t size_opt;             /* for remount's reporting only */
+    void *fs;                      /* the back-end's own state (vfat: struct fat_fs) */
 };
 
 /* Open objects: what a cookie names. */
@@ -334,6 +344,10 @@ struct vfs_time vfs_now(void);
 /* ---- dcache.c ----------------------------------------------------------- */
 uint32_t dcache_hash(const char *name, uint32_t len);
 struct dirent *dcache_lookup(struct vnode *dir, const char *name, uint32_t len, uint32_t hash);
+/* The same for back-ends whose names match loosely (vfat ignores case): hash
+ * is the back-end's hash of the name, same() decides among equal hashes. */
+struct dirent *dcache_lookup_cmp(struct vnode *dir, const char *name, uint32_t len, uint32_t hash,
+                                 bool (*same)(const char *a, uint32_t alen, const char *b, uint32_t blen));
 struct dirent *dcache_add(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, struct vnode *node);
 void dcache_remove(struct dirent *d);        /* unhashed, off the list, one ref dropped */
 void dcache_put(struct dirent *d);
@@ -357,11 +371,38 @@ int tmpfs_reconfigure(struct mount *m, const struct mount_opts *o);
 void vnode_release(struct vnode *v); /* frees v if no name and no open refers to it */
 uint8_t vnode_dtype(const struct vnode *v);
 
+/* ---- fat32_mount.c: vfat (fat32.h) ---------------------------------------- */
+/* Mounts the volume on bc into m (m->root, m->fs): -EINVAL with a sentence
+ * in msg for a volume it refuses. */
+int fat32_mount(struct mount *m, struct bcache *bc, const char *opts, char *msg, size_t cap);
+void fat32_unmount(struct mount *m);       /* syncs, then frees everything */
+int fat32_remount(struct mount *m, uint32_t flags, const char *opts);
+int fat32_sync(struct mount *m);
+struct bcache *fat32_bcache(const struct mount *m);
+
 /* ---- devfs.c ------------------------------------------------------------ */
 int devfs_populate(struct mount *m);
 
 /* ---- mount.c ------------------------------------------------------------ */
 extern struct mount vfs_mounts[VFS_MOUNTS_MAX];
+/* Messages for the system log (a mount refused, a file system damaged): the
+ * line goes to vfs_log_sink if set (main.c prints it), and stays in
+ * vfs_last_log (the host tests read it). */
+extern void (*vfs_log_sink)(const char *line);
+extern char vfs_last_log[256];
+void vfs_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Block devices a disk file system can be mounted from: a block device node
+ * (S_IFBLK, rdev) names a struct bcache (bcache.h) the driver's side made.
+ * The caller keeps the bcache alive while registered. */
+#define VFS_BLKDEVS_MAX 16u
+int blkdev_register(uint64_t rdev, struct bcache *bc); /* -EBUSY: taken, -ENOSPC: full */
+int blkdev_unregister(uint64_t rdev);                  /* -EBUSY while mounted */
+struct bcache *blkdev_find(uint64_t rdev);
+/* Mounts the FAT32 volume on bc at target (vfat): the entry point for a
+ * device the caller already has. mount(2) reaches it through vfs_mount. */
+int mount_vfat(struct bcache *bc, uint32_t flags, const char *opts, struct vnode *target, struct mount **out);
+int mount_sync_all(void);                  /* sync(2), and a periodic flush once there is a timer */
+int64_t mount_statfs_flags(const struct mount *m); /* statfs's f_flags: ST_VALID and the mount's */
 struct vnode *vfs_root(void);
 int mount_parse_opts(const char *s, struct mount_opts *o);
 int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode *target, struct mount **out);
@@ -412,6 +453,9 @@ int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **d
 int walk_follow(struct walk *w, struct vnode *link);
 int resolve(const struct cred *c, struct vnode *start, const char *path, bool follow, struct vnode **out,
             struct dirent **dent);
+/* The entry name in dir (*out NULL if there is none), after the back-end
+ * filled the directory: 0, or the back-end's error (EIO from a disk). */
+int dir_lookup(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, struct dirent **out);
 struct vnode *cross_mounts(struct vnode *v);
 int vnode_path(struct vnode *dir, struct dirent *d, char *buf, size_t cap); /* absolute path, bytes with NUL */
 
@@ -449,7 +493,8 @@ int vfs_setattr(const struct cred *c, struct vnode *start, const char *path, uin
                 const struct vfs_attr *a);
 int vnode_setattr(struct vnode *v, const struct cred *c, const struct vfs_attr *a, bool open_for_write);
 int vfs_statfs(const struct cred *c, struct vnode *start, const char *path, struct kx_statfs *st);
-int vfs_mount(const struct cred *c, struct vnode *start, const char *target, const char *fstype, const char *opts, uint32_t flags);
+int vfs_mount(const struct cred *c, struct vnode *start, const char *target, const char *source, const char *fstype,
+              const char *opts, uint32_t flags);
 int vfs_umount(const struct cred *c, struct vnode *start, const char *target, uint32_t flags);
 void vnode_stat(struct vnode *v, struct kx_stat *st);
 void vnode_touch_atime(struct vnode *v);

@@ -139,7 +139,8 @@ static void test_badges_and_labels(void)
     CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 11), (uint64_t)c, 0, 0, 0), -ENOSYS);
     CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 255), 0, 0, 0, 0), -ENOSYS);
     CHECK_EQ(h_path(KX_LABEL(KX_PROTO_VFS, 0), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);
-    CHECK_EQ(h_path(KX_LABEL(KX_PROTO_VFS, 15), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);
+    CHECK_EQ(h_path(KX_LABEL(KX_PROTO_VFS, 16), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);
+    CHECK_EQ(h_path(VFS_SYNC, &USER, 0, 0, 0, 0, NULL, 0, NULL, NULL), 0); /* nothing to write back on tmpfs */
     CHECK_EQ(h_path(KX_LABEL(7, 1), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);
     CHECK_EQ(h_io(0, 0, 0, 0, 0), -ENOSYS);
     CHECK_EQ(h_io(0xffffffffu, 0, 0, 0, 0), -ENOSYS);

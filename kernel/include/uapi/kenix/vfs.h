@@ -73,6 +73,8 @@
  *                The kernel lets only a privileged caller (euid 0) send it.
  *   VFS_UMOUNT   w1 MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW; path = target.
  *                Privileged, as VFS_MOUNT.
+ *   VFS_SYNC     no path: every file system writes back what it has cached
+ *                (sync(2)). Answer w0 = 0 or the first error (sync ignores it).
  *
  * IO protocol requests the vfs answers for its objects, besides IO_READ,
  * IO_WRITE and IO_CLOSE: IO_STAT with a struct kx_stat as the answer's bulk,
@@ -105,6 +107,7 @@
 #define VFS_STATFS KX_LABEL(KX_PROTO_VFS, 12)
 #define VFS_MOUNT KX_LABEL(KX_PROTO_VFS, 13)
 #define VFS_UMOUNT KX_LABEL(KX_PROTO_VFS, 14)
+#define VFS_SYNC KX_LABEL(KX_PROTO_VFS, 15)
 
 /* VFS_OPEN w1: bits beside Linux's O_* flags (which stay below bit 23). */
 #define VFS_O_EXEC (1u << 30)  /* execve: search and execute permission, a regular file (else EACCES) */
