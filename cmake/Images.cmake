@@ -1,5 +1,5 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /sbin/console, /bin/busybox and a symlink to it for
+#   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /sbin/console, /sbin/blkdev, /bin/busybox and a symlink to it for
 #                      every applet (busybox.links), every in-guest program in /bin, test_exec's
 #                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root
 #   ${KENIX_BBTEST_INITRD} the same and BusyBox's testsuite in /opt/bbtest (tests/busybox)
@@ -115,6 +115,7 @@ set(_kenix_initrd_entries
     /init=${KENIX_SERVERS_DIR}/init
     /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
     /sbin/console=${KENIX_SERVERS_DIR}/console
+    /sbin/blkdev=${KENIX_SERVERS_DIR}/blkdev
     /bin/busybox=${KENIX_BUSYBOX}
     @${KENIX_BUSYBOX_LINKS}->/bin/busybox
     ${_kenix_initrd_programs}
@@ -127,7 +128,7 @@ set(_kenix_initrd_entries
     /dev/ /proc/ /tmp/:1777 /root/:700)
 set(_kenix_initrd_deps
     ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
-    ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs ${KENIX_SERVERS_DIR}/console
+    ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs ${KENIX_SERVERS_DIR}/console ${KENIX_SERVERS_DIR}/blkdev
     ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP} ${KENIX_HOSTS}
     busybox guest servers)
 

@@ -51,6 +51,7 @@ static const struct {
     uint32_t virtio_id;
 } drivers[] = {
     { "/bin/test_irq", VIRTIO_ID_ENTROPY },
+    { "/bin/test_blkdev", 2 /* VIRTIO_ID_BLOCK */ },
 };
 
 static const struct kx_bootinfo *bootinfo;

@@ -152,6 +152,33 @@ def irq_modern(ctx):
     check(True, "the kernel saw the modern transport")
 
 
+def blk_device_run(ctx, transport, **options):
+    """test_blkdev as process 1 (init execs it and it keeps init's boot
+    handles): it finds the disk's among them, starts /sbin/blkdev with it and
+    checks the block protocol end to end. Run by init (drivers[] in
+    servers/init/init.c) it would get the disk's handles without
+    KX_RIGHT_TRANSFER and could not hand them on to blkdev."""
+    with ctx.boot("kenix.init=/bin/test_blkdev kenix.poweroff", **options) as s:
+        s.expect(r"^init: starting /bin/test_blkdev as process 1$")
+        s.expect(r"^blkdev: no virtio-blk device at 0x10000e00: another kind of virtio device$")
+        s.expect(rf"^blkdev: virtio-blk {transport} at offset 0xc00 of its region, 131072 sectors \(64 MiB\)$")
+        expect_all_passed(s, f"test_blkdev ({transport})", timeout=120)
+        m = s.find(r"^test_blkdev: sequential read of 4 MiB in 64 KiB requests: .*$")
+        print(f"  figure: {m.group(0)}", flush=True)
+        s.expect(r"^process 1 \(/bin/test_blkdev\) exited with status 0$")
+        s.expect(ctx.success_marker())
+        check(s.wait_exit() == 0, "test_blkdev exited 0; the system powered off")
+        s.expect_not(TROUBLE)
+
+
+@scenario("blk.device", timeout=180)
+def blk_device(ctx):
+    """The block device server (/sbin/blkdev) driving QEMU's virtio-blk disk on
+    the legacy virtio-mmio transport (QEMU's default), and on the modern one."""
+    blk_device_run(ctx, "legacy")
+    blk_device_run(ctx, "modern", extra=["-global", "virtio-mmio.force-legacy=false"])
+
+
 GUEST_DIR = Path(__file__).resolve().parents[1] / "guest"
 
 
