@@ -125,7 +125,7 @@ set(_kenix_initrd_entries
     /etc/passwd=${KENIX_PASSWD}:644
     /etc/group=${KENIX_GROUP}:644
     /etc/hosts=${KENIX_HOSTS}:644
-    /dev/ /proc/ /tmp/:1777 /root/:700)
+    /dev/ /proc/ /tmp/:1777 /root/:700 /mnt/)
 set(_kenix_initrd_deps
     ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
     ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs ${KENIX_SERVERS_DIR}/console ${KENIX_SERVERS_DIR}/blkdev

@@ -29,17 +29,21 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
+#include <kenix/blk.h>
 #include <kenix/tty.h>
 #include <kenix/vfs.h>
 
 #define MAX_PROGRAMS 64
+#define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_ENTROPY 4
 
 extern char **environ;
@@ -51,11 +55,12 @@ static const struct {
     uint32_t virtio_id;
 } drivers[] = {
     { "/bin/test_irq", VIRTIO_ID_ENTROPY },
-    { "/bin/test_blkdev", 2 /* VIRTIO_ID_BLOCK */ },
+    { "/bin/test_blkdev", VIRTIO_ID_BLOCK },
 };
 
 static const struct kx_bootinfo *bootinfo;
 static struct kx_initrd initrd;
+static kx_handle_t vfs_handle; /* SEND to the vfs with badge VFS_BADGE_INIT, 0: none */
 
 static const struct kx_boot_handle *boot_handle(uint32_t type, uint32_t virtio_id)
 {
@@ -77,8 +82,9 @@ static unsigned add_device(const char *path, struct kx_give give[], unsigned n)
             printf("init: %s: no virtio device %u on this machine\n", path, drivers[i].virtio_id);
             return n; /* the program reports the missing device itself */
         }
-        give[n++] = (struct kx_give){ regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE };
-        give[n++] = (struct kx_give){ irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ };
+        /* TRANSFER: a test program may hand them on to the server it starts (test_blkdev). */
+        give[n++] = (struct kx_give){ regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE | KX_RIGHT_TRANSFER, KX_SLOT_DEVICE };
+        give[n++] = (struct kx_give){ irq->handle, KX_RIGHT_WRITE | KX_RIGHT_TRANSFER, KX_SLOT_DEVICE_IRQ };
     }
     return n;
 }
@@ -121,6 +127,9 @@ static bool start_vfs(void)
         err = kx_process_start((kx_handle_t)proc);
     if (err >= 0)
         err = kx_posix_attach((kx_handle_t)ep, KX_POSIX_VFS);
+    /* init's own way to the vfs, for VFS_DISK: badged, so the vfs knows it is init. */
+    long mine = err >= 0 ? kx_endpoint_mint((kx_handle_t)ep, KX_RIGHT_SEND, VFS_BADGE_INIT) : -1;
+    vfs_handle = mine > 0 ? (kx_handle_t)mine : 0;
     if (err < 0)
         printf("init: cannot start the vfs: error %ld\n", -err);
     /* The kernel keeps its own reference; with only the vfs holding the
@@ -183,6 +192,80 @@ static pid_t start_console(bool watched)
     if (proc >= 0)
         kx_handle_close((kx_handle_t)proc);
     return err >= 0 ? (pid_t)info.size : 0; /* a process handle's size is its pid */
+}
+
+/* Whether a test program to run drives the virtio device `id` itself (the
+ * drivers table): then no server may have it. */
+static bool claimed(const char *const programs[], int n, uint32_t id)
+{
+    for (int i = 0; i < n; i++)
+        for (size_t d = 0; d < sizeof(drivers) / sizeof(drivers[0]); d++)
+            if (programs[i] && drivers[d].virtio_id == id && !strcmp(programs[i], drivers[d].program))
+                return true;
+    return false;
+}
+
+/* Starts the block device server (/sbin/blkdev) on the virtio-blk disk and
+ * hands the vfs a way to it (VFS_DISK), which makes /dev/vda; returns its
+ * pid, or 0. `watched` as for the console. */
+static pid_t start_blkdev(bool watched)
+{
+    const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, VIRTIO_ID_BLOCK);
+    const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, VIRTIO_ID_BLOCK);
+    if (!regs || !irq || !vfs_handle || access("/sbin/blkdev", X_OK) != 0)
+        return 0;
+    long ep = kx_endpoint_create();
+    if (ep < 0)
+        return 0;
+    char base[24];
+    snprintf(base, sizeof(base), "0x%llx", (unsigned long long)regs->base);
+    char *argv[] = { "/sbin/blkdev", base, NULL };
+    struct kx_give give[] = {
+        { regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE },
+        { irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ },
+        { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
+    };
+    long proc = kx_spawn(&initrd, "/sbin/blkdev", argv, environ);
+    long err = proc;
+    for (unsigned i = 0; i < 3 && err >= 0; i++)
+        err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
+    if (err >= 0 && !watched)
+        err = kx_process_detach((kx_handle_t)proc);
+    if (err >= 0)
+        err = kx_process_start((kx_handle_t)proc);
+    struct kx_handle_info info = { 0 };
+    if (err >= 0)
+        err = kx_handle_info((kx_handle_t)proc, &info);
+    long send = err >= 0 ? kx_handle_dup((kx_handle_t)ep, KX_RIGHT_SEND | KX_RIGHT_TRANSFER) : err;
+    if (send >= 0) {
+        /* The vfs asks the server for its size and attaches its cache:
+         * answered once /dev/vda exists (or why not). */
+        struct kx_xfer x = { .send_handles_n = 1, .send_handles = { (kx_handle_t)send } };
+        struct kx_msg msg = { .label = VFS_DISK | KX_MSG_MOVE_HANDLES };
+        err = kx_call(vfs_handle, &msg, &x);
+        if (err >= 0)
+            err = (long)msg.w[0];
+        else
+            kx_handle_close((kx_handle_t)send);
+    } else {
+        err = send;
+    }
+    if (err < 0)
+        printf("init: cannot start the block device server: error %ld\n", -err);
+    kx_handle_close((kx_handle_t)ep);
+    if (proc >= 0)
+        kx_handle_close((kx_handle_t)proc);
+    return proc >= 0 && info.size ? (pid_t)info.size : 0;
+}
+
+/* The disk's FAT32 file system at /mnt (made if missing). */
+static void mount_disk(void)
+{
+    if (access("/dev/vda", F_OK) != 0)
+        return;
+    mkdir("/mnt", 0755);
+    if (mount("/dev/vda", "/mnt", "vfat", 0, NULL) != 0)
+        printf("init: cannot mount /dev/vda on /mnt: error %d\n", errno);
 }
 
 /* With the vfs running, programs come from its files: init lets go of the
@@ -261,9 +344,10 @@ static void exec_shell(void)
 }
 
 /* Runs the shell, and again each time it exits, until a shutdown signal;
- * starts the console server again when it dies (its clients got EIO: the
- * shell ends and comes back on the new one). */
-static void run_session(pid_t console)
+ * starts the console or block server again when it dies (their clients got
+ * EIO meanwhile: the shell ends and comes back on the new console; the vfs
+ * attaches its disk cache to the new block server). */
+static void run_session(pid_t console, pid_t blkdev)
 {
     setenv("TERM", "vt100", 1);
     setenv("PS1", "\\w \\$ ", 1);
@@ -293,6 +377,9 @@ static void run_session(pid_t console)
             if (got > 0 && got == console) {
                 printf("init: the console server ended (status 0x%x): starting it again\n", st);
                 console = start_console(true);
+            } else if (got > 0 && got == blkdev) {
+                printf("init: the block device server ended (status 0x%x): starting it again\n", st);
+                blkdev = start_blkdev(true);
             }
         }
         if (shutdown_request)
@@ -414,6 +501,16 @@ int main(int argc, char **argv)
     bool files = start_vfs();
     bool interactive = !target && argc < 2;
     pid_t console = start_console(interactive);
+    /* The disk, unless a test program to run drives it itself. */
+    bool disk_claimed = (target && claimed((const char *const[]){ target }, 1, VIRTIO_ID_BLOCK)) ||
+                        (argc > 1 && !strcmp(argv[1], "--tests")) ||
+                        claimed((const char *const *)argv + 1, argc - 1, VIRTIO_ID_BLOCK);
+    pid_t blkdev = 0;
+    if (files && !disk_claimed) {
+        blkdev = start_blkdev(interactive);
+        if (blkdev)
+            mount_disk();
+    }
     if (files)
         release_initrd();
     if (target) {
@@ -426,7 +523,7 @@ int main(int argc, char **argv)
     }
     run_script("/etc/init.d/rcS");
     if (interactive) {
-        run_session(console);
+        run_session(console, blkdev);
         return 1;
     }
     static char names[MAX_PROGRAMS][64];

@@ -45,6 +45,7 @@ struct bcache {
     struct bcache_buf *lru_head, *lru_tail;
     struct bcache_buf *free_list;
     struct bcache_stats st;
+    bool unflushed;                /* a write reached the device since its last flush */
     struct bcache_buf *hdr_pages[HDR_PAGES];
     struct bcache_buf **bucket_pages[BUCKET_PAGES];
 };
@@ -173,6 +174,7 @@ static int write_out(struct bcache *bc, struct bcache_buf *b)
     bc->st.writes++;
     if (err)
         return err < 0 ? err : -EIO;
+    bc->unflushed = true;
     b->dirty = false;
     bc->st.dirty--;
     return 0;
@@ -353,11 +355,16 @@ int bcache_sync(struct bcache *bc)
                 first = err;
         }
     }
-    if (bc->ops->flush) {
+    /* A flush only when something was written since the last: the vfs's
+     * periodic write-back finds nothing to do most of the time, and a device
+     * flush is not free (the host may fsync). */
+    if (bc->ops->flush && bc->unflushed) {
         int err = bc->ops->flush(bc->ctx);
         bc->st.flushes++;
         if (err && !first)
             first = err < 0 ? err : -EIO;
+        else if (!err)
+            bc->unflushed = false;
     }
     return first;
 }

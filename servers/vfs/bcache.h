@@ -80,8 +80,9 @@ int bcache_read(struct bcache *bc, uint64_t off, void *buf, size_t len);
 int bcache_write(struct bcache *bc, uint64_t off, const void *buf, size_t len);
 int bcache_zero(struct bcache *bc, uint64_t off, uint64_t len);
 
-/* Writes every dirty block, then flushes the device. Returns the first error
- * (the blocks that failed stay dirty). */
+/* Writes every dirty block, then flushes the device if anything was written
+ * since its last flush. Returns the first error (the blocks that failed stay
+ * dirty). */
 int bcache_sync(struct bcache *bc);
 /* Drops every clean, unpinned block: the next reads go to the device (after
  * someone else changed it, e.g. a test editing an image). */

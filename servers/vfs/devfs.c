@@ -3,6 +3,7 @@
  * is. Opening a character device answers VFS_KIND_CHR with its rdev; the
  * kernel maps the number to its own device (unknown ones are ENXIO there).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vfs.h"
@@ -33,6 +34,19 @@ static const struct {
     { "stdout", "/proc/self/fd/1" },
     { "stderr", "/proc/self/fd/2" },
 };
+
+int devfs_add(struct mount *m, const char *name, uint32_t mode, uint32_t major, uint32_t minor)
+{
+    static const struct cred root = { 0, 0, 0, NULL, NULL };
+    uint32_t len = (uint32_t)strlen(name);
+    uint32_t hash = dcache_hash(name, len);
+    if (!m)
+        return -ENOENT;
+    if (dcache_lookup(m->root, name, len, hash))
+        return -EEXIST;
+    struct vnode *v;
+    return tmpfs_ops.create(m->root, name, len, hash, mode, encode_dev(major, minor), &root, &v);
+}
 
 int devfs_populate(struct mount *m)
 {

@@ -15,15 +15,48 @@
  * buffers and the stack the server uses are touched once at start, so their
  * pages are committed before the first request.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 
 #include <kenix/kx.h>
 
+#include "disk.h"
 #include "dispatch.h"
 #include "vfs.h"
+
+/* Write-back: every WRITEBACK_S seconds the caches' dirty blocks go to
+ * their disks (Linux's dirty_writeback_centisecs is 5 s), so a machine
+ * switched off without sync loses at most that much. The timer's signal
+ * only signals the notification bound to the endpoint. */
+#define WRITEBACK_S 5
+#define NOTE_WRITEBACK 1ull
+static kx_handle_t note;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    kx_notify_signal(note, NOTE_WRITEBACK);
+}
+
+static void start_writeback_timer(void)
+{
+    long n = kx_notify_create();
+    if (n < 0 || kx_endpoint_bind(KX_SLOT_SERVER_ENDPOINT, (kx_handle_t)n) < 0) {
+        printf("vfs: no write-back timer (error %ld): dirty blocks wait for sync\n", n < 0 ? -n : 0L);
+        return;
+    }
+    note = (kx_handle_t)n;
+    struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, 0);
+    struct itimerval it = { { WRITEBACK_S, 0 }, { WRITEBACK_S, 0 } };
+    setitimer(ITIMER_REAL, &it, 0);
+}
 
 extern char _edata[], _end[];
 
@@ -106,12 +139,14 @@ int main(void)
         printf("vfs: cannot mount /dev and /tmp: error %d\n", -err);
     printf("vfs: %llu files from the initrd, %llu KiB; /dev and /tmp mounted\n", (unsigned long long)st.files,
            (unsigned long long)(st.bytes + 1023) / 1024);
+    start_writeback_timer();
 
     struct vfs_caller caller = { guest_read, guest_write, NULL };
     struct kx_xfer xfer;
     memset(&xfer, 0, sizeof(xfer));
     xfer.recv = recv_buf;
     xfer.recv_cap = sizeof(recv_buf);
+    xfer.recv_handles_cap = 1;
     struct kx_msg msg;
     memset(&msg, 0, sizeof(msg));
     uint64_t badge = 0;
@@ -143,10 +178,28 @@ int main(void)
         m.bulk = (const uint8_t *)recv_buf;
         m.bulk_len = xfer.recv_len;
         if (msg.label & KX_MSG_NOTIFY) {
-            /* Nothing is bound to the endpoint; a stray notification asks for nothing. */
-            m.label = 0;
+            /* The write-back timer: nobody to answer. */
+            if (msg.w[0] & NOTE_WRITEBACK)
+                mount_sync_all();
+            xfer.send = NULL;
+            xfer.send_len = 0;
+            r = kx_recv(KX_SLOT_SERVER_ENDPOINT, &msg, &xfer, &badge);
+            continue;
         }
-        vfs_dispatch(&m, &caller);
+        if (m.label == VFS_DISK && badge == VFS_BADGE_INIT && xfer.recv_handles_n == 1) {
+            /* From init: a block device server. Not a kernel call, so not dispatch.c's. */
+            m.label = 0;
+            memset(m.a, 0, sizeof(m.a));
+            m.a[0] = (uint64_t)(int64_t)disk_attach(xfer.recv_handles[0]);
+            m.abulk = NULL;
+            m.abulk_len = 0;
+            xfer.recv_handles_n = 0;
+        } else {
+            for (uint32_t i = 0; i < xfer.recv_handles_n; i++)
+                kx_handle_close(xfer.recv_handles[i]); /* nobody else may give us handles */
+            xfer.recv_handles_n = 0;
+            vfs_dispatch(&m, &caller);
+        }
         msg.label = m.label;
         memcpy(msg.w, m.a, sizeof(msg.w));
         xfer.send = m.abulk;

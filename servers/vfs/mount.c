@@ -404,12 +404,19 @@ static int dir_at(const char *path, uint32_t mode, struct vnode **out)
     return resolve(&root, NULL, path, true, out, NULL);
 }
 
+static struct mount *dev_mount; /* the devtmpfs at /dev that vfs_mount_standard made */
+
+struct mount *mount_devfs(void)
+{
+    return dev_mount;
+}
+
 int vfs_mount_standard(void)
 {
     struct vnode *dev, *tmp;
     int err = dir_at("/dev", 0755, &dev);
     if (!err)
-        err = mount_new("devtmpfs", LX_MS_NOSUID, "mode=0755", dev, NULL);
+        err = mount_new("devtmpfs", LX_MS_NOSUID, "mode=0755", dev, &dev_mount);
     if (!err)
         err = dir_at("/tmp", 01777, &tmp);
     if (!err)

@@ -382,6 +382,8 @@ struct bcache *fat32_bcache(const struct mount *m);
 
 /* ---- devfs.c ------------------------------------------------------------ */
 int devfs_populate(struct mount *m);
+/* A device node that appears with its driver (a disk: "vda", S_IFBLK | 0660). */
+int devfs_add(struct mount *m, const char *name, uint32_t mode, uint32_t major, uint32_t minor);
 
 /* ---- mount.c ------------------------------------------------------------ */
 extern struct mount vfs_mounts[VFS_MOUNTS_MAX];
@@ -395,6 +397,7 @@ void vfs_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (S_IFBLK, rdev) names a struct bcache (bcache.h) the driver's side made.
  * The caller keeps the bcache alive while registered. */
 #define VFS_BLKDEVS_MAX 16u
+#define VFS_VDA_RDEV ((uint64_t)VFS_VDA_MAJOR << 8) /* 254:0, Linux's new_encode_dev */
 int blkdev_register(uint64_t rdev, struct bcache *bc); /* -EBUSY: taken, -ENOSPC: full */
 int blkdev_unregister(uint64_t rdev);                  /* -EBUSY while mounted */
 struct bcache *blkdev_find(uint64_t rdev);
@@ -406,6 +409,8 @@ int64_t mount_statfs_flags(const struct mount *m); /* statfs's f_flags: ST_VALID
 struct vnode *vfs_root(void);
 int mount_parse_opts(const char *s, struct mount_opts *o);
 int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode *target, struct mount **out);
+/* The devtmpfs at /dev (NULL before vfs_mount_standard). */
+struct mount *mount_devfs(void);
 int mount_root(void);                       /* the namespace root: a tmpfs */
 int mount_umount(struct vnode *root, uint32_t flags);
 int mount_remount(struct vnode *root, uint32_t flags, const char *opts);

@@ -75,6 +75,12 @@
  *                Privileged, as VFS_MOUNT.
  *   VFS_SYNC     no path: every file system writes back what it has cached
  *                (sync(2)). Answer w0 = 0 or the first error (sync ignores it).
+ *   VFS_DISK     from init only (badge VFS_BADGE_INIT, not a kernel call):
+ *                one handle, SEND to a block device server's endpoint
+ *                (<kenix/blk.h>). The vfs attaches its block-cache pool to it
+ *                and serves the disk as /dev/vda (254:0), which mount -t vfat
+ *                takes; a later VFS_DISK (the server was restarted) replaces
+ *                the connection and keeps the cache. Answer w0 = 0 or -errno.
  *
  * IO protocol requests the vfs answers for its objects, besides IO_READ,
  * IO_WRITE and IO_CLOSE: IO_STAT with a struct kx_stat as the answer's bulk,
@@ -108,6 +114,14 @@
 #define VFS_MOUNT KX_LABEL(KX_PROTO_VFS, 13)
 #define VFS_UMOUNT KX_LABEL(KX_PROTO_VFS, 14)
 #define VFS_SYNC KX_LABEL(KX_PROTO_VFS, 15)
+#define VFS_DISK KX_LABEL(KX_PROTO_VFS, 16)
+
+/* init's own handle to the vfs carries this badge (kx_endpoint_mint): only
+ * init may send VFS_DISK. Never a kernel badge (those have bit 63). */
+#define VFS_BADGE_INIT 1u
+
+/* /dev/vda: Linux gives virtio-blk a dynamic major, 254 on most machines. */
+#define VFS_VDA_MAJOR 254u
 
 /* VFS_OPEN w1: bits beside Linux's O_* flags (which stay below bit 23). */
 #define VFS_O_EXEC (1u << 30)  /* execve: search and execute permission, a regular file (else EACCES) */
