@@ -499,6 +499,9 @@ int main(int argc, char **argv)
         target = strdup(target);
     unsetenv("KENIX_INIT");
     bool files = start_vfs();
+    /* /proc for ps, top, free, pidof, mount, df (the vfs mounted /dev and /tmp itself). */
+    if (files && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+        printf("init: cannot mount /proc: error %d\n", errno);
     bool interactive = !target && argc < 2;
     pid_t console = start_console(interactive);
     /* The disk, unless a test program to run drives it itself. */

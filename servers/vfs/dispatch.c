@@ -469,8 +469,11 @@ void vfs_answer_dropped(const struct vfs_msg *m)
         ofile_close(m->a[0]);
 }
 
+uint32_t vfs_caller_pid;
+
 void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
 {
+    vfs_caller_pid = (m->badge & KX_BADGE_KERNEL) ? (uint32_t)m->badge : 0;
     memset(m->a, 0, sizeof(m->a));
     m->abulk = NULL;
     m->abulk_len = 0;

@@ -27,6 +27,7 @@
 
 #include "disk.h"
 #include "dispatch.h"
+#include "procfs.h"
 #include "vfs.h"
 
 /* Write-back: every WRITEBACK_S seconds the caches' dirty blocks go to
@@ -97,6 +98,12 @@ static void log_line(const char *line)
     fflush(stdout); /* now, whatever buffering fd 1 got: the vfs then waits for requests */
 }
 
+/* procfs's way to the kernel: the system-information capability init gave us. */
+static long sysinfo_query(unsigned what, uint64_t arg, void *buf, size_t len)
+{
+    return kx_sysinfo(KX_SLOT_SYSINFO, what, arg, buf, len);
+}
+
 static int unpack_initrd(struct initrd_stats *st)
 {
     struct kx_handle_info info;
@@ -124,6 +131,7 @@ int main(void)
     commit_statics();
     commit_stack();
     vfs_log_sink = log_line;
+    procfs_query = sysinfo_query;
     ps_init(0);
     int err = vfs_init();
     if (err) {

@@ -218,6 +218,8 @@ static const char *known_fstype(const char *fstype)
         return "tmpfs";
     if (!strcmp(fstype, "devtmpfs"))
         return "devtmpfs";
+    if (!strcmp(fstype, "proc"))
+        return "proc";
     return NULL;
 }
 
@@ -280,6 +282,17 @@ int mount_new(const char *fstype, uint32_t flags, const char *opts, struct vnode
         return -ENOSPC;
     m->fstype = type;
     m->flags = flags & KEPT_FLAGS;
+    if (!strcmp(type, "proc")) {
+        err = procfs_fill(m);
+        if (err) {
+            if (m->root)
+                procfs_destroy(m);
+            m->used = false;
+            return err;
+        }
+        attach(m, target, out);
+        return 0;
+    }
     err = tmpfs_fill(m, &o);
     if (!err && !strcmp(type, "devtmpfs")) {
         if (!o.has_mode)
@@ -333,6 +346,10 @@ int mount_remount(struct vnode *root, uint32_t flags, const char *opts)
             m->flags = flags & KEPT_FLAGS;
         return err;
     }
+    if (!strcmp(m->fstype, "proc")) {
+        m->flags = flags & KEPT_FLAGS; /* nothing to reconfigure */
+        return 0;
+    }
     struct mount_opts o;
     int err = mount_parse_opts(opts, &o);
     if (err)
@@ -363,8 +380,13 @@ int mount_umount(struct vnode *root, uint32_t flags)
     struct vnode *mp = m->mountpoint;
     if (is_vfat(m))
         fat32_unmount(m); /* writes back what is dirty; an I/O error is logged, the umount goes on */
+    else if (!strcmp(m->fstype, "proc"))
+        procfs_destroy(m);
     else
         tmpfs_destroy(m);
+    if (m->source)
+        meta_free((void *)m->source, strlen(m->source) + 1);
+    m->source = NULL;
     mp->mounted = NULL;
     m->parent->children--;
     m->used = false;

@@ -655,14 +655,19 @@ int vfs_mount(const struct cred *c, struct vnode *start, const char *target, con
         return mount_remount(v, flags, (flags & LX_MS_BIND) ? NULL : opts);
     if (flags & (LX_MS_BIND | LX_MS_MOVE))
         return -EINVAL; /* bind and move mounts are not done (docs/architecture.md) */
+    struct mount *m = NULL;
     if (!strcmp(fstype, "vfat")) {
         struct bcache *bc;
         err = source_bcache(c, start, source, &bc);
         if (err)
             return err;
-        return mount_vfat(bc, flags, opts, v, NULL);
+        err = mount_vfat(bc, flags, opts, v, &m);
+    } else {
+        err = mount_new(fstype, flags, opts, v, &m);
     }
-    return mount_new(fstype, flags, opts, v, NULL);
+    if (!err && m && source && source[0])
+        m->source = meta_strdup(source, strlen(source)); /* /proc/mounts shows it; NULL (no memory): the fstype */
+    return err;
 }
 
 int vfs_umount(const struct cred *c, struct vnode *start, const char *target, uint32_t flags)

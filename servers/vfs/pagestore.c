@@ -532,6 +532,13 @@ void ps_stats(struct ps_stats *st)
     st->data_slots = data_slots;
 }
 
+uint64_t vfs_uptime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct vfs_time vfs_now(void)
 {
     struct timespec ts;

@@ -84,11 +84,16 @@ static const char *enter_link(struct walk *w, const char *body)
     return body;
 }
 
-static int follow_check(struct walk *w, struct vnode *v)
+/* The link's target, through its back-end (procfs makes targets as asked:
+ * /proc/self). An empty target is ENOENT, as Linux. */
+static int follow_check(struct walk *w, struct vnode *v, const char **target)
 {
     if (++w->links > VFS_MAXSYMLINKS)
         return -ELOOP;
-    if (v->u.lnk.len == 0)
+    long len = v->ops->readlink(v, target);
+    if (len < 0)
+        return (int)len;
+    if (len == 0)
         return -ENOENT;
     return 0;
 }
@@ -152,11 +157,12 @@ int walk_parent(struct walk *w, const char *p)
             return -ENOENT;
         struct vnode *v = cross_mounts(d->node);
         if (S_IS(v->mode, LX_S_IFLNK)) {
-            err = follow_check(w, v);
+            const char *target;
+            err = follow_check(w, v, &target);
             if (err)
                 return err;
             w->stack[w->depth++] = p; /* never empty here: more follows the link */
-            p = enter_link(w, v->u.lnk.target);
+            p = enter_link(w, target);
             while (!*p && w->depth > 0)
                 p = w->stack[--w->depth];
             continue;
@@ -169,12 +175,13 @@ int walk_parent(struct walk *w, const char *p)
 
 int walk_follow(struct walk *w, struct vnode *link)
 {
-    int err = follow_check(w, link);
+    const char *target;
+    int err = follow_check(w, link, &target);
     if (err)
         return err;
     if (w->trailing)
         w->must_dir = true;
-    return walk_parent(w, link->u.lnk.target);
+    return walk_parent(w, target);
 }
 
 int walk_last(struct walk *w, bool follow, struct vnode **out, struct dirent **dent)

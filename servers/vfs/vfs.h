@@ -284,7 +284,8 @@ struct mount {
     uint32_t children;             /* mounts below it */
     uint32_t mode, uid, gid;       /* the options the root was made with */
     uint64_t size_opt;             /* for remount's reporting only */
-    void *fs;                      /* the back-end's own state (vfat: struct fat_fs) */
+    void *fs;                      /* the back-end's own state (vfat: struct fat_fs, proc: struct procfs) */
+    const char *source;            /* what mount named (/proc/mounts' first field); NULL: the fstype */
 };
 
 /* Open objects: what a cookie names. */
@@ -340,6 +341,11 @@ void ps_set_ram_bytes(uint64_t b); /* host tests */
 
 /* ---- clock -------------------------------------------------------------- */
 struct vfs_time vfs_now(void);
+uint64_t vfs_uptime_ns(void); /* CLOCK_MONOTONIC: time since boot */
+
+/* The pid of the process whose request is being served (0: not a kernel
+ * call), for /proc/self. dispatch.c sets it for each request. */
+extern uint32_t vfs_caller_pid;
 
 /* ---- dcache.c ----------------------------------------------------------- */
 uint32_t dcache_hash(const char *name, uint32_t len);
@@ -379,6 +385,10 @@ void fat32_unmount(struct mount *m);       /* syncs, then frees everything */
 int fat32_remount(struct mount *m, uint32_t flags, const char *opts);
 int fat32_sync(struct mount *m);
 struct bcache *fat32_bcache(const struct mount *m);
+
+/* ---- procfs.c (procfs.h) ---------------------------------------------------- */
+int procfs_fill(struct mount *m);          /* a new proc mount's root and fixed files */
+void procfs_destroy(struct mount *m);      /* umount: everything goes */
 
 /* ---- devfs.c ------------------------------------------------------------ */
 int devfs_populate(struct mount *m);
