@@ -59,6 +59,11 @@ set(KENIX_DISK_LONGNAME "${KENIX_IMAGES_DIR}/disk/A file with a long name.txt")
 file(CONFIGURE OUTPUT ${KENIX_DISK_LONGNAME} CONTENT
 "This name needs VFAT long-file-name entries.
 " @ONLY)
+# A name outside ASCII, three directories down (UTF-8 here, UTF-16 on the disk).
+set(KENIX_DISK_UNICODE "${KENIX_IMAGES_DIR}/disk/unicode.txt")
+file(CONFIGURE OUTPUT ${KENIX_DISK_UNICODE} CONTENT
+"Grüße aus Köln – 20 €.
+" @ONLY)
 
 # test_exec's scripts and files (tests/guest/test_exec.c makes the same ones
 # on Linux from its `files` table: keep the two alike). NAME|MODE|TEXT.
@@ -156,12 +161,13 @@ add_custom_command(
 
 add_custom_command(
     OUTPUT  ${KENIX_DISK_IMG}
-    COMMAND ${CMAKE_COMMAND} -E env MKFS_FAT=${KENIX_MKFS_FAT} FSCK_FAT=${KENIX_FSCK_FAT}
+    COMMAND ${CMAKE_COMMAND} -E env MKFS_FAT=${KENIX_MKFS_FAT} FSCK_FAT=${KENIX_FSCK_FAT} LC_ALL=C.UTF-8
             ${CMAKE_SOURCE_DIR}/cmake/mkfatimg.sh ${KENIX_DISK_IMG} ${KENIX_DISK_MIB} KENIX
             /README.TXT=${KENIX_DISK_README}
             "/A file with a long name.txt=${KENIX_DISK_LONGNAME}"
+            "/Documents/Reisen/Köln/Grüße.txt=${KENIX_DISK_UNICODE}"
             /bin/hello=${KENIX_GUEST_DIR}/hello
-    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkfatimg.sh ${KENIX_DISK_README} ${KENIX_DISK_LONGNAME}
+    DEPENDS ${CMAKE_SOURCE_DIR}/cmake/mkfatimg.sh ${KENIX_DISK_README} ${KENIX_DISK_LONGNAME} ${KENIX_DISK_UNICODE}
             ${KENIX_GUEST_DIR}/hello guest
     COMMENT "Writing the FAT32 disk image ${KENIX_DISK_IMG}"
     VERBATIM)

@@ -95,7 +95,13 @@ def qemu_argv(build_dir, mem="128M", gic=None, el2=False, append="", icount=Fals
     elif initrd and (build / "images" / "initrd.cpio").exists():
         argv += ["-initrd", str(build / "images" / "initrd.cpio")]
     image = build / "images" / "disk.img"
-    if disk and image.exists():
+    if isinstance(disk, (str, os.PathLike)):
+        # An explicit file (a scenario's copy) is written for real: the host reads it afterwards.
+        if not Path(disk).exists():
+            raise FileNotFoundError(f"no disk image at {disk}")
+        argv += ["-drive", f"if=none,file={disk},format=raw,id=hd0",
+                 "-device", "virtio-blk-device,drive=hd0"]
+    elif disk and image.exists():
         # snapshot=on: writes go to a temporary overlay, so the built image stays pristine.
         argv += ["-drive", f"if=none,file={image},format=raw,id=hd0,snapshot=on",
                  "-device", "virtio-blk-device,drive=hd0"]

@@ -131,6 +131,21 @@ class Context:
             self.sessions.append(session)
         return session
 
+    def disk_copy(self):
+        """The path of a new writable copy of images/disk.img, deleted by
+        close(): boot(..., disk=path) writes it for real, and the scenario
+        then checks it with the host's fsck.fat and mtools."""
+        source = self.build_dir / "images" / "disk.img"
+        if not source.exists():
+            raise FileNotFoundError(f"no disk image at {source}: build first")
+        with self._lock:
+            if not self._tmpdir:
+                self._tmpdir = tempfile.mkdtemp(prefix=f"kenix-{self.name}-")
+            fd, path = tempfile.mkstemp(dir=self._tmpdir, prefix="disk-", suffix=".img")
+        with os.fdopen(fd, "wb") as f, open(source, "rb") as src:
+            shutil.copyfileobj(src, f)
+        return path
+
     def padded_initrd(self, padding):
         """The path of a new copy of images/initrd.cpio followed by `padding`
         zero bytes; close() deletes it if nobody did before.

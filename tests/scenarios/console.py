@@ -9,30 +9,7 @@ console does, so the screen holds only what the shell and its programs write.
 import re
 
 from scenario import check, scenario
-
-PROMPT = "/ # "
-ESC = "\x1b"
-
-
-def prompt(s, timeout=20):
-    """Waits for the next prompt (which ends no line, so no `$`)."""
-    return s.expect(re.escape(PROMPT), timeout=timeout)
-
-
-def command(s, line, expect, timeout=20):
-    """Types line and Enter, then waits for expect (a regex) and the prompt."""
-    s.send(line + "\r")
-    m = s.expect(expect, timeout=timeout)
-    prompt(s, timeout)
-    return m
-
-
-def powered_off(ctx, s):
-    s.send("poweroff\r")
-    s.expect(r"^init: powering off$")
-    s.expect(r"reboot: Power down")
-    s.expect(ctx.success_marker())
-    check(s.wait_exit() == 0, "poweroff powers the machine off")
+from terminal import ESC, command, powered_off, prompt
 
 
 @scenario("console.session", labels=["console"], timeout=120)
@@ -115,3 +92,79 @@ def session(ctx):
 
         powered_off(ctx, s)
         s.expect_not(r"panic|Oops|invalid syscall")
+
+
+@scenario("console.tools", labels=["console"], timeout=120)
+def tools(ctx):
+    """ps, top -n 1, free, mount, df, dmesg, uptime, tty, pidof, killall, renice,
+    hostname: the tools that read /proc and the new system calls."""
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        command(s, "ps", r"^\s+1 root\s+\S+ /init\n(.*\n)*\s+\d+ root\s+\S+ /sbin/console\n(.*\n)*\s+\d+ root\s+\S+ ps$")
+        check(True, "ps lists init, the servers and itself from /proc")
+        s.send("top -n 1 | head -3\r")
+        s.expect(r"Mem: \d+K used, \d+K free")
+        s.expect(r"CPU:\s+\S+% usr")
+        s.expect(r"Load average: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+")
+        prompt(s)
+        check(True, "top -n 1 shows memory, CPU and load from /proc/meminfo, /proc/stat, /proc/loadavg")
+        command(s, "free", r"^Mem:\s+131072\s+\d+\s+\d+")
+        check(True, "free: 128 MiB of RAM")
+        command(s, "mount", r"^proc on /proc type proc \(rw,nosuid,nodev,noexec\)\n/dev/vda on /mnt type vfat \(rw\)$")
+        command(s, "df /mnt", r"^/dev/vda\s+\d+\s+\d+\s+\d+\s+\d+% /mnt$")
+        check(True, "mount and df read /proc/mounts and statfs: /dev/vda on /mnt")
+        command(s, "dmesg | grep -c 'Kenix .*(aarch64)'", r"^1$")
+        command(s, "uptime", r"up \d+ min,\s+\d+ users?,\s+load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d")
+        command(s, "tty", r"^/dev/console$")
+        check(True, "dmesg reads the kernel log; uptime; tty names the terminal through /proc/self/fd/0")
+        command(s, "sleep 300 & sleep 301 & pidof sleep | wc -w", r"^2$")
+        command(s, "killall sleep; wait; pidof sleep || echo none", r"^none$")
+        check(True, "pidof and killall find processes by name in /proc")
+        command(s, "renice -n 5 -p $$ >/dev/null; cut -d' ' -f19 /proc/$$/stat", r"^5$")
+        command(s, "hostname box && uname -n", r"^box$")
+        check(True, "renice (setpriority) shows in /proc/<pid>/stat; hostname (sethostname)")
+        command(s, "ls -l --color=never /proc/self/fd/0", r"/proc/self/fd/0 -> /dev/console")
+        powered_off(ctx, s)
+        s.expect_not(r"panic|Oops")
+
+
+@scenario("console.restart", labels=["console"], timeout=120)
+def restart(ctx):
+    """Killing the console or the block device server: the kernel and the other
+    servers go on, init starts it again, the shell answers again and the disk
+    can be read again."""
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        command(s, "cat /mnt/README.TXT", r"^Kenix test disk \(FAT32\)")
+        s.send("kill -9 $(pidof console)\r")
+        s.expect(r"init: the console server ended \(status 0x9\): starting it again", timeout=20)
+        prompt(s, timeout=30)
+        command(s, "echo answers $((2 + 2))", r"^answers 4$")
+        check(True, "after kill -9 of the console, init starts it again and a new shell answers")
+        command(s, "kill -9 $(pidof blkdev); sleep 1; pidof blkdev >/dev/null && echo back", r"^back$")
+        s.expect  # the restart line may interleave; the file is what matters
+        command(s, "echo 3 >/dev/null; cat '/mnt/A file with a long name.txt'", r"^This name needs VFAT long-file-name entries\.$")
+        command(s, "echo written-after > /mnt/after.txt && sync && cat /mnt/after.txt", r"^written-after$")
+        check(True, "after kill -9 of blkdev, init starts it again and /mnt reads and writes")
+        powered_off(ctx, s)
+        s.expect_not(r"panic|Oops")
+
+
+@scenario("console.vi", labels=["console"], timeout=90)
+def vi(ctx):
+    """vi opens a file, inserts text, saves; cat shows it."""
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        s.send("vi /tmp/note.txt\r")
+        s.expect(r"/tmp/note\.txt", timeout=20)  # vi's status line
+        s.send("ihello from vi\rsecond line")
+        s.expect(r"second line")
+        # ESC alone: vi waits a moment for the rest of an escape sequence, so
+        # the command waits until vi shows it has left insert mode.
+        s.send(ESC)
+        s.expect(r"- /tmp/note\.txt \[Modified\]", timeout=10)
+        s.send(":wq\r")
+        prompt(s, timeout=20)
+        command(s, "cat /tmp/note.txt", r"^hello from vi\nsecond line$")
+        check(True, "vi inserted two lines and saved them")
+        powered_off(ctx, s)
