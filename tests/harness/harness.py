@@ -8,6 +8,7 @@ failures. Every wait is bounded by the session's absolute deadline, so a hung
 guest costs a known amount of time.
 """
 import bisect
+import codecs
 import ctypes
 import os
 import re
@@ -67,6 +68,7 @@ class Session:
         self.on_match = on_match
         self.on_exit = on_exit
         self._text = ""
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._pos = 0           # expect() consumes output up to the end of each match
         self._offsets = []      # end offset of each chunk read ...
         self._times = []        # ... and when it arrived, for timing matches
@@ -155,9 +157,10 @@ class Session:
                     self._cond.notify_all()
                     return
                 # Serial lines end in "\r\n", and a chunk may split the pair: drop every "\r".
-                # A multi-byte UTF-8 character split across chunks turns into U+FFFD; the
-                # console contract is ASCII, so that only affects stray guest bytes.
-                text = chunk.decode("utf-8", errors="replace").replace("\r", "")
+                # The decoder keeps a UTF-8 character split across chunks until its
+                # last byte arrives (non-ASCII names on the console: disk.durability);
+                # bytes that are not UTF-8 become U+FFFD.
+                text = self._decoder.decode(chunk).replace("\r", "")
                 self._text += text
                 self._offsets.append(len(self._text))
                 self._times.append(now)

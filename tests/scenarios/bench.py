@@ -121,3 +121,64 @@ def posix(ctx):
             s.expect(r"^bench: done$")
             s.expect(r"^init: /bin/bench_posix exited with status 0$")
             check(s.wait_exit() == 0, f"{mode}: every benchmark ran and checked its results")
+
+
+@scenario("bench.console", labels=("bench",), timeout=300)
+def console_and_disk(ctx):
+    """Issue 10's figures, printed: time to the shell prompt (host wall time
+    under TCG, median of 3 boots; guest time under icount from /proc/uptime),
+    FAT32 sequential write and read of 4 MiB (dd's guest figures and host
+    time), `ls -l` of a 1,000-entry FAT32 directory, console output
+    throughput (cat of 256 KiB to the terminal)."""
+    import statistics
+    import time
+
+    from terminal import command, powered_off, prompt
+
+    walls = []
+    for _ in range(3):
+        with ctx.boot("", kernel_log_all=False) as s:
+            m = prompt(s, timeout=30)
+            walls.append(s.arrival(m))
+            powered_off(ctx, s)
+    print(f"BENCH time to prompt, host wall (TCG, QEMU start to the first prompt byte): median "
+          f"{statistics.median(walls) * 1000:.0f} ms of {', '.join(f'{w * 1000:.0f}' for w in walls)}")
+    with ctx.boot("", kernel_log_all=False, icount=True) as s:
+        prompt(s, timeout=60)
+        m = command(s, "cut -d' ' -f1 /proc/uptime", r"^(\d+)\.(\d+)$", timeout=60)
+        ms = int(m.group(1)) * 1000 + int(m.group(2)) * 10
+        print(f"BENCH time to prompt, guest (icount shift=0: 1 ns = 1 instruction): about {ms} ms = "
+              f"{ms / 1000:.2f} G instructions (the shell's cut included; 10 ms resolution)")
+        powered_off(ctx, s)
+
+    def timed(s, line, expect, timeout=120):
+        start = time.monotonic()
+        m = command(s, line, expect, timeout=timeout)
+        return m, time.monotonic() - start
+
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        m, host_s = timed(s, "dd if=/dev/zero of=/mnt/seq bs=65536 count=64 conv=fsync 2>&1 | tail -1",
+                          r"copied, ([\d.]+) seconds, ([\d.]+\s*\S+/s)")
+        print(f"BENCH FAT32 sequential write 4 MiB (64 KiB writes, fsync): guest {m.group(2)} "
+              f"({m.group(1)} s); host {host_s * 1000:.0f} ms for the command")
+        # Another 4 MiB pushes most of the first file out of the 4 MiB cache.
+        command(s, "dd if=/dev/zero of=/mnt/other bs=65536 count=64 conv=fsync 2>/dev/null; echo ok", r"^ok$")
+        m, host_s = timed(s, "dd if=/mnt/seq of=/dev/null bs=65536 2>&1 | tail -1",
+                          r"copied, ([\d.]+) seconds, ([\d.]+\s*\S+/s)")
+        print(f"BENCH FAT32 sequential read 4 MiB (64 KiB reads, mostly from the disk): guest {m.group(2)} "
+              f"({m.group(1)} s); host {host_s * 1000:.0f} ms for the command")
+        command(s, "mkdir /mnt/many && cd /mnt/many && i=0; while [ $i -lt 1000 ]; do : > file-number-$i.txt; "
+                   "i=$((i+1)); done; cd /; ls /mnt/many | wc -l", r"^1000$", timeout=240)
+        m, host_s = timed(s, "time ls -l /mnt/many >/dev/null", r"real\s+(\d+m\s*[\d.]+s)")
+        print(f"BENCH ls -l of a 1,000-entry FAT32 directory: guest {m.group(1)}; host {host_s * 1000:.0f} ms")
+        command(s, "yes 'console throughput test line, 64 bytes of text for the terminal...' | "
+                   "head -c 262144 > /tmp/text; echo made", r"^made$")
+        start = time.monotonic()
+        s.send("cat /tmp/text; echo; echo cat-done\r")
+        s.expect(r"^cat-done$", timeout=120)
+        elapsed = time.monotonic() - start
+        prompt(s)
+        print(f"BENCH console output: 256 KiB of text through cat to the terminal in {elapsed * 1000:.0f} ms "
+              f"host time = {262144 / elapsed / 1024:.0f} KiB/s (what the host reads off the serial line)")
+        powered_off(ctx, s)
