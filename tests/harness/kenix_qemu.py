@@ -130,6 +130,8 @@ def parser():
     ap.add_argument("--initrd", metavar="FILE", help="boot with FILE instead of images/initrd.cpio")
     ap.add_argument("--no-initrd", action="store_true", help="boot without images/initrd.cpio")
     ap.add_argument("--no-disk", action="store_true", help="boot without images/disk.img")
+    ap.add_argument("--disk", metavar="FILE", help="a FAT32 image written for real (default: images/disk.img "
+                                                   "with snapshot=on, so nothing written persists)")
     ap.add_argument("--qemu", default=None, help=f"the emulator (default: ${QEMU_ENV} or qemu-system-aarch64)")
     ap.add_argument("--dry-run", action="store_true", help="print the QEMU command instead of running it")
     ap.add_argument("extra", nargs="*", help="raw QEMU arguments (after --)")
@@ -142,7 +144,7 @@ def main(args=None):
         argv = qemu_argv(args.build_dir, mem=args.mem, gic=args.gic, el2=args.el2,
                          append=args.append, icount=args.icount, gdb_port=args.gdb,
                          initrd=False if args.no_initrd else (args.initrd or True),
-                         disk=not args.no_disk, extra=args.extra,
+                         disk=False if args.no_disk else (args.disk or True), extra=args.extra,
                          interactive=True, qemu=args.qemu)
     except (FileNotFoundError, ValueError) as e:
         sys.exit(f"kenix_qemu: {e}")
