@@ -26,6 +26,8 @@
 #include "vfs_client.h"
 #include "kenix/errno.h"
 #include "kenix/io.h"
+#include "kenix/string.h"
+#include "kenix/vfs.h"
 #include "kenix/printk.h"
 #include "../core/event.h"
 #include "../core/handle.h"
@@ -33,6 +35,7 @@
 #include "../core/process.h"
 #include "../core/syscall.h"
 #include "../mm/heap.h"
+#include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 
 /* Protects every sobj's position lock word and waiters. */
@@ -236,12 +239,60 @@ static long sobj_size(struct file *f, uint64_t *size)
     return r;
 }
 
+long sobj_ioctl_call(struct file *f, unsigned cmd, uint64_t arg, uint8_t in_len, uint8_t out_len, bool value,
+                     void *in_copy)
+{
+    struct sobj *o = f->priv;
+    struct vmspace *vm = current_process()->vm;
+    uint8_t in[SOBJ_IOCTL_MAX], out[SOBJ_IOCTL_MAX];
+    if (in_len > SOBJ_IOCTL_MAX || out_len > SOBJ_IOCTL_MAX)
+        return -EINVAL;
+    if (in_len) {
+        int err = copy_from_user(vm, in, arg, in_len);
+        if (err)
+            return err;
+    }
+    struct kcall kc = {
+        .msg = { .label = IO_IOCTL,
+                 .w = { o->cookie, cmd, value ? arg : 0, f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0 } },
+        .send = { 0, (uint64_t)(uintptr_t)in, in_len },
+        .recv = { 0, (uint64_t)(uintptr_t)out, out_len },
+    };
+    long r = sobj_call(o, &kc);
+    if (!r)
+        r = sobj_result(o, &kc, 0);
+    if (r)
+        return r;
+    if (out_len) {
+        if (kc.recv_len != out_len)
+            return -EIO; /* the server broke the protocol */
+        r = copy_to_user(vm, arg, out, out_len);
+    }
+    if (!r && in_copy)
+        memcpy(in_copy, in, in_len);
+    return r;
+}
+
+/* A block device node's requests, answered by the server that keeps the
+ * device (the vfs's cache of it): their argument sizes, as Linux's. */
+static const struct {
+    unsigned cmd;
+    uint8_t out;
+    bool value;
+} blk_ioctls[] = {
+    { BLKGETSIZE64, 8, false }, { BLKSSZGET, 4, false }, { BLKGETSIZE, 8, false },
+    { BLKROGET, 4, false },     { BLKFLSBUF, 0, true },
+};
+
 static long sobj_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 {
-    (void)f;
-    (void)cmd;
-    (void)arg;
-    return -ENOTTY; /* IO_IOCTL comes with the terminal */
+    const struct sobj *o = f->priv;
+    if (o->kind != VFS_KIND_BLK)
+        return -ENOTTY;
+    for (unsigned i = 0; i < sizeof(blk_ioctls) / sizeof(blk_ioctls[0]); i++)
+        if (blk_ioctls[i].cmd == cmd)
+            return sobj_ioctl_call(f, cmd, arg, 0, blk_ioctls[i].out, blk_ioctls[i].value, 0);
+    return -ENOTTY;
 }
 
 static uint32_t sobj_poll(struct file *f, struct poll_entry *e)

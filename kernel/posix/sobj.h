@@ -57,6 +57,15 @@ long sobj_call(struct sobj *o, struct kcall *kc);
  * anything else is a protocol violation (-EIO, said once). */
 long sobj_result(const struct sobj *o, const struct kcall *kc, uint64_t asked);
 
+/* An IO_IOCTL call on f's object (its sobj is f->priv): in_len bytes of the
+ * argument copied from the caller's pointer `arg` and sent, out_len bytes
+ * of answer copied back there (exactly that many, or -EIO), or with `value`
+ * the argument itself in w2. in_copy (may be NULL) gets what was sent, for a
+ * caller that mirrors it (TCSETS's TOSTOP). At most SOBJ_IOCTL_MAX bytes each. */
+#define SOBJ_IOCTL_MAX 64
+long sobj_ioctl_call(struct file *f, unsigned cmd, uint64_t arg, uint8_t in_len, uint8_t out_len, bool value,
+                     void *in_copy);
+
 /* The position lock of a seekable description (Linux's f_pos_lock): held
  * across a call that uses and moves the offset. Interruptible. */
 int sobj_pos_lock(struct sobj *o);

@@ -203,39 +203,17 @@ static const struct {
 
 static long forward(struct file *f, unsigned i, uint64_t arg)
 {
-    struct sobj *o = f->priv;
-    struct terminal *t = o->term;
-    struct vmspace *vm = current_process()->vm;
-    uint8_t in[sizeof(struct kx_termios)], out[sizeof(struct kx_termios)];
+    struct terminal *t = term_of(f);
     if (forwarded[i].change) {
         int err = check_change(t, SIGTTOU);
         if (err)
             return err;
     }
-    if (forwarded[i].in) {
-        int err = copy_from_user(vm, in, arg, forwarded[i].in);
-        if (err)
-            return err;
-    }
-    struct kcall kc = {
-        .msg = { .label = IO_IOCTL,
-                 .w = { o->cookie, forwarded[i].cmd, forwarded[i].value ? arg : 0,
-                        f->flags & O_NONBLOCK ? IO_F_NONBLOCK : 0 } },
-        .send = { 0, (uint64_t)(uintptr_t)in, forwarded[i].in },
-        .recv = { 0, (uint64_t)(uintptr_t)out, forwarded[i].out },
-    };
-    long r = sobj_call(o, &kc);
-    if (!r)
-        r = sobj_result(o, &kc, 0);
-    if (r)
-        return r;
-    if (forwarded[i].out) {
-        if (kc.recv_len != forwarded[i].out)
-            return -EIO; /* the server broke the protocol */
-        r = copy_to_user(vm, arg, out, forwarded[i].out);
-    }
-    if (!r && forwarded[i].in == sizeof(struct kx_termios))
-        t->tostop = ((const struct kx_termios *)(const void *)in)->c_lflag & KX_TOSTOP;
+    struct kx_termios sent;
+    long r = sobj_ioctl_call(f, forwarded[i].cmd, arg, forwarded[i].in, forwarded[i].out, forwarded[i].value,
+                             forwarded[i].in == sizeof(sent) ? &sent : 0);
+    if (!r && forwarded[i].in == sizeof(sent))
+        t->tostop = sent.c_lflag & KX_TOSTOP;
     return r;
 }
 

@@ -295,7 +295,12 @@ static long open_data(struct sobj *o, uint32_t flags, uint64_t rdev, struct file
                 return err;
             break;
         }
-        default: return -ENXIO; /* block devices and sockets: nothing serves them yet */
+        case VFS_KIND_BLK:
+            /* The vfs serves the device itself (its block cache of the disk):
+             * reads and writes at an offset, BLK* ioctls (sobj.c). */
+            file = file_alloc(&sobj_seekable_ops, o, keep);
+            break;
+        default: return -ENXIO; /* sockets: nothing serves them */
         }
     }
     if (!file)

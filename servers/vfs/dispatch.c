@@ -17,6 +17,7 @@
 
 #include <kenix/ipc.h>
 
+#include "bcache.h"
 #include "dispatch.h"
 #include "vfs.h"
 
@@ -297,6 +298,91 @@ static bool writable(const struct ofile *f)
     return !(f->flags & LX_O_PATH) && (acc == LX_O_WRONLY || acc == LX_O_RDWR);
 }
 
+/* ---- block device nodes ------------------------------------------------------ */
+
+/* The cache behind a block device node, if a driver registered one (not on a
+ * nodev mount): /dev/vda is served from the same cache vfat uses, so dd,
+ * fsck and a mounted file system see the same blocks. */
+static struct bcache *blk_of(const struct vnode *v)
+{
+    if (!S_IS(v->mode, LX_S_IFBLK) || (v->mnt->flags & LX_MS_NODEV))
+        return NULL;
+    return blkdev_find(v->rdev);
+}
+
+/* IO_READ / IO_WRITE on a block device: bytes at the offset, through the
+ * cache; nothing past the end (a read there is end of file, a write ENOSPC). */
+static long blk_io(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f, struct bcache *bc, bool write)
+{
+    if (write ? !writable(f) : !readable(f))
+        return -EBADF;
+    uint64_t off = m->w[1], len = m->w[2], size = bcache_dev_bytes(bc);
+    if (off > INT64_MAX)
+        return -EINVAL;
+    if (off >= size || !len)
+        return write && len && off >= size ? -ENOSPC : 0;
+    if (len > size - off)
+        len = size - off;
+    struct caller_sink sink = { { sink_push, NULL, 0, false, NULL }, caller };
+    struct caller_source src = { { source_pull, NULL }, caller, m->bulk, m->bulk_len < len ? m->bulk_len : len };
+    uint8_t *chunk = (uint8_t *)answer_buf; /* ANSWER_MAX bytes of scratch: nothing else answers here */
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t n = len - done < BCACHE_BLOCK ? len - done : BCACHE_BLOCK;
+        long r;
+        if (write) {
+            r = src.src.pull(&src.src, done, chunk, n);
+            if (r > 0)
+                r = bcache_write(bc, off + done, chunk, (size_t)r) ? -EIO : r;
+        } else {
+            r = bcache_read(bc, off + done, chunk, (size_t)n) ? -EIO : (long)n;
+            if (r > 0)
+                r = sink.sink.push(&sink.sink, done, chunk, (uint64_t)r);
+        }
+        if (r <= 0)
+            return done ? (long)done : (r ? r : -EFAULT);
+        done += (uint64_t)r;
+    }
+    if (write)
+        m->a[1] = off + done;
+    return (long)done;
+}
+
+/* IO_IOCTL: the block device requests (the kernel forwards only those). */
+static long blk_ioctl(struct vfs_msg *m, struct ofile *f)
+{
+    struct bcache *bc = blk_of(f->node);
+    if (!bc || (f->flags & LX_O_PATH))
+        return -ENOTTY;
+    uint64_t size = bcache_dev_bytes(bc);
+    switch ((uint32_t)m->w[1]) {
+    case 0x80081272u: /* BLKGETSIZE64: bytes */
+        memcpy(answer_buf, &size, 8);
+        answer_bulk(m, answer_buf, 8);
+        return 0;
+    case 0x1260u: { /* BLKGETSIZE: 512-byte sectors, an unsigned long */
+        uint64_t sectors = size / 512u;
+        memcpy(answer_buf, &sectors, 8);
+        answer_bulk(m, answer_buf, 8);
+        return 0;
+    }
+    case 0x1268u: /* BLKSSZGET: the logical sector size the cache uses */
+    case 0x125eu: { /* BLKROGET */
+        int32_t v = (uint32_t)m->w[1] == 0x1268u ? 512 : (f->node->mnt->flags & LX_MS_RDONLY) != 0;
+        memcpy(answer_buf, &v, 4);
+        answer_bulk(m, answer_buf, 4);
+        return 0;
+    }
+    case 0x1261u: /* BLKFLSBUF: write back, then forget what is cached */
+        if (bcache_sync(bc))
+            return -EIO;
+        bcache_drop_clean(bc);
+        return 0;
+    default:
+        return -ENOTTY;
+    }
+}
+
 static long io_read(struct vfs_msg *m, const struct vfs_caller *caller, struct ofile *f)
 {
     struct vnode *v = f->node;
@@ -304,6 +390,9 @@ static long io_read(struct vfs_msg *m, const struct vfs_caller *caller, struct o
         return -EBADF;
     if (S_IS(v->mode, LX_S_IFDIR))
         return -EISDIR;
+    struct bcache *bc = blk_of(v);
+    if (bc)
+        return blk_io(m, caller, f, bc, false);
     if (!S_IS(v->mode, LX_S_IFREG))
         return -EINVAL;
     uint64_t off = m->w[1], len = m->w[2];
@@ -326,6 +415,9 @@ static long io_write(struct vfs_msg *m, const struct vfs_caller *caller, struct 
         return -EBADF;
     if (S_IS(v->mode, LX_S_IFDIR))
         return -EISDIR;
+    struct bcache *bc = blk_of(v);
+    if (bc)
+        return blk_io(m, caller, f, bc, true);
     if (!S_IS(v->mode, LX_S_IFREG))
         return -EINVAL;
     if (mnt_rdonly(v->mnt))
@@ -421,10 +513,12 @@ static long do_io_op(struct vfs_msg *m, const struct vfs_caller *caller)
     case IO_STAT: {
         struct kx_stat *st = (struct kx_stat *)answer_buf;
         vnode_stat(v, st);
-        m->a[1] = v->size;
+        m->a[1] = blk_of(v) ? bcache_dev_bytes(blk_of(v)) : v->size; /* lseek SEEK_END on /dev/vda */
         answer_bulk(m, st, sizeof(*st));
         return 0;
     }
+    case IO_IOCTL:
+        return blk_ioctl(m, f);
     case IO_READDIR: {
         if (f->flags & LX_O_PATH)
             return -EBADF;
@@ -446,6 +540,8 @@ static long do_io_op(struct vfs_msg *m, const struct vfs_caller *caller)
     case IO_SYNC:
         if (f->flags & LX_O_PATH)
             return -EBADF;
+        if (blk_of(v))
+            return bcache_sync(blk_of(v)) ? -EIO : 0;
         return v->ops->sync(v);
     case IO_STATFS: {
         struct kx_statfs *st = (struct kx_statfs *)answer_buf;
@@ -484,7 +580,7 @@ void vfs_dispatch(struct vfs_msg *m, const struct vfs_caller *caller)
         r = -EPERM;
     } else if ((m->label >> 8) == KX_PROTO_VFS && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 15) {
         r = do_path_op(m, caller);
-    } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 10) {
+    } else if ((m->label >> 8) == KX_PROTO_IO && (m->label & 0xffu) >= 1 && (m->label & 0xffu) <= 11) {
         r = do_io_op(m, caller);
     } else {
         r = -ENOSYS;

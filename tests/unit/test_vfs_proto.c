@@ -136,7 +136,8 @@ static void test_badges_and_labels(void)
     CHECK_EQ(h_send_msg(VFS_STAT, 0, w), -EPERM);
     /* Unknown labels. */
     CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 0), (uint64_t)c, 0, 0, 0), -ENOSYS);
-    CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 11), (uint64_t)c, 0, 0, 0), -ENOSYS);
+    CHECK_EQ(h_io(IO_IOCTL, (uint64_t)c, 0x80081272u, 0, 0), -ENOTTY); /* BLKGETSIZE64 on a regular file */
+    CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 12), (uint64_t)c, 0, 0, 0), -ENOSYS);
     CHECK_EQ(h_io(KX_LABEL(KX_PROTO_IO, 255), 0, 0, 0, 0), -ENOSYS);
     CHECK_EQ(h_path(KX_LABEL(KX_PROTO_VFS, 0), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);
     CHECK_EQ(h_path(KX_LABEL(KX_PROTO_VFS, 16), &ROOT, 0, 0, 0, 0, NULL, 0, "/f", NULL), -ENOSYS);

@@ -310,6 +310,9 @@ struct linux_flock {
 #define TIOCGSID 0x5429
 #define FIONCLEX 0x5450
 #define FIOCLEX 0x5451
+#define BLKROGET 0x125e     /* _IO(0x12, 94) */
+#define BLKGETSIZE 0x1260   /* _IO(0x12, 96): sectors, an unsigned long */
+#define BLKFLSBUF 0x1261    /* _IO(0x12, 97) */
 #define BLKSSZGET 0x1268
 #define BLKGETSIZE64 0x80081272
 

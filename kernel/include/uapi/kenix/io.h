@@ -53,8 +53,9 @@
  *             whose argument is a structure (TCSETS*, TIOCSWINSZ) sends it as
  *             bulk; one that returns a structure (TCGETS, TIOCGWINSZ,
  *             FIONREAD, TIOCOUTQ) gets it from the answer's bulk, exactly its
- *             size. The kernel forwards only the requests of its table
- *             (posix/tty.c) and answers job-control requests itself.
+ *             size. The kernel forwards only the requests of its tables
+ *             (terminals: posix/tty.c; block devices: posix/sobj.c) and
+ *             answers job-control requests itself.
  *             Answer w0 = 0 or -errno.
  *   IO_CLOSE  w0 cookie: the last descriptor of the open object went. One
  *             way: nobody waits for the answer (an answer is accepted and
