@@ -141,34 +141,34 @@ static bool start_vfs(void)
     return err >= 0;
 }
 
-/* Starts the console server (/sbin/console) with the UART's registers and
- * interrupt and the receive side of its endpoint, and waits until it serves
- * /dev/console (TTY_READY); returns its pid, or 0. Without a UART or the
- * program (an initrd built for one test) /dev/console stays the kernel's
- * console. `watched`: it stays init's child, so wait() tells init when it
- * dies and init starts it again (the interactive session); otherwise it is
- * detached, as the vfs, and no program that becomes process 1 meets it. */
-static pid_t start_console(bool watched)
+/* A device server: `path` from the initrd (or the files, once the initrd is
+ * gone) with its device's registers and interrupt (boot handles for
+ * device_id) and the receive side of a new endpoint, returned in *ep (the
+ * caller talks to the server through it and closes it). `watched`: it stays
+ * init's child, so wait() tells init when it dies (the interactive session
+ * starts it again); otherwise it is detached, as the vfs, and no program that
+ * becomes process 1 meets it. Returns its pid, or 0 (*ep 0) without the
+ * device or the program, or on an error it reports. */
+static pid_t start_driver(const char *path, uint32_t device_id, char *const argv[], bool watched, kx_handle_t *ep)
 {
-    const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, KX_DEVICE_PL011);
-    const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, KX_DEVICE_PL011);
+    const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, device_id);
+    const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, device_id);
     const void *data;
     size_t size;
-    if (!regs || !irq || (initrd.base ? kx_initrd_find(&initrd, "/sbin/console", &data, &size) != 0
-                                      : access("/sbin/console", X_OK) != 0))
+    *ep = 0;
+    if (!regs || !irq || (initrd.base ? kx_initrd_find(&initrd, path, &data, &size) != 0 : access(path, X_OK) != 0))
         return 0;
-    long ep = kx_endpoint_create();
-    if (ep < 0) {
-        printf("init: cannot make the console's endpoint: error %ld\n", -ep);
+    long e = kx_endpoint_create();
+    if (e < 0) {
+        printf("init: cannot make an endpoint for %s: error %ld\n", path, -e);
         return 0;
     }
-    char *argv[] = { "/sbin/console", NULL };
     struct kx_give give[] = {
         { regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE },
         { irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ },
-        { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
+        { (kx_handle_t)e, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
     };
-    long proc = kx_spawn(&initrd, "/sbin/console", argv, environ);
+    long proc = kx_spawn(&initrd, path, argv, environ);
     long err = proc;
     for (unsigned i = 0; i < 3 && err >= 0; i++)
         err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
@@ -178,20 +178,37 @@ static pid_t start_console(bool watched)
         err = kx_process_start((kx_handle_t)proc);
     struct kx_handle_info info = { 0 };
     if (err >= 0)
-        err = kx_handle_info((kx_handle_t)proc, &info);
-    if (err >= 0) {
-        /* Answered once the server registered its lines; fails (EPIPE) if it died. */
-        struct kx_msg msg = { .label = TTY_READY };
-        err = kx_call((kx_handle_t)ep, &msg, 0);
-        if (err >= 0)
-            err = (long)msg.w[0];
-    }
-    if (err < 0)
-        printf("init: cannot start the console server: error %ld\n", -err);
-    kx_handle_close((kx_handle_t)ep);
+        err = kx_handle_info((kx_handle_t)proc, &info); /* a process handle's size is its pid */
     if (proc >= 0)
         kx_handle_close((kx_handle_t)proc);
-    return err >= 0 ? (pid_t)info.size : 0; /* a process handle's size is its pid */
+    if (err < 0) {
+        printf("init: cannot start %s: error %ld\n", path, -err);
+        kx_handle_close((kx_handle_t)e);
+        return 0;
+    }
+    *ep = (kx_handle_t)e;
+    return (pid_t)info.size;
+}
+
+/* The console server (/sbin/console) on the UART; init waits until it serves
+ * /dev/console (TTY_READY). Without a UART or the program (an initrd built
+ * for one test) /dev/console stays the kernel's console. */
+static pid_t start_console(bool watched)
+{
+    char *argv[] = { "/sbin/console", NULL };
+    kx_handle_t ep;
+    pid_t pid = start_driver("/sbin/console", KX_DEVICE_PL011, argv, watched, &ep);
+    if (!pid)
+        return 0;
+    /* Answered once the server registered its lines; fails (EPIPE) if it died. */
+    struct kx_msg msg = { .label = TTY_READY };
+    long err = kx_call(ep, &msg, 0);
+    if (err >= 0)
+        err = (long)msg.w[0];
+    if (err < 0)
+        printf("init: the console server did not come up: error %ld\n", -err);
+    kx_handle_close(ep);
+    return pid;
 }
 
 /* Whether a test program to run drives the virtio device `id` itself (the
@@ -205,38 +222,22 @@ static bool claimed(const char *const programs[], int n, uint32_t id)
     return false;
 }
 
-/* Starts the block device server (/sbin/blkdev) on the virtio-blk disk and
- * hands the vfs a way to it (VFS_DISK), which makes /dev/vda; returns its
- * pid, or 0. `watched` as for the console. */
+/* The block device server (/sbin/blkdev) on the virtio-blk disk; the vfs
+ * gets the way to it (VFS_DISK) and makes /dev/vda. */
 static pid_t start_blkdev(bool watched)
 {
     const struct kx_boot_handle *regs = boot_handle(KX_OBJ_DEVICE, VIRTIO_ID_BLOCK);
-    const struct kx_boot_handle *irq = boot_handle(KX_OBJ_IRQ, VIRTIO_ID_BLOCK);
-    if (!regs || !irq || !vfs_handle || access("/sbin/blkdev", X_OK) != 0)
-        return 0;
-    long ep = kx_endpoint_create();
-    if (ep < 0)
+    if (!regs || !vfs_handle)
         return 0;
     char base[24];
     snprintf(base, sizeof(base), "0x%llx", (unsigned long long)regs->base);
     char *argv[] = { "/sbin/blkdev", base, NULL };
-    struct kx_give give[] = {
-        { regs->handle, KX_RIGHT_READ | KX_RIGHT_WRITE, KX_SLOT_DEVICE },
-        { irq->handle, KX_RIGHT_WRITE, KX_SLOT_DEVICE_IRQ },
-        { (kx_handle_t)ep, KX_RIGHT_RECV, KX_SLOT_SERVER_ENDPOINT },
-    };
-    long proc = kx_spawn(&initrd, "/sbin/blkdev", argv, environ);
-    long err = proc;
-    for (unsigned i = 0; i < 3 && err >= 0; i++)
-        err = kx_process_give((kx_handle_t)proc, give[i].handle, give[i].rights, give[i].slot);
-    if (err >= 0 && !watched)
-        err = kx_process_detach((kx_handle_t)proc);
-    if (err >= 0)
-        err = kx_process_start((kx_handle_t)proc);
-    struct kx_handle_info info = { 0 };
-    if (err >= 0)
-        err = kx_handle_info((kx_handle_t)proc, &info);
-    long send = err >= 0 ? kx_handle_dup((kx_handle_t)ep, KX_RIGHT_SEND | KX_RIGHT_TRANSFER) : err;
+    kx_handle_t ep;
+    pid_t pid = start_driver("/sbin/blkdev", VIRTIO_ID_BLOCK, argv, watched, &ep);
+    if (!pid)
+        return 0;
+    long send = kx_handle_dup(ep, KX_RIGHT_SEND | KX_RIGHT_TRANSFER);
+    long err = send;
     if (send >= 0) {
         /* The vfs asks the server for its size and attaches its cache:
          * answered once /dev/vda exists (or why not). */
@@ -247,15 +248,11 @@ static pid_t start_blkdev(bool watched)
             err = (long)msg.w[0];
         else
             kx_handle_close((kx_handle_t)send);
-    } else {
-        err = send;
     }
     if (err < 0)
-        printf("init: cannot start the block device server: error %ld\n", -err);
-    kx_handle_close((kx_handle_t)ep);
-    if (proc >= 0)
-        kx_handle_close((kx_handle_t)proc);
-    return proc >= 0 && info.size ? (pid_t)info.size : 0;
+        printf("init: the vfs cannot use the block device server: error %ld\n", -err);
+    kx_handle_close(ep);
+    return pid;
 }
 
 /* The disk's FAT32 file system at /mnt (made if missing). */
