@@ -28,11 +28,22 @@
 #include <stdint.h>
 
 /* A block device: sectors of the size given to bcache_create. */
+struct blkdev_write {
+    uint64_t sector;
+    const void *buf;
+    uint32_t nsectors;
+    int status;                  /* out: 0 or -errno */
+};
+
 struct blkdev_ops {
     int (*read)(void *ctx, uint64_t sector, void *buf, uint32_t nsectors);
     int (*write)(void *ctx, uint64_t sector, const void *buf, uint32_t nsectors);
     int (*flush)(void *ctx); /* what was written is durable when it returns */
+    /* Optional: n writes at once (a device with several requests in flight);
+     * fills each status, returns the first error or 0. NULL: one at a time. */
+    int (*write_many)(void *ctx, struct blkdev_write *w, unsigned n);
 };
+#define BCACHE_WRITE_BATCH 32u /* writes bcache_sync hands write_many at once */
 
 #define BCACHE_BLOCK 4096u
 #define BCACHE_BLOCK_SHIFT 12u

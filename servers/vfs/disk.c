@@ -74,6 +74,33 @@ static int op_write(void *ctx, uint64_t sector, const void *buf, uint32_t nsecto
     return disk.read_only ? -EROFS : disk_io(BLK_OP_WRITE, sector, buf, nsectors);
 }
 
+/* Up to BLK_IO_MAX writes in one BLK_IO call: blkdev puts them in flight together. */
+static int op_write_many(void *ctx, struct blkdev_write *w, unsigned n)
+{
+    (void)ctx;
+    struct blk_req req[BLK_IO_MAX];
+    if (disk.read_only || !disk.server || n > BLK_IO_MAX) {
+        for (unsigned i = 0; i < n; i++)
+            w[i].status = disk.read_only ? -EROFS : -EIO;
+        return n ? w[0].status : 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        req[i] = (struct blk_req){ .op = BLK_OP_WRITE, .count = w[i].nsectors, .sector = w[i].sector,
+                                   .pool_offset = (uint64_t)((const uint8_t *)w[i].buf - disk.pool) };
+    struct kx_xfer x = { .send = req, .send_len = n * sizeof(req[0]), .recv = req, .recv_cap = n * sizeof(req[0]) };
+    struct kx_msg msg = { .label = BLK_IO };
+    long r = kx_call(disk.server, &msg, &x);
+    int first = 0;
+    for (unsigned i = 0; i < n; i++) {
+        w[i].status = r < 0 || x.recv_len != n * sizeof(req[0]) ? -EIO : req[i].status ? -EIO : 0;
+        if (w[i].status && !first)
+            first = w[i].status;
+    }
+    if (first && disk.errors++ == 0)
+        vfs_logf("vfs: /dev/vda: a batch of %u writes failed: %s", n, r < 0 ? "the block server is gone" : "I/O error");
+    return first;
+}
+
 static int op_flush(void *ctx)
 {
     (void)ctx;
@@ -84,7 +111,7 @@ static int op_flush(void *ctx)
     return r < 0 || (int64_t)msg.w[0] < 0 ? -EIO : 0;
 }
 
-static const struct blkdev_ops ops = { op_read, op_write, op_flush };
+static const struct blkdev_ops ops = { op_read, op_write, op_flush, op_write_many };
 
 /* The pool: a sixteenth of RAM, between 1 and 4 MiB (a 16 MiB machine
  * keeps 1 MiB of disk blocks). */

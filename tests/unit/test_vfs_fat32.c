@@ -164,7 +164,7 @@ static int fd_flush(void *ctx)
     return 0; /* the host's page cache is what the next tool reads: nothing to wait for */
 }
 
-static const struct blkdev_ops fd_ops = { fd_read, fd_write, fd_flush };
+static const struct blkdev_ops fd_ops = { fd_read, fd_write, fd_flush, NULL };
 
 #define VDA_RDEV 0xfe00u /* 254:0, Linux's new_encode_dev */
 
@@ -538,7 +538,56 @@ static int mem_flush(void *ctx)
     return 0;
 }
 
-static const struct blkdev_ops mem_ops = { mem_read, mem_write, mem_flush };
+static const struct blkdev_ops mem_ops = { mem_read, mem_write, mem_flush, NULL };
+
+/* The same device taking writes in batches (as blkdev does), counting the calls. */
+static long batch_calls, batch_blocks;
+static uint64_t fail_sector = UINT64_MAX; /* a write there fails */
+static int mem_write_many(void *ctx, struct blkdev_write *w, unsigned n)
+{
+    batch_calls++;
+    int first = 0;
+    for (unsigned i = 0; i < n; i++) {
+        batch_blocks++;
+        w[i].status = w[i].sector == fail_sector ? -EIO : mem_write(ctx, w[i].sector, w[i].buf, w[i].nsectors);
+        if (w[i].status && !first)
+            first = w[i].status;
+    }
+    return first;
+}
+
+static const struct blkdev_ops batch_ops = { mem_read, mem_write, mem_flush, mem_write_many };
+
+static void test_bcache_batches(void)
+{
+    h_fresh(0, 1ull << 30);
+    struct memdev d = { calloc(64 * 8, 512), 64 * 8, 0, 0, 0, false, false };
+    void *mem = aligned_alloc(BCACHE_BLOCK, 64 * BCACHE_BLOCK);
+    struct bcache *c = bcache_create(&batch_ops, &d, 512, 64 * 8, mem, 64);
+    uint8_t block[BCACHE_BLOCK];
+    for (int i = 0; i < 40; i++) {
+        memset(block, i + 1, sizeof(block));
+        CHECK_EQ(bcache_write(c, (uint64_t)i * BCACHE_BLOCK, block, sizeof(block)), 0);
+    }
+    CHECK_EQ(d.writes, 0);
+    fail_sector = 7 * 8; /* block 7 */
+    CHECK_EQ(bcache_sync(c), -EIO);
+    CHECK_EQ(batch_calls, 2); /* 32 + 8 */
+    CHECK_EQ(batch_blocks, 40);
+    CHECK_EQ(d.data[39 * BCACHE_BLOCK], 40);
+    CHECK_EQ(d.data[7 * BCACHE_BLOCK], 0); /* failed: still dirty in the cache */
+    struct bcache_stats st;
+    bcache_get_stats(c, &st);
+    CHECK_EQ(st.dirty, 1);
+    fail_sector = UINT64_MAX;
+    CHECK_EQ(bcache_sync(c), 0);
+    CHECK_EQ(batch_calls, 3);
+    CHECK_EQ(d.data[7 * BCACHE_BLOCK], 8);
+    CHECK_EQ(d.flushes, 2); /* each sync flushes what it did write, the failed one too */
+    bcache_destroy(c);
+    free(mem);
+    free(d.data);
+}
 
 static void test_bcache(void)
 {
@@ -1535,6 +1584,7 @@ int main(void)
     RUN(test_times);
     RUN(test_bpb);
     RUN(test_bcache);
+    RUN(test_bcache_batches);
     RUN(test_read_mtools_image);
     RUN(test_unshowable_names);
     RUN(test_write_and_check);
