@@ -119,15 +119,35 @@ static int by_pid(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Small insertion sort: the kernel has no qsort and n is the number of processes. */
+static void sift_down(struct process **v, unsigned root, unsigned n)
+{
+    for (;;) {
+        unsigned child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && by_pid(&v[child], &v[child + 1]) < 0)
+            child++;
+        if (by_pid(&v[root], &v[child]) >= 0)
+            return;
+        struct process *t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+        root = child;
+    }
+}
+
+/* Heapsort by pid: O(n log n) in place with no recursion -- it runs under
+ * proc_lock with interrupts masked, over as many as PID_MAX processes. */
 static void sort_procs(struct process **v, unsigned n)
 {
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = i; j > 0 && by_pid(&v[j - 1], &v[j]) > 0; j--) {
-            struct process *t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
+    for (unsigned i = n / 2; i-- > 0;)
+        sift_down(v, i, n);
+    for (unsigned end = n; end > 1; end--) {
+        struct process *t = v[0];
+        v[0] = v[end - 1];
+        v[end - 1] = t;
+        sift_down(v, 0, end - 1);
+    }
 }
 
 /* KX_SI_PROCS: the `room` lowest pids from `first` on. */

@@ -485,7 +485,9 @@ long sys_kx_term_signal(struct trap_frame *f)
         return err;
     struct terminal *t = (struct terminal *)h->obj;
     uint64_t sig = f->x[1], how = f->x[2];
-    if (how == KX_TERM_FOREGROUND && (sig == 0 || sig > 64))
+    /* Only what a terminal sends its foreground group (Linux's n_tty and
+     * TIOCSWINSZ): a terminal server cannot kill or stop anything with it. */
+    if (how == KX_TERM_FOREGROUND && sig != SIGINT && sig != SIGQUIT && sig != SIGTSTP && sig != SIGWINCH)
         return -EINVAL;
     if (how != KX_TERM_FOREGROUND && how != KX_TERM_HANGUP)
         return -EINVAL;

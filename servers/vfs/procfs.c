@@ -41,11 +41,13 @@ struct pnode {
     uint8_t which;    /* G_*, F_*, L_* */
     uint32_t pid;
     int32_t fd;
+    uint32_t seen;    /* pid directories: the last sync (procfs.gen) that found the process */
 };
 
 struct procfs {
     uint64_t forks;   /* the kernel's counts when /proc was last brought up to date */
     uint32_t total;
+    uint32_t gen;     /* bumped by each sync; a pid directory not marked with it is gone */
     bool synced;
 };
 
@@ -183,27 +185,11 @@ static long query(unsigned what, uint64_t arg, void *buf, size_t len)
     return procfs_query ? procfs_query(what, arg, buf, len) : -ENOSYS;
 }
 
-/* Records of every process (zombies too), in pid order, into text: how many. */
-static long all_procs(struct kx_proc_info **out)
-{
-    struct kx_proc_info *v = (struct kx_proc_info *)(void *)text;
-    size_t room = sizeof(text) / sizeof(*v), n = 0;
-    uint64_t next = 0;
-    while (n < room) {
-        long r = query(KX_SI_PROCS, next, v + n, (room - n) * sizeof(*v));
-        if (r < 0)
-            return r;
-        size_t got = (size_t)r / sizeof(*v);
-        if (!got)
-            break;
-        n += got;
-        next = (uint64_t)v[n - 1].pid + 1;
-    }
-    *out = v;
-    return (long)n;
-}
-
-/* /proc: a directory per process, exactly. */
+/* /proc: a directory per process, exactly. The kernel answers a page of
+ * records at a time (as many as `text` holds), so the set is walked page by
+ * page: each process's directory is found or made and marked with this
+ * sync's generation, and those left unmarked afterwards belong to processes
+ * that have gone. Work: one lookup per process, one pass over /proc. */
 static int sync_root(struct vnode *root)
 {
     struct procfs *fs = FS(root);
@@ -212,38 +198,38 @@ static int sync_root(struct vnode *root)
         return fs->synced ? 0 : -EIO;
     if (fs->synced && st.forks == fs->forks && st.total == fs->total)
         return 0; /* nothing was made and nothing went */
-    struct kx_proc_info *procs;
-    long n = all_procs(&procs);
-    if (n < 0)
-        return (int)n;
-    /* Gone: a pid directory whose pid is not in the (sorted) list. */
+    uint32_t gen = ++fs->gen;
+    struct kx_proc_info *page = (struct kx_proc_info *)(void *)text;
+    size_t room = sizeof(text) / sizeof(*page);
+    uint64_t next = 0;
+    for (;;) {
+        long r = query(KX_SI_PROCS, next, page, room * sizeof(*page));
+        if (r < 0)
+            return (int)r;
+        size_t n = (size_t)r / sizeof(*page);
+        if (!n)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            char name[16];
+            snprintf(name, sizeof(name), "%u", page[i].pid);
+            struct dirent *d = find(root, name);
+            if (!d) {
+                int err = pid_dir_new(root, &page[i]);
+                if (err)
+                    return err;
+                d = find(root, name);
+            }
+            if (d)
+                PN(d->node)->seen = gen;
+        }
+        next = (uint64_t)page[n - 1].pid + 1;
+    }
     struct dirent *d = root->u.dir.first;
     while (d) {
-        struct dirent *next = d->next;
-        if (!d->is_cursor && PN(d->node)->kind == PK_PIDDIR) {
-            uint32_t pid = PN(d->node)->pid;
-            long lo = 0, hi = n;
-            while (lo < hi) {
-                long mid = (lo + hi) / 2;
-                if (procs[mid].pid < pid)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            if (lo == n || procs[lo].pid != pid)
-                unname(d);
-        }
-        d = next;
-    }
-    /* New: a pid without its directory. */
-    for (long i = 0; i < n; i++) {
-        char name[16];
-        snprintf(name, sizeof(name), "%u", procs[i].pid);
-        if (!find(root, name)) {
-            int err = pid_dir_new(root, &procs[i]);
-            if (err)
-                return err;
-        }
+        struct dirent *after = d->next;
+        if (!d->is_cursor && PN(d->node)->kind == PK_PIDDIR && PN(d->node)->seen != gen)
+            unname(d);
+        d = after;
     }
     fs->forks = st.forks;
     fs->total = st.total;

@@ -12,7 +12,7 @@
 #include "test.h"
 #include "vfs_harness.h"
 
-#define NPROC_MAX 8
+#define NPROC_MAX 1024
 
 static struct kx_proc_info procs[NPROC_MAX];
 static int nprocs;
@@ -175,6 +175,27 @@ static void test_listing_follows_processes(void)
     CHECK(queries - before <= 3);
 }
 
+/* More processes than one answer of the kernel holds (a page of ~250
+ * records): every one has its directory, and they all go when they end. */
+static void test_many_processes(void)
+{
+    setup();
+    for (uint32_t pid = 100; pid < 1000; pid++)
+        add_proc(pid, 1, "many", 'S');
+    struct kx_stat st;
+    CHECK_EQ(t_lstat("/proc/100", &st), 0);
+    CHECK_EQ(t_lstat("/proc/999", &st), 0);
+    CHECK_EQ(t_lstat("/proc/42", &st), 0);
+    CHECK(listed("/proc", "777"));
+    for (uint32_t pid = 100; pid < 1000; pid++)
+        if (pid != 500)
+            drop_proc(pid);
+    forks++;
+    CHECK_EQ(t_lstat("/proc/999", &st), -ENOENT);
+    CHECK_EQ(t_lstat("/proc/500", &st), 0);
+    CHECK_EQ(t_lstat("/proc/1", &st), 0);
+}
+
 static void test_pid_files(void)
 {
     setup();
@@ -272,6 +293,7 @@ static void test_global_files(void)
 int main(void)
 {
     RUN(test_listing_follows_processes);
+    RUN(test_many_processes);
     RUN(test_pid_files);
     RUN(test_links);
     RUN(test_global_files);

@@ -131,8 +131,9 @@ struct kx_winsize {
  *       204:*, 229:*); 5:0 (/dev/tty, the caller's controlling terminal)
  *       is the kernel's own.
  *   kx_term_signal(term (WRITE), sig, how) -> processes signalled:
- *       KX_TERM_FOREGROUND sends sig to the foreground process group of the
- *       session the terminal controls (none: 0). KX_TERM_HANGUP ends that
+ *       KX_TERM_FOREGROUND sends sig -- SIGINT, SIGQUIT, SIGTSTP or SIGWINCH,
+ *       what a terminal sends (others EINVAL) -- to the foreground process
+ *       group of the session the terminal controls (none: 0). KX_TERM_HANGUP ends that
  *       control: SIGHUP and SIGCONT to the session leader and the foreground
  *       group (sig is not looked at).
  */
