@@ -86,3 +86,23 @@ def big_copy(ctx):
         command(s, "dd if=/dev/zero of=/mnt/seq bs=65536 count=64 conv=fsync 2>&1 | tail -1", r"copied")
         command(s, "dd if=/mnt/seq of=/dev/null bs=65536 2>&1 | tail -1", r"copied")
         powered_off(ctx, s)
+
+
+@scenario("disk.corrupt", labels=["disk"], timeout=90)
+def corrupt(ctx):
+    """A disk whose boot sector is damaged (bytes per sector 0) is refused with
+    a message; the vfs, the kernel and the shell carry on, /dev/vda is there."""
+    image = ctx.disk_copy()
+    with open(image, "r+b") as f:
+        f.seek(11)
+        f.write(b"\0\0")  # BPB bytes per sector: 0
+    with ctx.boot("", kernel_log_all=False, disk=image) as s:
+        s.expect(r"vfat: cannot mount: .+", timeout=30)
+        s.expect(r"^init: cannot mount /dev/vda on /mnt: error 22$", timeout=30)
+        check(True, "the damaged volume is refused with a message (EINVAL)")
+        prompt(s, timeout=30)
+        command(s, "ls /mnt | wc -l; blockdev --getsize64 /dev/vda", r"^0\n67108864$")
+        command(s, "echo the shell answers", r"^the shell answers$")
+        check(True, "the vfs and the shell carry on; /dev/vda is still there")
+        powered_off(ctx, s)
+        s.expect_not(r"panic|Oops")
