@@ -3,10 +3,7 @@
 #include "kenix/printk.h"
 #include "../arch/aarch64/mmu.h"
 
-#define VIRTIO_MMIO_MAGIC 0x000
-#define VIRTIO_MMIO_VERSION 0x004
-#define VIRTIO_MMIO_DEVICE_ID 0x008
-#define VIRTIO_MAGIC 0x74726976u /* "virt" */
+#include "kenix/virtio_mmio.h" /* uapi: the registers, shared with the drivers */
 
 static struct virtio_slot slots[VIRTIO_MMIO_MAX_SLOTS];
 static unsigned nslots;
@@ -54,10 +51,10 @@ unsigned virtio_mmio_probe(const struct fdt *fdt)
     /* The register window is only identified here; mapping it for real is the driver's business. */
     for (unsigned i = 0; i < nslots; i++) {
         volatile uint32_t *regs = mmio_map(slots[i].pa, 0x100);
-        if (!regs || regs[VIRTIO_MMIO_MAGIC / 4] != VIRTIO_MAGIC)
+        if (!regs || regs[VMMIO_MAGIC / 4] != VIRTIO_MMIO_MAGIC)
             continue;
-        slots[i].version = regs[VIRTIO_MMIO_VERSION / 4];
-        slots[i].device_id = regs[VIRTIO_MMIO_DEVICE_ID / 4];
+        slots[i].version = regs[VMMIO_VERSION / 4];
+        slots[i].device_id = regs[VMMIO_DEVICE_ID / 4];
         if (slots[i].device_id)
             kprintf("virtio-mmio: slot %u at 0x%lx: %s (id %u), %s transport, irq %d\n", i, slots[i].pa,
                     device_name(slots[i].device_id), slots[i].device_id,

@@ -3,36 +3,6 @@
 
 #include <stddef.h>
 
-/* Register offsets (virtio 1.x, 4.2.2 and 4.2.4 for the legacy ones). */
-enum {
-    REG_MAGIC = 0x000,
-    REG_VERSION = 0x004,
-    REG_DEVICE_ID = 0x008,
-    REG_DEVICE_FEATURES = 0x010,
-    REG_DEVICE_FEATURES_SEL = 0x014,
-    REG_DRIVER_FEATURES = 0x020,
-    REG_DRIVER_FEATURES_SEL = 0x024,
-    REG_GUEST_PAGE_SIZE = 0x028, /* legacy */
-    REG_QUEUE_SEL = 0x030,
-    REG_QUEUE_NUM_MAX = 0x034,
-    REG_QUEUE_NUM = 0x038,
-    REG_QUEUE_ALIGN = 0x03c, /* legacy */
-    REG_QUEUE_PFN = 0x040,   /* legacy */
-    REG_QUEUE_READY = 0x044, /* modern */
-    REG_QUEUE_NOTIFY = 0x050,
-    REG_INTERRUPT_STATUS = 0x060,
-    REG_INTERRUPT_ACK = 0x064,
-    REG_STATUS = 0x070,
-    REG_QUEUE_DESC_LOW = 0x080, /* modern, to REG_CONFIG_GENERATION */
-    REG_QUEUE_DESC_HIGH = 0x084,
-    REG_QUEUE_DRIVER_LOW = 0x090,
-    REG_QUEUE_DRIVER_HIGH = 0x094,
-    REG_QUEUE_DEVICE_LOW = 0x0a0,
-    REG_QUEUE_DEVICE_HIGH = 0x0a4,
-    REG_CONFIG_GENERATION = 0x0fc,
-    REG_CONFIG = 0x100,
-};
-
 #define LEGACY_PAGE 4096u /* GuestPageSize we tell a legacy device: QueuePFN counts these */
 #define RESET_POLLS 1000000u
 
@@ -55,12 +25,12 @@ static void io_barrier(void)
 
 static const char *unusable(volatile const uint32_t *r, uint32_t device_id)
 {
-    if (r[REG_MAGIC / 4] != VIRTIO_MMIO_MAGIC)
+    if (r[VMMIO_MAGIC / 4] != VIRTIO_MMIO_MAGIC)
         return "no virtio-mmio device there (bad magic value)";
-    uint32_t version = r[REG_VERSION / 4];
+    uint32_t version = r[VMMIO_VERSION / 4];
     if (version != 1 && version != 2)
         return "unknown virtio-mmio version";
-    uint32_t id = r[REG_DEVICE_ID / 4];
+    uint32_t id = r[VMMIO_DEVICE_ID / 4];
     if (id == 0)
         return "an empty virtio-mmio slot";
     if (id != device_id)
@@ -90,14 +60,14 @@ long vmmio_find(uintptr_t base, uint64_t size, long offset, uint32_t device_id, 
 void vmmio_init(struct vmmio *t, volatile void *regs)
 {
     t->regs = regs;
-    t->legacy = rd(t, REG_VERSION) == 1;
+    t->legacy = rd(t, VMMIO_VERSION) == 1;
 }
 
 bool vmmio_reset(struct vmmio *t)
 {
-    wr(t, REG_STATUS, 0);
+    wr(t, VMMIO_STATUS, 0);
     for (uint32_t i = 0; i < RESET_POLLS; i++)
-        if (rd(t, REG_STATUS) == 0) {
+        if (rd(t, VMMIO_STATUS) == 0) {
             io_barrier(); /* nothing of ours is touched before the device let go */
             return true;
         }
@@ -106,86 +76,86 @@ bool vmmio_reset(struct vmmio *t)
 
 uint32_t vmmio_status(const struct vmmio *t)
 {
-    return rd(t, REG_STATUS);
+    return rd(t, VMMIO_STATUS);
 }
 
 void vmmio_add_status(struct vmmio *t, uint32_t bits)
 {
     io_barrier(); /* DRIVER_OK after the queue memory is written */
-    wr(t, REG_STATUS, rd(t, REG_STATUS) | bits);
+    wr(t, VMMIO_STATUS, rd(t, VMMIO_STATUS) | bits);
 }
 
 uint64_t vmmio_device_features(struct vmmio *t)
 {
-    wr(t, REG_DEVICE_FEATURES_SEL, 0);
-    uint64_t f = rd(t, REG_DEVICE_FEATURES);
+    wr(t, VMMIO_DEVICE_FEATURES_SEL, 0);
+    uint64_t f = rd(t, VMMIO_DEVICE_FEATURES);
     if (!t->legacy) {
-        wr(t, REG_DEVICE_FEATURES_SEL, 1);
-        f |= (uint64_t)rd(t, REG_DEVICE_FEATURES) << 32;
+        wr(t, VMMIO_DEVICE_FEATURES_SEL, 1);
+        f |= (uint64_t)rd(t, VMMIO_DEVICE_FEATURES) << 32;
     }
     return f;
 }
 
 bool vmmio_set_features(struct vmmio *t, uint64_t features)
 {
-    wr(t, REG_DRIVER_FEATURES_SEL, 0);
-    wr(t, REG_DRIVER_FEATURES, (uint32_t)features);
+    wr(t, VMMIO_DRIVER_FEATURES_SEL, 0);
+    wr(t, VMMIO_DRIVER_FEATURES, (uint32_t)features);
     if (t->legacy)
         return true;
-    wr(t, REG_DRIVER_FEATURES_SEL, 1);
-    wr(t, REG_DRIVER_FEATURES, (uint32_t)(features >> 32));
+    wr(t, VMMIO_DRIVER_FEATURES_SEL, 1);
+    wr(t, VMMIO_DRIVER_FEATURES, (uint32_t)(features >> 32));
     vmmio_add_status(t, VIRTIO_STATUS_FEATURES_OK);
-    return (rd(t, REG_STATUS) & VIRTIO_STATUS_FEATURES_OK) != 0;
+    return (rd(t, VMMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) != 0;
 }
 
 uint32_t vmmio_queue_max(struct vmmio *t, uint32_t q)
 {
-    wr(t, REG_QUEUE_SEL, q);
-    return rd(t, REG_QUEUE_NUM_MAX);
+    wr(t, VMMIO_QUEUE_SEL, q);
+    return rd(t, VMMIO_QUEUE_NUM_MAX);
 }
 
 bool vmmio_queue_free(struct vmmio *t, uint32_t q)
 {
-    wr(t, REG_QUEUE_SEL, q);
-    return (t->legacy ? rd(t, REG_QUEUE_PFN) : rd(t, REG_QUEUE_READY)) == 0;
+    wr(t, VMMIO_QUEUE_SEL, q);
+    return (t->legacy ? rd(t, VMMIO_QUEUE_PFN) : rd(t, VMMIO_QUEUE_READY)) == 0;
 }
 
 void vmmio_queue_setup(struct vmmio *t, uint32_t q, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used,
                        uint32_t align)
 {
     io_barrier(); /* the rings' initial contents before the device may look */
-    wr(t, REG_QUEUE_SEL, q);
-    wr(t, REG_QUEUE_NUM, num);
+    wr(t, VMMIO_QUEUE_SEL, q);
+    wr(t, VMMIO_QUEUE_NUM, num);
     if (t->legacy) {
         /* One page frame number places all three parts: the avail ring right
          * after the table, the used ring at the next `align` boundary. */
         (void)avail;
         (void)used;
-        wr(t, REG_GUEST_PAGE_SIZE, LEGACY_PAGE);
-        wr(t, REG_QUEUE_ALIGN, align);
-        wr(t, REG_QUEUE_PFN, (uint32_t)(desc / LEGACY_PAGE));
+        wr(t, VMMIO_GUEST_PAGE_SIZE, LEGACY_PAGE);
+        wr(t, VMMIO_QUEUE_ALIGN, align);
+        wr(t, VMMIO_QUEUE_PFN, (uint32_t)(desc / LEGACY_PAGE));
         return;
     }
-    wr(t, REG_QUEUE_DESC_LOW, (uint32_t)desc);
-    wr(t, REG_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
-    wr(t, REG_QUEUE_DRIVER_LOW, (uint32_t)avail);
-    wr(t, REG_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
-    wr(t, REG_QUEUE_DEVICE_LOW, (uint32_t)used);
-    wr(t, REG_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
-    wr(t, REG_QUEUE_READY, 1);
+    wr(t, VMMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+    wr(t, VMMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+    wr(t, VMMIO_QUEUE_DRIVER_LOW, (uint32_t)avail);
+    wr(t, VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(avail >> 32));
+    wr(t, VMMIO_QUEUE_DEVICE_LOW, (uint32_t)used);
+    wr(t, VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
+    wr(t, VMMIO_QUEUE_READY, 1);
 }
 
 void vmmio_notify(struct vmmio *t, uint32_t q)
 {
     io_barrier(); /* the avail index before the device is told to read it */
-    wr(t, REG_QUEUE_NOTIFY, q);
+    wr(t, VMMIO_QUEUE_NOTIFY, q);
 }
 
 uint32_t vmmio_take_interrupt(struct vmmio *t)
 {
-    uint32_t bits = rd(t, REG_INTERRUPT_STATUS);
+    uint32_t bits = rd(t, VMMIO_INTERRUPT_STATUS);
     if (bits)
-        wr(t, REG_INTERRUPT_ACK, bits);
+        wr(t, VMMIO_INTERRUPT_ACK, bits);
     io_barrier(); /* the used ring is read after the acknowledgement: nothing completed in between is missed */
     return bits;
 }
@@ -193,12 +163,12 @@ uint32_t vmmio_take_interrupt(struct vmmio *t)
 uint32_t vmmio_config32(struct vmmio *t, uint32_t offset)
 {
     if (t->legacy)
-        return rd(t, REG_CONFIG + offset);
+        return rd(t, VMMIO_CONFIG + offset);
     uint32_t gen, v;
     do {
-        gen = rd(t, REG_CONFIG_GENERATION);
-        v = rd(t, REG_CONFIG + offset);
-    } while (rd(t, REG_CONFIG_GENERATION) != gen);
+        gen = rd(t, VMMIO_CONFIG_GENERATION);
+        v = rd(t, VMMIO_CONFIG + offset);
+    } while (rd(t, VMMIO_CONFIG_GENERATION) != gen);
     return v;
 }
 
@@ -208,15 +178,15 @@ uint64_t vmmio_config64(struct vmmio *t, uint32_t offset)
     uint64_t v, again;
     if (t->legacy) {
         do {
-            v = rd(t, REG_CONFIG + offset) | (uint64_t)rd(t, REG_CONFIG + offset + 4) << 32;
-            again = rd(t, REG_CONFIG + offset) | (uint64_t)rd(t, REG_CONFIG + offset + 4) << 32;
+            v = rd(t, VMMIO_CONFIG + offset) | (uint64_t)rd(t, VMMIO_CONFIG + offset + 4) << 32;
+            again = rd(t, VMMIO_CONFIG + offset) | (uint64_t)rd(t, VMMIO_CONFIG + offset + 4) << 32;
         } while (v != again);
         return v;
     }
     uint32_t gen;
     do {
-        gen = rd(t, REG_CONFIG_GENERATION);
-        v = rd(t, REG_CONFIG + offset) | (uint64_t)rd(t, REG_CONFIG + offset + 4) << 32;
-    } while (rd(t, REG_CONFIG_GENERATION) != gen);
+        gen = rd(t, VMMIO_CONFIG_GENERATION);
+        v = rd(t, VMMIO_CONFIG + offset) | (uint64_t)rd(t, VMMIO_CONFIG + offset + 4) << 32;
+    } while (rd(t, VMMIO_CONFIG_GENERATION) != gen);
     return v;
 }

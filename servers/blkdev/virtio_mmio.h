@@ -16,24 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_MMIO_MAGIC 0x74726976u /* "virt" */
+#include <kenix/virtio_mmio.h> /* registers and bits */
+
 #define VIRTIO_MMIO_SLOT_STRIDE 0x200u /* QEMU virt: slots this far apart, eight to a page */
 #define VIRTIO_MMIO_SLOT_SIZE 0x200u
-
-/* Device status bits (virtio 1.x, 2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER 2u
-#define VIRTIO_STATUS_DRIVER_OK 4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_NEEDS_RESET 0x40u
-#define VIRTIO_STATUS_FAILED 0x80u
-
-/* Feature bits common to every device type. */
-#define VIRTIO_F_VERSION_1 (1ull << 32)
-
-/* InterruptStatus bits. */
-#define VIRTIO_INT_USED_BUFFER 1u
-#define VIRTIO_INT_CONFIG 2u
 
 struct vmmio {
     volatile uint32_t *regs; /* the slot, inside a region mapped by the caller (who owns the mapping) */

@@ -67,7 +67,7 @@ int vq_add(struct virtq *q, const struct vq_buf *bufs, unsigned n)
         uint16_t next = q->link[d];
         q->desc[d].addr = bufs[i].addr;
         q->desc[d].len = bufs[i].len;
-        q->desc[d].flags = (uint16_t)((bufs[i].device_writes ? VQ_DESC_F_WRITE : 0) | (i + 1 < n ? VQ_DESC_F_NEXT : 0));
+        q->desc[d].flags = (uint16_t)((bufs[i].device_writes ? VIRTQ_DESC_F_WRITE : 0) | (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
         q->desc[d].next = i + 1 < n ? next : 0;
         if (i + 1 < n)
             d = next;

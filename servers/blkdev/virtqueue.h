@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kenix/virtio_mmio.h>
+
 #define VQ_MAX 256u     /* largest queue we use */
 #define VQ_ALIGN 4096u  /* the used ring's alignment (legacy QueueAlign) */
 
@@ -30,8 +32,7 @@ struct vq_desc {
     uint16_t next;
 };
 
-#define VQ_DESC_F_NEXT 1u
-#define VQ_DESC_F_WRITE 2u /* the device writes this buffer */
+/* Descriptor flags: VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE (<kenix/virtio_mmio.h>). */
 
 struct vq_avail {
     uint16_t flags;

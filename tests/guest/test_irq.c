@@ -43,46 +43,10 @@
 #define IRQ_BITS (1ull << 5)     /* what the interrupt signals on the notification */
 #define REQ_LEN 64u              /* bytes of entropy per request */
 
-/* virtio-mmio registers (byte offsets). */
-enum {
-    REG_MAGIC = 0x000,
-    REG_VERSION = 0x004,
-    REG_DEVICE_ID = 0x008,
-    REG_VENDOR_ID = 0x00c,
-    REG_DEVICE_FEATURES = 0x010,
-    REG_DEVICE_FEATURES_SEL = 0x014,
-    REG_DRIVER_FEATURES = 0x020,
-    REG_DRIVER_FEATURES_SEL = 0x024,
-    REG_GUEST_PAGE_SIZE = 0x028, /* legacy */
-    REG_QUEUE_SEL = 0x030,
-    REG_QUEUE_NUM_MAX = 0x034,
-    REG_QUEUE_NUM = 0x038,
-    REG_QUEUE_ALIGN = 0x03c, /* legacy */
-    REG_QUEUE_PFN = 0x040,   /* legacy */
-    REG_QUEUE_READY = 0x044, /* modern */
-    REG_QUEUE_NOTIFY = 0x050,
-    REG_INTERRUPT_STATUS = 0x060,
-    REG_INTERRUPT_ACK = 0x064,
-    REG_STATUS = 0x070,
-    REG_QUEUE_DESC_LOW = 0x080, /* modern, from here on */
-    REG_QUEUE_DESC_HIGH = 0x084,
-    REG_QUEUE_DRIVER_LOW = 0x090,
-    REG_QUEUE_DRIVER_HIGH = 0x094,
-    REG_QUEUE_DEVICE_LOW = 0x0a0,
-    REG_QUEUE_DEVICE_HIGH = 0x0a4,
-};
-
-/* Device status bits. */
-#define STATUS_ACKNOWLEDGE 1u
-#define STATUS_DRIVER 2u
-#define STATUS_DRIVER_OK 4u
-#define STATUS_FEATURES_OK 8u
-#define STATUS_NEEDS_RESET 0x40u
-#define STATUS_FAILED 0x80u
+#include <kenix/virtio_mmio.h> /* registers and status bits */
 
 #define VIRTIO_F_VERSION_1_HI 1u /* feature bit 32: bit 0 of the high word */
 #define INT_USED_BUFFER 1u       /* InterruptStatus: the used ring was updated */
-#define VIRTQ_DESC_F_WRITE 2u    /* the device writes this buffer */
 
 /* The split virtqueue, QSIZE entries, laid out as the legacy transport demands. */
 #define QSIZE 8
@@ -196,7 +160,7 @@ static long find_slot(uintptr_t base, uint64_t size)
 {
     for (uint64_t off = 0; off + 0x100 <= size; off += SLOT_STRIDE) {
         volatile uint32_t *r = (volatile uint32_t *)(base + off);
-        if (r[REG_MAGIC / 4] == VIRTIO_MAGIC && r[REG_DEVICE_ID / 4] == VIRTIO_ID_ENTROPY)
+        if (r[VMMIO_MAGIC / 4] == VIRTIO_MAGIC && r[VMMIO_DEVICE_ID / 4] == VIRTIO_ID_ENTROPY)
             return (long)off;
     }
     return -1;
@@ -205,61 +169,61 @@ static long find_slot(uintptr_t base, uint64_t size)
 /* Tells the device about the queue; returns false (and the device marked FAILED) if it refuses. */
 static bool setup_device(uint64_t queue_phys)
 {
-    wr(REG_STATUS, 0); /* reset: start from a known state */
-    check_eq(rd(REG_STATUS), 0, "device reset (Status reads 0)");
-    wr(REG_STATUS, STATUS_ACKNOWLEDGE);
-    wr(REG_STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    wr(VMMIO_STATUS, 0); /* reset: start from a known state */
+    check_eq(rd(VMMIO_STATUS), 0, "device reset (Status reads 0)");
+    wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+    wr(VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 
     /* virtio-rng has no device features; a modern device must be offered VERSION_1 back. */
-    uint32_t status = STATUS_ACKNOWLEDGE | STATUS_DRIVER;
+    uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
     if (legacy) {
-        wr(REG_DRIVER_FEATURES_SEL, 0);
-        wr(REG_DRIVER_FEATURES, 0);
-        wr(REG_GUEST_PAGE_SIZE, PAGE); /* before QueuePFN: the PFN is in these units */
+        wr(VMMIO_DRIVER_FEATURES_SEL, 0);
+        wr(VMMIO_DRIVER_FEATURES, 0);
+        wr(VMMIO_GUEST_PAGE_SIZE, PAGE); /* before QueuePFN: the PFN is in these units */
     } else {
-        wr(REG_DEVICE_FEATURES_SEL, 1);
-        uint32_t hi = rd(REG_DEVICE_FEATURES);
+        wr(VMMIO_DEVICE_FEATURES_SEL, 1);
+        uint32_t hi = rd(VMMIO_DEVICE_FEATURES);
         if (!check(hi & VIRTIO_F_VERSION_1_HI, "modern device offers VIRTIO_F_VERSION_1")) {
-            wr(REG_STATUS, status | STATUS_FAILED);
+            wr(VMMIO_STATUS, status | VIRTIO_STATUS_FAILED);
             return false;
         }
-        wr(REG_DRIVER_FEATURES_SEL, 0);
-        wr(REG_DRIVER_FEATURES, 0);
-        wr(REG_DRIVER_FEATURES_SEL, 1);
-        wr(REG_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
-        status |= STATUS_FEATURES_OK;
-        wr(REG_STATUS, status);
-        if (!check(rd(REG_STATUS) & STATUS_FEATURES_OK, "device accepts the features (FEATURES_OK)")) {
-            wr(REG_STATUS, status | STATUS_FAILED);
+        wr(VMMIO_DRIVER_FEATURES_SEL, 0);
+        wr(VMMIO_DRIVER_FEATURES, 0);
+        wr(VMMIO_DRIVER_FEATURES_SEL, 1);
+        wr(VMMIO_DRIVER_FEATURES, VIRTIO_F_VERSION_1_HI);
+        status |= VIRTIO_STATUS_FEATURES_OK;
+        wr(VMMIO_STATUS, status);
+        if (!check(rd(VMMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, "device accepts the features (FEATURES_OK)")) {
+            wr(VMMIO_STATUS, status | VIRTIO_STATUS_FAILED);
             return false;
         }
     }
 
-    wr(REG_QUEUE_SEL, 0);
-    uint32_t in_use = legacy ? rd(REG_QUEUE_PFN) : rd(REG_QUEUE_READY);
-    uint32_t max = rd(REG_QUEUE_NUM_MAX);
+    wr(VMMIO_QUEUE_SEL, 0);
+    uint32_t in_use = legacy ? rd(VMMIO_QUEUE_PFN) : rd(VMMIO_QUEUE_READY);
+    uint32_t max = rd(VMMIO_QUEUE_NUM_MAX);
     printf("test_irq: queue 0: at most %u entries, using %u\n", max, QSIZE);
     if (!check(in_use == 0 && max >= QSIZE, "queue 0 is free and holds the queue size")) {
-        wr(REG_STATUS, status | STATUS_FAILED);
+        wr(VMMIO_STATUS, status | VIRTIO_STATUS_FAILED);
         return false;
     }
-    wr(REG_QUEUE_NUM, QSIZE);
+    wr(VMMIO_QUEUE_NUM, QSIZE);
     if (legacy) {
-        wr(REG_QUEUE_ALIGN, QUEUE_ALIGN);
-        wr(REG_QUEUE_PFN, (uint32_t)(queue_phys / PAGE));
+        wr(VMMIO_QUEUE_ALIGN, QUEUE_ALIGN);
+        wr(VMMIO_QUEUE_PFN, (uint32_t)(queue_phys / PAGE));
     } else {
         uint64_t d = queue_phys, a = queue_phys + AVAIL_OFFSET, u = queue_phys + USED_OFFSET;
-        wr(REG_QUEUE_DESC_LOW, (uint32_t)d);
-        wr(REG_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
-        wr(REG_QUEUE_DRIVER_LOW, (uint32_t)a);
-        wr(REG_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32));
-        wr(REG_QUEUE_DEVICE_LOW, (uint32_t)u);
-        wr(REG_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
-        wr(REG_QUEUE_READY, 1);
+        wr(VMMIO_QUEUE_DESC_LOW, (uint32_t)d);
+        wr(VMMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
+        wr(VMMIO_QUEUE_DRIVER_LOW, (uint32_t)a);
+        wr(VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(a >> 32));
+        wr(VMMIO_QUEUE_DEVICE_LOW, (uint32_t)u);
+        wr(VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
+        wr(VMMIO_QUEUE_READY, 1);
     }
-    wr(REG_STATUS, status | STATUS_DRIVER_OK);
-    uint32_t now = rd(REG_STATUS);
-    return check((now & STATUS_DRIVER_OK) && !(now & (STATUS_NEEDS_RESET | STATUS_FAILED)),
+    wr(VMMIO_STATUS, status | VIRTIO_STATUS_DRIVER_OK);
+    uint32_t now = rd(VMMIO_STATUS);
+    return check((now & VIRTIO_STATUS_DRIVER_OK) && !(now & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)),
                  "queue set up, device live (DRIVER_OK)");
 }
 
@@ -276,7 +240,7 @@ static void submit(uint64_t phys, uint32_t len)
     barrier(); /* the descriptor and ring entry before the index that publishes them */
     avail->idx = (uint16_t)(idx + 1);
     barrier(); /* the index before the notification */
-    wr(REG_QUEUE_NOTIFY, 0);
+    wr(VMMIO_QUEUE_NOTIFY, 0);
 }
 
 /*
@@ -305,7 +269,7 @@ static uint64_t wait_irq(kx_handle_t n)
     barrier();
     printf("test_irq: no interrupt within %lld ms: InterruptStatus 0x%x, Status 0x%x, used idx %u (was %u), "
            "avail idx %u\n",
-           WAIT_NS / 1000000, rd(REG_INTERRUPT_STATUS), rd(REG_STATUS), used->idx, used_seen, avail->idx);
+           WAIT_NS / 1000000, rd(VMMIO_INTERRUPT_STATUS), rd(VMMIO_STATUS), used->idx, used_seen, avail->idx);
     return 0;
 }
 
@@ -325,8 +289,8 @@ static uint32_t request(kx_handle_t irq, kx_handle_t n, uint64_t phys, const cha
         return 0;
 
     /* Quiet the device first, then let the kernel unmask the line. */
-    uint32_t isr = rd(REG_INTERRUPT_STATUS);
-    wr(REG_INTERRUPT_ACK, isr);
+    uint32_t isr = rd(VMMIO_INTERRUPT_STATUS);
+    wr(VMMIO_INTERRUPT_ACK, isr);
     snprintf(name, sizeof(name), "%s request: InterruptStatus says used buffer, acknowledged", which);
     check_eq(isr & INT_USED_BUFFER, INT_USED_BUFFER, name);
     snprintf(name, sizeof(name), "%s request: kx_irq_ack", which);
@@ -390,14 +354,14 @@ static void run(const struct device *d)
     if (!check(off >= 0 && (uint64_t)off + 0x100 <= info.size, "entropy device's slot found in the region"))
         return;
     regs = (volatile uint32_t *)((uintptr_t)base + (uintptr_t)off);
-    check_eq(rd(REG_MAGIC), VIRTIO_MAGIC, "MagicValue is \"virt\"");
-    if (!check_eq(rd(REG_DEVICE_ID), VIRTIO_ID_ENTROPY, "DeviceID is 4 (entropy source)"))
+    check_eq(rd(VMMIO_MAGIC), VIRTIO_MAGIC, "MagicValue is \"virt\"");
+    if (!check_eq(rd(VMMIO_DEVICE_ID), VIRTIO_ID_ENTROPY, "DeviceID is 4 (entropy source)"))
         return;
-    uint32_t version = rd(REG_VERSION);
+    uint32_t version = rd(VMMIO_VERSION);
     legacy = version == 1;
     printf("test_irq: registers at offset 0x%lx of the region (%s), version %u (%s), vendor 0x%x\n", off,
            d->slot_offset >= 0 ? "from the boot info" : "found by scanning", version,
-           legacy ? "legacy" : "modern", rd(REG_VENDOR_ID));
+           legacy ? "legacy" : "modern", rd(VMMIO_VENDOR_ID));
     if (!check(version == 1 || version == 2, "transport version 1 (legacy) or 2 (modern)"))
         return;
 
@@ -467,15 +431,15 @@ static void run(const struct device *d)
     checkf(first == IRQ_BITS && rebind == 0 && pending == IRQ_BITS,
            "a completion left pending by a binding that went: the next binding gets it, the kernel carries on "
            "(%#llx, %ld, %#llx)", (unsigned long long)first, rebind, (unsigned long long)pending);
-    uint32_t isr = rd(REG_INTERRUPT_STATUS);
-    wr(REG_INTERRUPT_ACK, isr);
+    uint32_t isr = rd(VMMIO_INTERRUPT_STATUS);
+    wr(VMMIO_INTERRUPT_ACK, isr);
     check_eq(kx_irq_ack(d->irq), 0, "and acknowledges it");
     used_seen = used->idx;
 
 reset:
     /* Stop the device before the queue memory goes back to the kernel. */
-    wr(REG_STATUS, 0);
-    check(rd(REG_STATUS) == 0 && (legacy ? rd(REG_QUEUE_PFN) == 0 : rd(REG_QUEUE_READY) == 0),
+    wr(VMMIO_STATUS, 0);
+    check(rd(VMMIO_STATUS) == 0 && (legacy ? rd(VMMIO_QUEUE_PFN) == 0 : rd(VMMIO_QUEUE_READY) == 0),
           "device reset at the end (Status 0, queue released)");
 }
 

@@ -48,7 +48,7 @@ static int dev_take(unsigned *len)
         CHECK(!dev_busy[d]); /* a descriptor in two requests at once */
         dev_busy[d] = true;
         n++;
-        if (!(q.desc[d].flags & VQ_DESC_F_NEXT) || n > q.num)
+        if (!(q.desc[d].flags & VIRTQ_DESC_F_NEXT) || n > q.num)
             break;
     }
     *len = n;
@@ -59,7 +59,7 @@ static void dev_release(uint16_t head)
 {
     for (uint16_t d = head;; d = q.desc[d].next) {
         dev_busy[d] = false;
-        if (!(q.desc[d].flags & VQ_DESC_F_NEXT))
+        if (!(q.desc[d].flags & VIRTQ_DESC_F_NEXT))
             break;
     }
 }
@@ -113,7 +113,7 @@ static void test_chains(void)
     for (unsigned i = 0; i < 3; i++, d = q.desc[d].next) {
         CHECK_EQ(q.desc[d].addr, 0x100000 + i * 0x1000);
         CHECK_EQ(q.desc[d].len, 512 * (i + 1));
-        CHECK_EQ(q.desc[d].flags, (i < 2 ? VQ_DESC_F_NEXT : 0) | (i == 2 ? VQ_DESC_F_WRITE : 0));
+        CHECK_EQ(q.desc[d].flags, (i < 2 ? VIRTQ_DESC_F_NEXT : 0) | (i == 2 ? VIRTQ_DESC_F_WRITE : 0));
         if (i == 2)
             break;
     }
