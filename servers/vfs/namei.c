@@ -35,6 +35,26 @@ void vnode_touch_atime(struct vnode *v)
 
 void vnode_stat(struct vnode *v, struct kx_stat *st) { v->ops->getattr(v, st); }
 
+void vnode_stat_base(const struct vnode *v, struct kx_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = v->mnt->dev;
+    st->st_ino = v->ino;
+    st->st_mode = v->mode;
+    st->st_nlink = v->nlink;
+    st->st_uid = v->uid;
+    st->st_gid = v->gid;
+    st->st_rdev = v->rdev;
+    st->st_size = (int64_t)v->size;
+    st->st_blksize = VFS_PAGE;
+    st->st_atime_sec = v->atime.sec;
+    st->st_atime_nsec = v->atime.nsec;
+    st->st_mtime_sec = v->mtime.sec;
+    st->st_mtime_nsec = v->mtime.nsec;
+    st->st_ctime_sec = v->ctime.sec;
+    st->st_ctime_nsec = v->ctime.nsec;
+}
+
 static uint32_t kind_of(uint32_t mode)
 {
     switch (S_TYPE(mode)) {

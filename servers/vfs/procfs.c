@@ -466,16 +466,7 @@ static long p_read(struct vnode *v, uint64_t off, uint64_t len, struct io_sink *
 
 static void p_getattr(struct vnode *v, struct kx_stat *st)
 {
-    memset(st, 0, sizeof(*st));
-    st->st_dev = v->mnt->dev;
-    st->st_ino = v->ino;
-    st->st_mode = v->mode;
-    st->st_nlink = v->nlink;
-    st->st_uid = v->uid;
-    st->st_gid = v->gid;
-    st->st_blksize = VFS_PAGE;
-    st->st_atime_sec = st->st_mtime_sec = st->st_ctime_sec = v->mtime.sec;
-    st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = v->mtime.nsec;
+    vnode_stat_base(v, st); /* size 0, the time the node was made: Linux's procfs shows the same */
 }
 
 static int p_create(struct vnode *dir, const char *name, uint32_t len, uint32_t hash, uint32_t mode, uint64_t rdev,

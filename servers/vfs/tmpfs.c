@@ -450,26 +450,11 @@ static long t_readlink(struct vnode *v, const char **target)
 
 static void t_getattr(struct vnode *v, struct kx_stat *st)
 {
-    memset(st, 0, sizeof(*st));
-    st->st_dev = v->mnt->dev;
-    st->st_ino = v->ino;
-    st->st_mode = v->mode;
-    st->st_nlink = v->nlink;
-    st->st_uid = v->uid;
-    st->st_gid = v->gid;
-    st->st_rdev = v->rdev;
-    st->st_size = (int64_t)v->size;
-    st->st_blksize = VFS_PAGE;
+    vnode_stat_base(v, st);
     if (S_IS(v->mode, LX_S_IFREG))
         st->st_blocks = (int64_t)(v->u.reg.pages * (VFS_PAGE / 512u));
     else if (S_IS(v->mode, LX_S_IFLNK) && v->u.lnk.len >= SHORT_SYMLINK_LEN)
         st->st_blocks = VFS_PAGE / 512u;
-    st->st_atime_sec = v->atime.sec;
-    st->st_atime_nsec = v->atime.nsec;
-    st->st_mtime_sec = v->mtime.sec;
-    st->st_mtime_nsec = v->mtime.nsec;
-    st->st_ctime_sec = v->ctime.sec;
-    st->st_ctime_nsec = v->ctime.nsec;
 }
 
 static int t_truncate(struct vnode *v, uint64_t size)

@@ -512,6 +512,9 @@ int vfs_mount(const struct cred *c, struct vnode *start, const char *target, con
               const char *opts, uint32_t flags);
 int vfs_umount(const struct cred *c, struct vnode *start, const char *target, uint32_t flags);
 void vnode_stat(struct vnode *v, struct kx_stat *st);
+/* What every back-end's getattr starts from: the node's own fields (ids,
+ * mode, links, rdev, size, times), 4 KiB blocks, no st_blocks. */
+void vnode_stat_base(const struct vnode *v, struct kx_stat *st);
 void vnode_touch_atime(struct vnode *v);
 
 /* ---- initrd.c ----------------------------------------------------------- */
