@@ -4,6 +4,7 @@
 #include "kenix/memlayout.h"
 #include "kenix/string.h"
 #include "vmspace.h"
+#include "../core/process.h"
 
 /* Kernel address of user address va in *out, faulting the page in as a user
  * access would (demand-zero, copy-on-write for writes): 0, -EFAULT (no such
@@ -19,10 +20,27 @@ static int user_byte(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **o
     return 0;
 }
 
+/* uaccess.S: the same copies through the MMU, for the running space only. */
+int uaccess_copy_in(void *dst, uint64_t usrc, size_t n);
+int uaccess_copy_out(uint64_t udst, const void *src, size_t n);
+long uaccess_string(char *dst, uint64_t usrc, size_t max);
+
+/* Whether vs is the space TTBR0 holds, so its user addresses can be reached
+ * with unprivileged loads and stores (uaccess.S) instead of a walk in
+ * software. Not a space that has ever held a device window: the walk
+ * refuses device registers, which an unprivileged load would read. */
+static inline bool through_mmu(const struct vmspace *vs)
+{
+    const struct process *p = current_process();
+    return p && p->vm == vs && !vs->had_device;
+}
+
 static int copy_user(struct vmspace *vs, uint64_t uaddr, void *kbuf, size_t n, bool to_user)
 {
     if (n && (uaddr + n < uaddr || uaddr + n > USER_TOP))
         return -EFAULT;
+    if (through_mmu(vs))
+        return to_user ? uaccess_copy_out(uaddr, kbuf, n) : uaccess_copy_in(kbuf, uaddr, n);
     uint8_t *k = kbuf;
     while (n) {
         size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
@@ -80,7 +98,13 @@ static long user_string(struct vmspace *vs, char *dst, uint64_t usrc, size_t max
 
 long strncpy_from_user(struct vmspace *vs, char *dst, uint64_t usrc, size_t max)
 {
-    long n = user_string(vs, dst, usrc, max);
+    /* The MMU path reads no further than the walk would: max bytes, or up to
+     * the first address it would refuse (USER_TOP), whichever comes first. */
+    bool mmu = through_mmu(vs) && usrc < USER_TOP;
+    size_t reach = mmu && max > USER_TOP - usrc ? USER_TOP - usrc : max;
+    long n = mmu ? uaccess_string(dst, usrc, reach) : user_string(vs, dst, usrc, max);
+    if (mmu && n == (long)reach + 1 && reach < max)
+        return -EFAULT; /* ran into the top of user space without a NUL */
     if (n < 0)
         return n;
     return n > (long)max ? -ENAMETOOLONG : n - 1;

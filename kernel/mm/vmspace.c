@@ -315,6 +315,7 @@ int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64
     a->obj_off = off;
     a->max_prot = max_prot;
     a->device = m->obj.type == KX_OBJ_DEVICE;
+    vs->had_device |= a->device;
     kobject_get(&m->obj);
     note_touched(a, va, len);
     for (uint64_t done = 0; done < len; done += PAGE_SIZE) {

@@ -81,6 +81,8 @@ struct vmspace {
     uint64_t resident_pages;
     uint64_t max_resident;   /* ru_maxrss */
     uint64_t faults;         /* pages faulted in (ru_minflt) */
+    bool had_device;         /* a device window was mapped here once: user copies then walk the
+                              * tables in software (uaccess.c), which refuses device registers */
     uint64_t *tables;        /* every translation table page below the root, to free at the end */
     unsigned ntables, tables_cap;
 };

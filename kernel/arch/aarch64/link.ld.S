@@ -22,6 +22,12 @@ SECTIONS
 
     _rodata = .;
     .rodata : { *(.rodata .rodata.*) }
+    /* Where each user access of uaccess.S resumes should it fault (traps.c). */
+    __ex_table : ALIGN(4) {
+        __ex_table_start = .;
+        KEEP(*(__ex_table))
+        __ex_table_end = .;
+    }
     /* The symbol table comes last among the read-only data: its size differs
      * between the two link passes, and nothing before it may move. */
     .ksyms : { KEEP(*(.ksyms)) }

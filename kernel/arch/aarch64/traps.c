@@ -1,7 +1,9 @@
 /*
- * Exception dispatch and the fault report. For now every synchronous
- * exception is a kernel bug (no user space yet) and gets a full report:
- * decoded ESR, FAR, symbolized ELR, registers and a backtrace.
+ * Exception dispatch and the fault report. From user mode: system calls,
+ * page faults and the signals POSIX names for real faults. From the kernel:
+ * a fault of one of uaccess.S's user accesses is resolved or turned into an
+ * error; any other synchronous exception is a kernel bug and gets a full
+ * report: decoded ESR, FAR, symbolized ELR, registers and a backtrace.
  */
 #include "trap.h"
 
@@ -99,6 +101,67 @@ void __attribute__((noreturn)) kernel_stack_overflow(const struct trap_frame *f)
     trap_panic(what, f);
 }
 
+/* A fault on a user address, resolved as the user's own access would be:
+ * a page not mapped yet (maybe demand-zero) or mapped without write access
+ * (maybe copy-on-write); other kinds are real faults. 0 or -errno
+ * (vmspace_fault's). */
+static int resolve_user_fault(struct vmspace *vm, uint64_t esr, uint64_t far, bool exec)
+{
+    unsigned fsc = esr & 0x3c;
+    bool write = !exec && (esr & (1u << 6));
+    if (fsc != 0x04 && fsc != 0x0c)
+        return -EFAULT;
+    return vmspace_fault(vm, far, write, exec, fsc == 0x0c);
+}
+
+/* One entry of __ex_table (uaccess.S): a user access and where it resumes,
+ * each as an offset from the field itself. */
+struct extable_entry {
+    int32_t insn, fixup;
+};
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+static uint64_t extable_fixup(uint64_t pc)
+{
+    for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+        if ((uint64_t)&e->insn + (int64_t)e->insn == pc)
+            return (uint64_t)&e->fixup + (int64_t)e->fixup;
+    return 0;
+}
+
+/*
+ * A data abort taken by one of uaccess.S's user accesses: resolved as the
+ * user's own access would be, and the access retried; or, if it cannot be
+ * (no area, not allowed, no memory), the routine resumes at its fix-up and
+ * returns the error, -EFAULT or -ENOMEM. Runs with interrupts as the
+ * interrupted code had them: a copy made with interrupts on may allocate
+ * and zero a page here exactly as the software walk would. False: not a
+ * user access, a kernel bug.
+ */
+static bool uaccess_fault(struct trap_frame *f)
+{
+    uint64_t fixup = extable_fixup(f->elr);
+    if (!fixup)
+        return false;
+    struct process *p = current_process();
+    int err = -EFAULT;
+    if (p && p->vm && f->far < USER_TOP) {
+        bool irqs_on = !(f->spsr & (1u << 7));
+        if (irqs_on)
+            irq_enable();
+        err = resolve_user_fault(p->vm, f->esr, f->far, false);
+        if (irqs_on)
+            irq_disable();
+        if (err == 0)
+            return true;
+        if (err == -ENXIO)
+            err = -EFAULT; /* past the end of a mapped file: for a copy, a bad address */
+    }
+    f->x[0] = (uint64_t)(int64_t)err;
+    f->elr = fixup;
+    return true;
+}
+
 /* Whether the interrupt being handled came from user mode (tick accounting). */
 bool cpu_irq_from_user;
 
@@ -118,12 +181,8 @@ static void user_sync(struct trap_frame *f)
     case EC_DABT_LOWER:
     case EC_IABT_LOWER: {
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
-        unsigned fsc = f->esr & 0x3c;
         struct vmspace *vm = current_process()->vm;
-        /* Not mapped yet (maybe demand-zero), or mapped without write access
-         * (maybe copy-on-write); other kinds are real faults. */
-        int err = fsc == 0x04 || fsc == 0x0c ? vmspace_fault(vm, f->far, write, ec == EC_IABT_LOWER, fsc == 0x0c)
-                                             : -EFAULT;
+        int err = resolve_user_fault(vm, f->esr, f->far, ec == EC_IABT_LOWER);
         if (err == 0)
             return;
         if (err == -ENOMEM)
@@ -227,6 +286,8 @@ void trap_dispatch(unsigned slot, struct trap_frame *frame)
     }
     if (source == 1 && kind == TRAP_SYNC) {
         unsigned ec = (unsigned)(frame->esr >> 26) & 0x3f;
+        if (ec == EC_DABT_CUR && uaccess_fault(frame))
+            return;
         trap_panic(ec == EC_DABT_CUR ? "kernel data abort" :
                    ec == EC_IABT_CUR ? "kernel instruction abort" : "kernel synchronous exception", frame);
     }
