@@ -130,19 +130,6 @@ void frames_init(void)
     kprintf("frames: %lu free of %lu pages (%lu MiB free)\n", free, total_pages, free >> (20 - PAGE_SHIFT));
 }
 
-uint64_t frame_alloc(unsigned order)
-{
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    uint64_t pa = 0;
-    for (unsigned i = 0; i < nzones && !pa; i++) {
-        uint64_t pfn = buddy_alloc(&zones[i], order);
-        if (pfn != BUDDY_NONE)
-            pa = pfn << PAGE_SHIFT;
-    }
-    spin_unlock_irqrestore(&frame_lock, flags);
-    return pa;
-}
-
 static struct buddy *zone_of(uint64_t pa)
 {
     for (unsigned i = 0; i < nzones; i++)
@@ -151,12 +138,86 @@ static struct buddy *zone_of(uint64_t pa)
     panic("frame 0x%lx: not a RAM frame", pa);
 }
 
+/*
+ * Single frames freed lately, handed out again first (Linux's per-CPU page
+ * lists): a process faulting pages in and unmapping them, or forking and
+ * exiting, would otherwise merge each freed page back up into a large block
+ * and split one down again for the next allocation, ten levels each way.
+ * A hot frame is still a buddy allocation (FRAME_ALLOCATED, order 0) with a
+ * reference count of 0, so frame_ref or frame_unref on one panics as on a
+ * free page. They count as free (frames_free_pages) and go back to the zones
+ * (hot_drain) before any allocation of a block of two pages or more, so
+ * contiguous memory is found exactly as without them. frame_lock.
+ */
+#define HOT_FRAMES 256 /* 1 MiB: a munmap of that size comes back whole */
+static uint64_t hot[HOT_FRAMES];
+static unsigned nhot;
+
+static void hot_drain(void)
+{
+    while (nhot) {
+        uint64_t pa = hot[--nhot];
+        buddy_frame(zone_of(pa), pa >> PAGE_SHIFT)->refcount = 1; /* buddy_free expects an allocation's count */
+        int err = buddy_free(zone_of(pa), pa >> PAGE_SHIFT, 0);
+        if (err)
+            panic("hot frame 0x%lx: error %d", pa, err);
+    }
+}
+
+/* A single frame whose last reference went (frame_lock held, refcount 0). */
+static void free_single(struct buddy *z, struct frame *f, uint64_t pa)
+{
+    if (nhot < HOT_FRAMES) {
+        hot[nhot++] = pa;
+        return;
+    }
+    f->refcount = 1;
+    int err = buddy_free(z, pa >> PAGE_SHIFT, 0);
+    if (err)
+        panic("frame 0x%lx: error %d", pa, err);
+}
+
+static uint64_t zones_alloc(unsigned order)
+{
+    for (unsigned i = 0; i < nzones; i++) {
+        uint64_t pfn = buddy_alloc(&zones[i], order);
+        if (pfn != BUDDY_NONE)
+            return pfn << PAGE_SHIFT;
+    }
+    return 0;
+}
+
+uint64_t frame_alloc(unsigned order)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    uint64_t pa;
+    if (order == 0 && nhot) {
+        pa = hot[--nhot];
+        buddy_frame(zone_of(pa), pa >> PAGE_SHIFT)->refcount = 1;
+    } else {
+        /* A block: the hot pages go back first, so what can be merged is,
+         * and the zones' layout is what it would be without them. */
+        if (order > 0)
+            hot_drain();
+        pa = zones_alloc(order);
+    }
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return pa;
+}
+
 void frame_free(uint64_t pa, unsigned order)
 {
     irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    int err = buddy_free(zone_of(pa), pa >> PAGE_SHIFT, order);
-    if (err)
-        panic("frame_free(0x%lx, order %u): error %d", pa, order, err);
+    struct buddy *z = zone_of(pa);
+    struct frame *f = buddy_frame(z, pa >> PAGE_SHIFT);
+    if (order == 0 && f->state == FRAME_ALLOCATED && f->order == 0 && f->refcount == 1) {
+        f->refcount = 0;
+        free_single(z, f, pa);
+    } else {
+        int err = buddy_free(z, pa >> PAGE_SHIFT, order);
+        if (err)
+            panic("frame_free(0x%lx, order %u): error %d", pa, order, err);
+    }
     spin_unlock_irqrestore(&frame_lock, flags);
 }
 
@@ -182,12 +243,8 @@ void frame_unref(uint64_t pa)
     irqflags_t flags = spin_lock_irqsave(&frame_lock);
     struct buddy *z = zone_of(pa);
     struct frame *f = allocated_frame(pa);
-    if (--f->refcount == 0) {
-        f->refcount = 1; /* buddy_free expects an allocation's count */
-        int err = buddy_free(z, pa >> PAGE_SHIFT, 0);
-        if (err)
-            panic("frame_unref(0x%lx): error %d", pa, err);
-    }
+    if (--f->refcount == 0)
+        free_single(z, f, pa);
     spin_unlock_irqrestore(&frame_lock, flags);
 }
 
@@ -201,7 +258,7 @@ unsigned frame_refcount(uint64_t pa)
 
 uint64_t frames_free_pages(void)
 {
-    uint64_t n = 0; /* a snapshot: no lock, each zone's count is one word */
+    uint64_t n = nhot; /* a snapshot: no lock, each count is one word */
     for (unsigned i = 0; i < nzones; i++)
         n += buddy_free_pages(&zones[i]);
     return n;

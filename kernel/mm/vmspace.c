@@ -209,7 +209,9 @@ static void note_touched(struct vm_area *a, uint64_t va, uint64_t len)
 /* Maps one user page (leaf entry `pte` for pa), making the tables on the way;
  * each new table is recorded, so destroying the space frees them without
  * scanning for them. -EEXIST if mapped, -ENOMEM. */
-static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
+/* The last-level entry for va, making the tables above it that are missing
+ * (each recorded in vs->tables); NULL when memory runs out. */
+static pte_t *leaf_entry(struct vmspace *vs, uint64_t va)
 {
     pte_t *t = phys_to_virt(vs->root_pa);
     for (unsigned level = 0; level < 3; level++) {
@@ -219,7 +221,7 @@ static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
                 unsigned cap = vs->tables_cap ? 2 * vs->tables_cap : 16;
                 uint64_t *grown = kmalloc(cap * sizeof(*grown));
                 if (!grown)
-                    return -ENOMEM;
+                    return 0;
                 memcpy(grown, vs->tables, vs->ntables * sizeof(*grown));
                 kfree(vs->tables);
                 vs->tables = grown;
@@ -227,13 +229,20 @@ static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
             }
             uint64_t table = pt_alloc_table();
             if (!table)
-                return -ENOMEM;
+                return 0;
             vs->tables[vs->ntables++] = table;
             *e = table | PTE_TABLE | PTE_VALID;
         }
         t = phys_to_virt(*e & PTE_ADDR_MASK);
     }
-    pte_t *leaf = &t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
+    return &t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
+}
+
+static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
+{
+    pte_t *leaf = leaf_entry(vs, va);
+    if (!leaf)
+        return -ENOMEM;
     if (*leaf & PTE_VALID)
         return -EEXIST;
     *leaf = pte;
@@ -335,28 +344,36 @@ static void note_resident(struct vmspace *vs)
         vs->max_resident = vs->resident_pages;
 }
 
+/* A fresh zeroed page for the empty entry *leaf of va in private area a;
+ * its kernel address, or NULL when memory runs out. One walk of the tables
+ * (the caller's leaf_entry) is all a demand-zero fault costs. */
+static void *zero_page_at(struct vmspace *vs, struct vm_area *a, uint64_t va, pte_t *leaf)
+{
+    uint64_t pa = frame_alloc(0);
+    if (!pa)
+        return 0;
+    void *page = phys_to_virt(pa);
+    pages_zero(page, 1);
+    note_touched(a, va, PAGE_SIZE);
+    *leaf = pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID;
+    dsb_ishst();
+    note_resident(vs);
+    vs->faults++;
+    return page;
+}
+
 void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
     struct vm_area *a = vmspace_find(vs, va);
     if (!a || a->obj || a->shared || (a->file_end && va >= a->file_end))
         return 0; /* object pages are all mapped when the area is made; file pages at mmap */
-    unsigned level;
-    pte_t *pte = pt_lookup(vs->root_pa, va, &level);
-    if (pte)
-        return phys_to_virt(*pte & PTE_ADDR_MASK); /* already there */
-    uint64_t pa = frame_alloc(0);
-    if (!pa)
+    pte_t *leaf = leaf_entry(vs, va);
+    if (!leaf)
         return 0;
-    pages_zero(phys_to_virt(pa), 1);
-    note_touched(a, va, PAGE_SIZE);
-    if (map_page(vs, va, pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID) != 0) {
-        frame_free(pa, 0);
-        return 0;
-    }
-    note_resident(vs);
-    vs->faults++;
-    return phys_to_virt(pa);
+    if (*leaf & PTE_VALID)
+        return phys_to_virt(*leaf & PTE_ADDR_MASK); /* already there */
+    return zero_page_at(vs, a, va, leaf);
 }
 
 /* A write to the copy-on-write page at va (mapped read-only in a writable
@@ -413,6 +430,14 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
         (!write && !exec && !(a->prot & VM_READ)))
         return -EFAULT;
     uint64_t va = page_down(addr);
+    if (!permission && !a->obj && !a->shared && !(a->file_end && va >= a->file_end)) {
+        /* Not mapped: demand-zero, the common case, with one walk. A page
+         * there already was another thread's doing: retry. */
+        pte_t *leaf = leaf_entry(vs, va);
+        if (!leaf)
+            return -ENOMEM;
+        return (*leaf & PTE_VALID) || zero_page_at(vs, a, va, leaf) ? 0 : -ENOMEM;
+    }
     pte_t *pte = pt_lookup(vs->root_pa, va, 0);
     if (!pte && a->file_end && va >= a->file_end)
         return -ENXIO; /* past the end of a mapped file: SIGBUS */

@@ -65,6 +65,12 @@ void pages_zero(void *va, uint64_t npages)
         memset(va, 0, npages * PAGE_SIZE);
         return;
     }
+    if (block == 64) { /* QEMU's and most cores' size: four a round, the loop's cost a quarter */
+        for (; p < end; p += 256)
+            __asm__ volatile("dc zva, %0\n dc zva, %1\n dc zva, %2\n dc zva, %3"
+                             ::"r"(p), "r"(p + 64), "r"(p + 128), "r"(p + 192) : "memory");
+        return;
+    }
     for (; p < end; p += block)
         __asm__ volatile("dc zva, %0" ::"r"(p) : "memory");
 }
