@@ -23,6 +23,7 @@
 #include "../arch/aarch64/timer.h"
 #include "../dev/pl011.h"
 #include "../dev/pl031.h"
+#include "../posix/vdso.h"
 #include "../dev/virtio_mmio.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
@@ -106,6 +107,7 @@ void kmain(uint64_t dtb_pa)
     pl031_init(&boot_fdt);
     psci_init(&boot_fdt);
     random_init(&boot_fdt);
+    vdso_init();
     virtio_mmio_probe(&boot_fdt);
     heap_selftest();
     kstack_selftest();

@@ -85,6 +85,8 @@
     X(setpriority, sys_setpriority)         \
     X(nanosleep, sys_nanosleep)             \
     X(clock_gettime, sys_clock_gettime)     \
+    X(clock_getres, sys_clock_getres)       \
+    X(gettimeofday, sys_gettimeofday)       \
     X(clock_nanosleep, sys_clock_nanosleep) \
     X(getitimer, sys_getitimer)             \
     X(setitimer, sys_setitimer)             \

@@ -24,6 +24,7 @@
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "file.h"
+#include "vdso.h"
 
 #define PIE_BASE 0x0000aaaa00000000ull /* where Linux puts static-PIE programs too */
 #define READ_CHUNK (1u << 20)          /* most bytes one file read moves (R6.4) */
@@ -306,11 +307,15 @@ int image_load(struct image *im, const struct process *p, const char *name, cons
         return -ENOMEM;
     }
     err = load_segments(im->vm, img, src, name);
+    uint64_t vdso = 0;
+    if (!err)
+        err = vdso_map(im->vm, &vdso);
     if (!err) {
-        /* The auxiliary vector Linux gives a static program, in Linux's order,
-         * then Kenix's own entries (AT_KENIX_BOOTINFO for init). */
+        /* The auxiliary vector Linux gives a static program, in Linux's order
+         * (the vDSO first, as arm64's ARCH_DLINFO puts it), then Kenix's own
+         * entries (AT_KENIX_BOOTINFO for init). */
         const struct ustack_aux linux_auxv[] = {
-            { AT_HWCAP, hwcaps() }, { AT_PAGESZ, PAGE_SIZE }, { AT_CLKTCK, 100 },
+            { AT_SYSINFO_EHDR, vdso }, { AT_HWCAP, hwcaps() }, { AT_PAGESZ, PAGE_SIZE }, { AT_CLKTCK, 100 },
             { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
             { AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, img->entry },
             { AT_UID, p->cred.ruid }, { AT_EUID, p->cred.euid }, { AT_GID, p->cred.rgid },

@@ -42,6 +42,40 @@ long sys_clock_gettime(struct trap_frame *f)
     return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
 }
 
+/* clock_getres(clock, res): one counter tick for every clock (the coarse ones
+ * read the counter too), the value the vDSO gives (timer.c keeps it in its
+ * data page); res NULL just checks the clock, as Linux. */
+long sys_clock_getres(struct trap_frame *f)
+{
+    uint64_t ns;
+    if (!clock_now(f->x[0], &ns))
+        return -EINVAL;
+    if (!f->x[1])
+        return 0;
+    int64_t ts[2] = { 0, (int64_t)timer_resolution_ns() };
+    return copy_to_user(current_process()->vm, f->x[1], ts, sizeof(ts));
+}
+
+/* gettimeofday(tv, tz): CLOCK_REALTIME in microseconds, as the vDSO's; Kenix
+ * keeps no time zone (settimeofday drops it), so tz reads as zero -- Linux's
+ * answer when none was ever set. */
+long sys_gettimeofday(struct trap_frame *f)
+{
+    struct vmspace *vm = current_process()->vm;
+    if (f->x[0]) {
+        uint64_t ns = timer_realtime_ns();
+        int64_t tv[2] = { (int64_t)(ns / NSEC_PER_SEC), (int64_t)(ns % NSEC_PER_SEC / 1000) };
+        int err = copy_to_user(vm, f->x[0], tv, sizeof(tv));
+        if (err)
+            return err;
+    }
+    if (f->x[1]) {
+        int32_t tz[2] = { 0, 0 };
+        return copy_to_user(vm, f->x[1], tz, sizeof(tz));
+    }
+    return 0;
+}
+
 /*
  * Sleeping, and a sleep a signal interrupts, as Linux does (hrtimer_nanosleep):
  * a relative sleep writes the time left to `rem` (if given) and returns

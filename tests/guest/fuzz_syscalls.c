@@ -1116,6 +1116,21 @@ static void clock_out(uint64_t a[NREGS])
     a[1] = out_pointer();
 }
 
+/* clock_getres may also be given no pointer (it only checks the clock). */
+static void clock_getres_args(uint64_t a[NREGS])
+{
+    clock_out(a);
+    a[1] = maybe_out();
+}
+
+/* gettimeofday(tv, tz): either may be NULL. */
+static void gettimeofday_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = maybe_out();
+    a[1] = maybe_out();
+}
+
 static void getrandom_args(uint64_t a[NREGS])
 {
     generic(a);
@@ -1775,6 +1790,8 @@ static void reboot_args(uint64_t a[NREGS])
 SPEC(reboot, .args = reboot_args, .sometimes = true);
 SPEC(nanosleep, .args = sleep_args, .sometimes = true);
 SPEC(clock_gettime, .args = clock_out, .sometimes = true);
+SPEC(clock_getres, .args = clock_getres_args, .sometimes = true);
+SPEC(gettimeofday, .args = gettimeofday_args, .sometimes = true);
 SPEC(clock_nanosleep, .args = clock_sleep_args, .sometimes = true);
 SPEC(getitimer, .args = getitimer_args, .sometimes = true);
 SPEC(setitimer, .args = setitimer_args, .sometimes = true);

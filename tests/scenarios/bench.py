@@ -41,12 +41,14 @@ def boot(ctx):
 
 @scenario("bench.syscall", labels=("bench",))
 def null_syscall(ctx):
-    """getppid round trips, with and without instruction counting."""
+    """getppid round trips and clock_gettime calls (the vDSO's), with and without instruction counting."""
     for icount in (True, False):
         mode = "icount (1 ns = 1 instruction)" if icount else "tcg (guest ns)"
         with ctx.boot("kenix.init=/bin/bench_syscall kenix.poweroff", icount=icount, disk=False) as s:
             m = s.expect(r"^BENCH null syscall \(getppid\): (\d+) ns per call, loop overhead (\d+) ns")
             print(f"BENCH null syscall {mode}: {m.group(1)} per call, loop overhead {m.group(2)}")
+            m = s.expect(r"^BENCH clock_gettime \(CLOCK_MONOTONIC\): (\d+) ns per call")
+            print(f"BENCH clock_gettime {mode}: {m.group(1)} per call")
             s.expect(r"^process 1 \(/bin/bench_syscall\) exited with status 0$")
             check(s.wait_exit() == 0, f"{mode}: powered off")
 

@@ -33,5 +33,9 @@ void timer_set_realtime_ns(uint64_t ns); /* clock_settime, settimeofday */
  * clock_settime (an absolute CLOCK_REALTIME timer converts to monotonic time
  * with it when armed). */
 uint64_t timer_realtime_offset_ns(void);
+/* The vDSO's data page (kernel address; vdso/vdso_data.h), kept by this file. */
+const void *timer_vdso_data(void);
+/* What clock_getres reports: one counter tick in ns, rounded up. */
+uint64_t timer_resolution_ns(void);
 
 #endif
