@@ -1,13 +1,18 @@
 # Boot-time images, part of the default build:
-#   ${KENIX_INITRD}    cpio newc initrd: /init, /sbin/vfs, /sbin/console, /sbin/blkdev, /bin/busybox and a symlink to it for
-#                      every applet (busybox.links), every in-guest program in /bin, test_exec's
-#                      scripts in /bin, /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root
-#   ${KENIX_BBTEST_INITRD} the same and BusyBox's testsuite in /opt/bbtest (tests/busybox)
+#   ${KENIX_SMALL_INITRD} cpio newc initrd of the system alone: /init, /sbin/vfs, /sbin/console,
+#                      /sbin/blkdev, /bin/busybox and a symlink to it for every applet
+#                      (busybox.links), /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root.
+#                      What a user boots (`./kenix run`); small enough for a 16 MiB machine.
+#   ${KENIX_INITRD}    the same and what the tests need: every in-guest program in /bin,
+#                      test_exec's scripts in /bin, the shell scenarios' scripts
+#   ${KENIX_BBTEST_INITRD} the test initrd and BusyBox's testsuite in /opt/bbtest (tests/busybox)
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
-# Both are rebuilt only when an input changed (the inputs are declared byproducts
-# of the guest/busybox steps, and those are restat'ed by Ninja).
+# Each initrd is the one before it plus more: one list (_kenix_initrd_system) extended,
+# never copied. They are rebuilt only when an input changed (the inputs are declared
+# byproducts of the guest/busybox steps, and those are restat'ed by Ninja).
 
 set(KENIX_IMAGES_DIR ${CMAKE_BINARY_DIR}/images)
+set(KENIX_SMALL_INITRD ${KENIX_IMAGES_DIR}/initrd-small.cpio)
 set(KENIX_INITRD ${KENIX_IMAGES_DIR}/initrd.cpio)
 set(KENIX_BBTEST_INITRD ${KENIX_IMAGES_DIR}/initrd-bbtest.cpio)
 set(KENIX_DISK_IMG ${KENIX_IMAGES_DIR}/disk.img)
@@ -115,27 +120,45 @@ foreach(program IN LISTS KENIX_GUEST_PROGRAMS)
     list(APPEND _kenix_initrd_program_files ${KENIX_GUEST_DIR}/${program})
 endforeach()
 
-# What every initrd holds; the busybox-testsuite initrd adds to it.
-set(_kenix_initrd_entries
+# The system: what every initrd holds, and all the small one holds. Future ports go
+# to the test initrd (or a port image of their own), not here: this list is what a
+# 16 MiB machine must fit (QEMU puts the initrd half way into RAM and the 1 MiB
+# device tree after it, so the initrd may be at most ~7 MiB there).
+set(_kenix_initrd_system
     /init=${KENIX_SERVERS_DIR}/init
     /sbin/vfs=${KENIX_SERVERS_DIR}/vfs
     /sbin/console=${KENIX_SERVERS_DIR}/console
     /sbin/blkdev=${KENIX_SERVERS_DIR}/blkdev
     /bin/busybox=${KENIX_BUSYBOX}
     @${KENIX_BUSYBOX_LINKS}->/bin/busybox
-    ${_kenix_initrd_programs}
-    ${_kenix_initrd_exec_files}
-    ${_kenix_initrd_shell}
     /etc/motd=${KENIX_MOTD}
     /etc/passwd=${KENIX_PASSWD}:644
     /etc/group=${KENIX_GROUP}:644
     /etc/hosts=${KENIX_HOSTS}:644
     /dev/ /proc/ /tmp/:1777 /root/:700 /mnt/)
-set(_kenix_initrd_deps
+set(_kenix_initrd_system_deps
     ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py ${KENIX_BUSYBOX} ${KENIX_BUSYBOX_LINKS}
     ${KENIX_SERVERS_DIR}/init ${KENIX_SERVERS_DIR}/vfs ${KENIX_SERVERS_DIR}/console ${KENIX_SERVERS_DIR}/blkdev
-    ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts} ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP} ${KENIX_HOSTS}
-    busybox guest servers)
+    ${KENIX_MOTD} ${KENIX_PASSWD} ${KENIX_GROUP} ${KENIX_HOSTS}
+    busybox servers)
+# The test initrd: the system and the test programs and scripts.
+set(_kenix_initrd_entries
+    ${_kenix_initrd_system}
+    ${_kenix_initrd_programs}
+    ${_kenix_initrd_exec_files}
+    ${_kenix_initrd_shell})
+set(_kenix_initrd_deps
+    ${_kenix_initrd_system_deps}
+    ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts}
+    guest)
+
+add_custom_command(
+    OUTPUT  ${KENIX_SMALL_INITRD}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/mkcpio.py -o ${KENIX_SMALL_INITRD}
+            ${_kenix_initrd_system}
+    DEPENDS ${_kenix_initrd_system_deps}
+    COMMENT "Writing the small initrd ${KENIX_SMALL_INITRD}"
+    VERBATIM)
 
 add_custom_command(
     OUTPUT  ${KENIX_INITRD}
@@ -172,4 +195,4 @@ add_custom_command(
     COMMENT "Writing the FAT32 disk image ${KENIX_DISK_IMG}"
     VERBATIM)
 
-add_custom_target(images ALL DEPENDS ${KENIX_INITRD} ${KENIX_BBTEST_INITRD} ${KENIX_DISK_IMG})
+add_custom_target(images ALL DEPENDS ${KENIX_SMALL_INITRD} ${KENIX_INITRD} ${KENIX_BBTEST_INITRD} ${KENIX_DISK_IMG})

@@ -6,8 +6,10 @@
 #include "kenix/bootinfo.h"
 #include "kenix/cmdline.h"
 #include "kenix/devtree.h"
+#include "kenix/memlayout.h"
 #include "kenix/panic.h"
 #include "kenix/printk.h"
+#include "kenix/string.h"
 #include "kenix/version.h"
 #include "boot.h"
 #include "init.h"
@@ -84,6 +86,43 @@ void boot_init_exited(int status)
     boot_finish();
 }
 
+/*
+ * QEMU hands over its whole device-tree buffer, 1 MiB of which the tree uses
+ * a few KiB, placed after the initrd in the middle of RAM: a sixteenth of a
+ * 16 MiB machine. Once the boot has read what it needs, the kernel keeps only
+ * the bytes the tree uses (a heap copy: init's start still looks up the
+ * console's node) and gives the blob's pages to the frame allocator. A
+ * firmware's /memreserve/ ranges stay reserved: they are reservations of
+ * their own. Without memory for the copy the blob simply stays.
+ */
+static void keep_devtree(void)
+{
+    const struct fdt *f = &boot_fdt;
+    uint64_t used = f->off_rsvmap + ((uint64_t)f->num_rsv + 1) * 16;
+    if (f->off_struct + f->size_struct > used)
+        used = f->off_struct + f->size_struct;
+    if ((uint64_t)f->off_strings + f->size_strings > used)
+        used = (uint64_t)f->off_strings + f->size_strings;
+    if (used >= f->totalsize || f->totalsize - used < PAGE_SIZE)
+        return; /* nothing worth a page to give back */
+    uint8_t *copy = kmalloc(used);
+    if (!copy)
+        return;
+    memcpy(copy, f->blob, used);
+    /* totalsize (offset 4, big-endian) shrinks to what was copied. */
+    for (int i = 0; i < 4; i++)
+        copy[4 + i] = (uint8_t)(used >> (24 - 8 * i));
+    struct fdt moved;
+    if (fdt_init(&moved, copy, used) != 0) {
+        kfree(copy);
+        return;
+    }
+    boot_fdt = moved;
+    uint64_t pages = frames_give_back(boot_info.dtb_pa, boot_info.dtb_size);
+    kprintf("dtb: %lu bytes kept, %lu KiB given back\n", used, pages * (PAGE_SIZE / 1024));
+    boot_info.dtb_size = (uint32_t)used;
+}
+
 void kmain(uint64_t dtb_pa)
 {
     mmu_finish_boot();
@@ -109,6 +148,7 @@ void kmain(uint64_t dtb_pa)
     random_init(&boot_fdt);
     vdso_init();
     virtio_mmio_probe(&boot_fdt);
+    keep_devtree();
     heap_selftest();
     kstack_selftest();
     /* User code may use FP/SIMD; the kernel never does (-mgeneral-regs-only). */

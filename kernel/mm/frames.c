@@ -269,6 +269,22 @@ uint64_t frames_total_pages(void)
     return total_pages;
 }
 
+uint64_t frames_reserved_pages(void)
+{
+    uint64_t n = 0;
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    for (unsigned i = 0; i < nreserved; i++)
+        for (unsigned z = 0; z < nzones; z++) {
+            uint64_t zs = zones[z].base_pfn << PAGE_SHIFT, ze = zs + ((uint64_t)zones[z].nframes << PAGE_SHIFT);
+            uint64_t a = reserved[i].start > zs ? reserved[i].start : zs;
+            uint64_t b = reserved[i].end < ze ? reserved[i].end : ze;
+            if (a < b)
+                n += (b - a) >> PAGE_SHIFT;
+        }
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return n;
+}
+
 uint64_t frames_give_back(uint64_t start, uint64_t size)
 {
     uint64_t lo = page_down(start), hi = page_up(start + size), pages = 0;

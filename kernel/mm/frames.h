@@ -22,5 +22,8 @@ uint64_t frames_free_pages(void);
  * size) (the initrd) to the allocator; returns how many became free. */
 uint64_t frames_give_back(uint64_t start, uint64_t size);
 uint64_t frames_total_pages(void);
+/* Pages of RAM kept out of the zones now: the kernel image, the frame
+ * metadata, firmware ranges, the initrd until it is given back. */
+uint64_t frames_reserved_pages(void);
 
 #endif

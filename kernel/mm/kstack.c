@@ -14,6 +14,12 @@ _Static_assert(KSTACK_AREA_BASE == MMIO_BASE + MMIO_SIZE, "kernel-stack area fol
 _Static_assert(KSTACK_AREA_BASE % KSTACK_SLOT_SIZE == 0, "slots must be aligned for the vectors' bit test");
 
 static uint64_t slot_used[KSTACK_SLOTS / 64];
+static uint64_t stacks_live; /* for meminfo's KernelStack; atomic */
+
+uint64_t kstack_bytes(void)
+{
+    return __atomic_load_n(&stacks_live, __ATOMIC_RELAXED) * KSTACK_SIZE;
+}
 static unsigned slot_hint; /* no free slot below this word */
 
 static uint64_t slot_stack(unsigned slot)
@@ -67,6 +73,7 @@ uint8_t *kstack_alloc(void)
             return 0;
         }
     }
+    __atomic_fetch_add(&stacks_live, 1, __ATOMIC_RELAXED);
     return (uint8_t *)(uintptr_t)va;
 }
 
@@ -78,6 +85,7 @@ void kstack_free(uint8_t *stack)
         panic("kstack_free: 0x%lx is not a kernel stack", va);
     unmap_and_free(va, KSTACK_PAGES);
     slot_give_back((unsigned)(offset / KSTACK_SLOT_SIZE));
+    __atomic_fetch_sub(&stacks_live, 1, __ATOMIC_RELAXED);
 }
 
 /* Boot-time check of the slot bookkeeping and the mappings, like heap_selftest. */

@@ -13,6 +13,7 @@
 uint8_t *kstack_alloc(void);
 /* Unmaps a stack from kstack_alloc and returns its memory. */
 void kstack_free(uint8_t *stack);
+uint64_t kstack_bytes(void); /* bytes of the stacks allocated now (the boot stack is in the image) */
 /* Boot-time self-test: allocation, layout, reuse, no leaked pages. Panics on failure. */
 void kstack_selftest(void);
 

@@ -675,10 +675,33 @@ void vmspace_destroy(struct vmspace *vs)
     tlb_flush_asid(vs);
     asid_free(vs->asid);
     for (unsigned i = 0; i < vs->ntables; i++)
-        frame_free(vs->tables[i], 0);
+        pt_free_table(vs->tables[i]);
     kfree(vs->tables);
-    frame_free(vs->root_pa, 0);
+    pt_free_table(vs->root_pa);
     kfree(vs);
+}
+
+static int count_shared_pte(pte_t *pte, uint64_t va, void *arg)
+{
+    (void)va;
+    if (frame_refcount(*pte & PTE_ADDR_MASK) > 1)
+        ++*(uint64_t *)arg;
+    return 0;
+}
+
+void vmspace_usage(struct vmspace *vs, bool walk, uint64_t *object_pages, uint64_t *shared_pages)
+{
+    uint64_t objects = 0, shared = 0;
+    for (struct vm_area *a = vs->areas; a; a = a->next) {
+        if (a->obj) {
+            if (!a->device && !(a->obj->flags & MEMOBJ_BORROWED))
+                objects += (a->end - a->start) / PAGE_SIZE; /* mapped whole when made */
+        } else if (walk) {
+            walk_area(vs, a, a->start, a->end, count_shared_pte, &shared);
+        }
+    }
+    *object_pages = objects;
+    *shared_pages = shared;
 }
 
 int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa)

@@ -92,6 +92,12 @@ struct vmspace *vmspace_create(void);
  * (one TLB flush of the parent's ASID), object windows shared, device
  * windows left out. NULL when memory runs out (the parent is unchanged). */
 struct vmspace *vmspace_fork(struct vmspace *parent);
+/* What the space's resident pages are (sysinfo). *object_pages: pages of the
+ * memory objects it maps (kx_mem_map; device regions and borrowed memory left
+ * out), which resident_pages does not count. With walk, *shared_pages: of
+ * resident_pages, those another holder has too (a file's cached pages, pages
+ * shared copy-on-write after fork); a walk over what is mapped, else 0. */
+void vmspace_usage(struct vmspace *vs, bool walk, uint64_t *object_pages, uint64_t *shared_pages);
 struct vmspace *vmspace_get(struct vmspace *vs);
 /* Drops a reference; the last one frees everything. */
 void vmspace_put(struct vmspace *vs);

@@ -27,6 +27,9 @@
 #include "kenix/irq.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
+#include "../mm/kstack.h"
+#include "../arch/aarch64/mmu.h"
+#include "kenix/bootinfo.h"
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 
@@ -65,8 +68,8 @@ static uint64_t area_bytes(uint64_t start, uint64_t end)
     return end > start ? end - start : 0;
 }
 
-/* One process's record (proc_lock held). */
-static void describe(const struct process *p, struct kx_proc_info *o)
+/* One process's record (proc_lock held); walk: rss_shared too. */
+static void describe(const struct process *p, struct kx_proc_info *o, bool walk)
 {
     memset(o, 0, sizeof(*o));
     o->pid = p->pid;
@@ -100,6 +103,7 @@ static void describe(const struct process *p, struct kx_proc_info *o)
         o->rss_peak = vm->max_resident > p->max_rss_pages ? vm->max_resident : p->max_rss_pages;
         o->data = area_bytes(vm->brk_start, vm->brk);
         o->stack = area_bytes(vm->stack_bottom, USER_STACK_TOP);
+        vmspace_usage(p->vm, walk, &o->rss_objects, &o->rss_shared);
     }
     o->sig_pending = p->sig.pending;
     o->sig_blocked = p->sig.blocked;
@@ -150,8 +154,8 @@ static void sort_procs(struct process **v, unsigned n)
     }
 }
 
-/* KX_SI_PROCS: the `room` lowest pids from `first` on. */
-static long gather_procs(unsigned first, struct kx_proc_info *out, unsigned room)
+/* KX_SI_PROCS: the `room` lowest pids from `first` on (walk: KX_SI_PROC's rss_shared). */
+static long gather_procs(unsigned first, struct kx_proc_info *out, unsigned room, bool walk)
 {
     uint64_t made;
     unsigned last, total;
@@ -173,7 +177,7 @@ static long gather_procs(unsigned first, struct kx_proc_info *out, unsigned room
     sort_procs(v, n);
     unsigned k = n < room ? n : room;
     for (unsigned i = 0; i < k; i++)
-        describe(v[i], &out[i]);
+        describe(v[i], &out[i], walk);
     spin_unlock_irqrestore(&proc_lock, flags);
     kfree(v);
     return (long)(k * sizeof(*out));
@@ -325,9 +329,9 @@ long sys_kx_sysinfo(struct trap_frame *f)
         return -ENOMEM;
     long r;
     switch (what) {
-    case KX_SI_PROCS: r = gather_procs((unsigned)arg, buf, (unsigned)(len / record)); break;
+    case KX_SI_PROCS: r = gather_procs((unsigned)arg, buf, (unsigned)(len / record), false); break;
     case KX_SI_PROC:
-        r = gather_procs((unsigned)arg, buf, 1);
+        r = gather_procs((unsigned)arg, buf, 1, true);
         if (r > 0 && ((struct kx_proc_info *)buf)->pid != arg)
             r = 0;
         if (r == 0)
@@ -343,6 +347,11 @@ long sys_kx_sysinfo(struct trap_frame *f)
         m->total = frames_total_pages() * PAGE_SIZE;
         m->free = frames_free_pages() * PAGE_SIZE;
         m->kernel_heap = heap_bytes_in_use();
+        m->page_tables = pt_table_pages() * PAGE_SIZE;
+        m->kernel_image = boot_info.kimage_size;
+        m->kernel_stacks = kstack_bytes();
+        uint64_t reserved = frames_reserved_pages() * PAGE_SIZE, image = (boot_info.kimage_size + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+        m->reserved = reserved > image ? reserved - image : 0;
         r = (long)sizeof(*m);
         break;
     }

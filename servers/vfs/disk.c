@@ -28,7 +28,7 @@
 #include "disk.h"
 #include "vfs.h"
 
-#define POOL_MIN (1u << 20)  /* 256 blocks */
+#define POOL_MIN (256u << 10) /* 64 blocks: room for a write-back batch and the FAT's and directories' blocks */
 #define POOL_MAX (4u << 20)  /* 1024 blocks: the largest contiguous run the kernel hands out (order 10) */
 
 static struct {
@@ -113,14 +113,17 @@ static int op_flush(void *ctx)
 
 static const struct blkdev_ops ops = { op_read, op_write, op_flush, op_write_many };
 
-/* The pool: a sixteenth of RAM, between 1 and 4 MiB (a 16 MiB machine
- * keeps 1 MiB of disk blocks). */
+/* The pool: a thirty-second of RAM, between 256 KiB and 4 MiB. It is held
+ * for as long as the disk is attached and never shrinks (it is not
+ * reclaimable as Linux's page cache), so a 16 MiB machine keeps 512 KiB of
+ * disk blocks, not the 1 MiB a sixteenth would hold; 128 MiB and more keep
+ * the 4 MiB that sequential FAT32 throughput wants. */
 static uint64_t pool_size(void)
 {
     struct kx_meminfo mi;
     uint64_t bytes = POOL_MIN;
     if (kx_sysinfo(KX_SLOT_SYSINFO, KX_SI_MEMINFO, 0, &mi, sizeof(mi)) == (long)sizeof(mi))
-        bytes = mi.total / 16;
+        bytes = mi.total / 32;
     bytes &= ~(uint64_t)(BCACHE_BLOCK - 1);
     return bytes < POOL_MIN ? POOL_MIN : bytes > POOL_MAX ? POOL_MAX : bytes;
 }

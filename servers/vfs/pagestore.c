@@ -22,8 +22,8 @@
  * together: the vfs holds no data frame that no file uses once a request is
  * done, so free memory comes back exactly when files go.
  *
- * Metadata (ps_page_*, meta_*) comes from chunks: 1 MiB memory objects
- * (kx_mem_create commits the pages or fails with -ENOMEM) mapped with
+ * Metadata (ps_page_*, meta_*) comes from chunks: memory objects of 64 KiB
+ * to 1 MiB, by RAM (CHUNK_SIZE) (kx_mem_create commits the pages or fails with -ENOMEM) mapped with
  * kx_mem_map. Each chunk hands out never-used pages from a bump index, then
  * pages given back (a free list threaded through them). A chunk whose pages
  * are all free again is released (unmapped and its handle closed), except one
@@ -38,7 +38,8 @@
  * run out.
  *
  * Limits: a process holds at most KX_HANDLES_MAX (4096) handles and each chunk
- * keeps its handle, so metadata stops at CHUNKS_MAX chunks: about 4 GiB.
+ * keeps its handle, so metadata stops at CHUNKS_MAX chunks: about 4 GiB with
+ * 1 MiB chunks, 250 MiB with the 64 KiB chunks of a machine below 16 MiB.
  */
 #define _DEFAULT_SOURCE /* clock_gettime, madvise, MAP_ANONYMOUS under -std=c17 */
 #include <errno.h>
@@ -61,8 +62,16 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14; not in musl 1.2.3's headers */
 #endif
 
-#define CHUNK_SIZE (1u << 20)
-#define CHUNK_PAGES (CHUNK_SIZE / VFS_PAGE)
+/* The chunk size is a 128th of RAM as a power of two, between 64 KiB and
+ * 1 MiB (ps_init). A chunk's pages are all committed when it is made, so on a
+ * 16 MiB machine a 1 MiB chunk would hold 6% of RAM for a few vnodes; it gets
+ * 128 KiB chunks, and 128 MiB and more keep 1 MiB (fewer handles and calls).
+ * CHUNKS_MAX of the smallest still hold 250 MiB of metadata. Fixed from
+ * ps_init on: chunks of another size never coexist. */
+#define CHUNK_SIZE_MIN (64u << 10)
+#define CHUNK_SIZE_MAX (1u << 20)
+#define CHUNK_SIZE chunk_size
+#define CHUNK_PAGES (chunk_size / VFS_PAGE)
 #define CHUNKS_MAX 4000u /* below KX_HANDLES_MAX, leaving room for the few others */
 
 struct chunk {
@@ -79,6 +88,7 @@ static uint32_t hint;                   /* where the last page came from */
 static uint64_t free_pages;             /* across all chunks */
 static uint64_t slab_pages;
 static uint64_t ram_bytes;
+static uint32_t chunk_size = CHUNK_SIZE_MAX;
 struct slab;
 static struct slab *partial[12]; /* per size class: slabs with room */
 
@@ -146,6 +156,9 @@ int ps_init(uint64_t limit_bytes)
     if (!ram_bytes)
         ram_bytes = 256ull << 20;
 #endif
+    chunk_size = CHUNK_SIZE_MIN;
+    while (chunk_size < CHUNK_SIZE_MAX && (uint64_t)chunk_size * 2 * 128 <= ram_bytes)
+        chunk_size *= 2;
     nchunks = 0;
     memset(partial, 0, sizeof(partial));
     hint = 0;

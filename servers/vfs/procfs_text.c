@@ -44,6 +44,13 @@ static void comm_of(const struct kx_proc_info *p, char out[17])
     out[16] = 0;
 }
 
+/* Resident pages as Linux counts them: the process's own address space and
+ * the memory objects it maps (Linux's shared memory is in RSS too). */
+static unsigned long long resident(const struct kx_proc_info *p)
+{
+    return (unsigned long long)(p->rss + p->rss_objects);
+}
+
 size_t procfs_pid_stat(const struct kx_proc_info *p, char *buf, size_t cap)
 {
     char comm[17];
@@ -55,7 +62,7 @@ size_t procfs_pid_stat(const struct kx_proc_info *p, char *buf, size_t cap)
         p->pid, comm, p->state, p->ppid, p->pgid, p->sid, p->tty, p->tpgid, 0u, (unsigned long long)p->minflt,
         (unsigned long long)p->cminflt, (unsigned long long)p->utime, (unsigned long long)p->stime,
         (unsigned long long)p->cutime, (unsigned long long)p->cstime, 20 + p->nice, p->nice, p->threads,
-        (unsigned long long)p->start_time, (unsigned long long)p->vsize, (unsigned long long)p->rss,
+        (unsigned long long)p->start_time, (unsigned long long)p->vsize, resident(p),
         (unsigned long long)p->rlim_rss);
     add(buf, cap, &len, " 0 0 0 0 0 %llu %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
         (unsigned long long)(p->sig_pending & 0x7fffffff), (unsigned long long)(p->sig_blocked & 0x7fffffff),
@@ -75,9 +82,16 @@ size_t procfs_pid_status(const struct kx_proc_info *p, uint32_t fds, char *buf, 
     if (p->state != 'Z')
         add(buf, cap, &len,
             "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8u kB\nVmPin:\t%8u kB\nVmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n"
+            "RssAnon:\t%8llu kB\nRssFile:\t%8llu kB\nRssShmem:\t%8llu kB\n"
             "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8u kB\nVmLib:\t%8u kB\nVmSwap:\t%8u kB\n",
             (unsigned long long)p->vsize / 1024, (unsigned long long)p->vsize / 1024, 0u, 0u,
-            (unsigned long long)p->rss_peak * PAGE_KB, (unsigned long long)p->rss * PAGE_KB,
+            (unsigned long long)(p->rss_peak + p->rss_objects) * PAGE_KB, resident(p) * PAGE_KB,
+            /* Kenix's split (docs/footprint.md): RssAnon is what only this process
+             * holds, RssFile what it shares with another holder (a file's
+             * cached pages, copy-on-write pages after fork), RssShmem the
+             * memory objects it maps. */
+            (unsigned long long)(p->rss - p->rss_shared) * PAGE_KB, (unsigned long long)p->rss_shared * PAGE_KB,
+            (unsigned long long)p->rss_objects * PAGE_KB,
             (unsigned long long)p->data / 1024, (unsigned long long)p->stack / 1024, 0u, 0u, 0u);
     add(buf, cap, &len, "Threads:\t%u\nSigQ:\t0/0\nSigPnd:\t%016llx\nShdPnd:\t%016llx\nSigBlk:\t%016llx\nSigIgn:\t%016llx\n"
         "SigCgt:\t%016llx\n", p->threads, 0ull, (unsigned long long)p->sig_pending, (unsigned long long)p->sig_blocked,
@@ -89,8 +103,8 @@ size_t procfs_pid_status(const struct kx_proc_info *p, uint32_t fds, char *buf, 
 size_t procfs_pid_statm(const struct kx_proc_info *p, char *buf, size_t cap)
 {
     size_t len = 0;
-    add(buf, cap, &len, "%llu %llu 0 0 0 %llu 0\n", (unsigned long long)(p->vsize / 4096), (unsigned long long)p->rss,
-        (unsigned long long)((p->data + p->stack) / 4096));
+    add(buf, cap, &len, "%llu %llu %llu 0 0 %llu 0\n", (unsigned long long)(p->vsize / 4096), resident(p),
+        (unsigned long long)(p->rss_shared + p->rss_objects), (unsigned long long)((p->data + p->stack) / 4096));
     return len;
 }
 
@@ -111,10 +125,14 @@ size_t procfs_meminfo(const struct kx_meminfo *m, uint64_t cached, uint64_t shme
         "MemTotal:       %8llu kB\nMemFree:        %8llu kB\nMemAvailable:   %8llu kB\nBuffers:        %8llu kB\n"
         "Cached:         %8llu kB\nSwapCached:     %8u kB\nActive:         %8u kB\nInactive:       %8u kB\n"
         "SwapTotal:      %8u kB\nSwapFree:       %8u kB\nDirty:          %8u kB\nShmem:          %8llu kB\n"
-        "Slab:           %8llu kB\nKernelStack:    %8u kB\nPageTables:     %8llu kB\n",
+        "Slab:           %8llu kB\nKernelStack:    %8llu kB\nPageTables:     %8llu kB\n"
+        /* Not in Linux's: the rest of what the kernel holds (tools skip names they do not know). */
+        "KernelImage:    %8llu kB\nKernelReserved: %8llu kB\n",
         (unsigned long long)(m->total / kb), (unsigned long long)(m->free / kb), (unsigned long long)(avail / kb), 0ull,
         (unsigned long long)(cached / kb), 0u, 0u, 0u, 0u, 0u, 0u, (unsigned long long)(shmem / kb),
-        (unsigned long long)(m->kernel_heap / kb), 0u, (unsigned long long)(m->page_tables / kb));
+        (unsigned long long)(m->kernel_heap / kb), (unsigned long long)(m->kernel_stacks / kb),
+        (unsigned long long)(m->page_tables / kb), (unsigned long long)(m->kernel_image / kb),
+        (unsigned long long)(m->reserved / kb));
     return len;
 }
 

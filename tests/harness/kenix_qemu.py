@@ -7,7 +7,15 @@ line through qemu_argv(), so what the tests boot is what a developer boots.
 
     kenix_qemu.py [--build-dir DIR] [--mem SIZE] [--gic {2,3}] [--el2]
                   [--append STR] [--icount [SHIFT]] [--gdb PORT] [--initrd FILE]
-                  [--no-initrd] [--no-disk] [--qemu PATH] [--dry-run] [-- RAW QEMU ARGS...]
+                  [--tests] [--no-initrd] [--no-disk] [--qemu PATH] [--dry-run]
+                  [-- RAW QEMU ARGS...]
+
+Which initrd: a person at the terminal (this program, `./kenix run`) gets the
+small one, images/initrd-small.cpio -- the system without the test programs,
+what a user's machine would hold, and small enough for `--mem 16M`; --tests
+boots the test initrd instead (to run a test program by hand). The tests
+(qemu_argv() as a module) get the test initrd, images/initrd.cpio, by default:
+they run the programs in it.
 """
 import argparse
 import os
@@ -127,8 +135,10 @@ def parser():
                     help="-icount shift=SHIFT (default 0): guest time counts instructions, "
                          "2^SHIFT ns each")
     ap.add_argument("--gdb", type=int, metavar="PORT", help="stop at reset and wait for gdb on 127.0.0.1:PORT")
-    ap.add_argument("--initrd", metavar="FILE", help="boot with FILE instead of images/initrd.cpio")
-    ap.add_argument("--no-initrd", action="store_true", help="boot without images/initrd.cpio")
+    ap.add_argument("--initrd", metavar="FILE", help="boot with FILE instead of images/initrd-small.cpio")
+    ap.add_argument("--tests", action="store_true",
+                    help="boot the test initrd, images/initrd.cpio (the system and every test program)")
+    ap.add_argument("--no-initrd", action="store_true", help="boot without an initrd")
     ap.add_argument("--no-disk", action="store_true", help="boot without images/disk.img")
     ap.add_argument("--disk", metavar="FILE", help="a FAT32 image written for real (default: images/disk.img "
                                                    "with snapshot=on, so nothing written persists)")
@@ -138,12 +148,27 @@ def parser():
     return ap
 
 
+def small_initrd(build_dir):
+    """The small initrd's path (the system without the tests), or None when
+    it has not been built."""
+    path = Path(build_dir) / "images" / "initrd-small.cpio"
+    return path if path.exists() else None
+
+
 def main(args=None):
     args = parser().parse_args(args)
+    if args.no_initrd:
+        initrd = False
+    elif args.initrd:
+        initrd = args.initrd
+    elif args.tests:
+        initrd = True
+    else:
+        initrd = small_initrd(args.build_dir) or True  # a build from before the small image
     try:
         argv = qemu_argv(args.build_dir, mem=args.mem, gic=args.gic, el2=args.el2,
                          append=args.append, icount=args.icount, gdb_port=args.gdb,
-                         initrd=False if args.no_initrd else (args.initrd or True),
+                         initrd=initrd,
                          disk=False if args.no_disk else (args.disk or True), extra=args.extra,
                          interactive=True, qemu=args.qemu)
     except (FileNotFoundError, ValueError) as e:

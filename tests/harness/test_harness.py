@@ -361,6 +361,27 @@ def cli_as_kenix_run_calls_it():
     assert out.returncode != 0 and "shift" in out.stderr, out.stderr
 
 
+
+@case
+def cli_boots_the_small_initrd():
+    """A person gets the small initrd when it is built, --tests the test one;
+    qemu_argv (the tests) keeps the test one."""
+    b = fake_build()
+
+    def cli(*extra):
+        out = subprocess.run([sys.executable, str(HERE / "kenix_qemu.py"), "--build-dir", b, "--qemu", "q",
+                              "--dry-run", *extra], capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+    assert f"-initrd {b}/images/initrd.cpio" in cli(), "no small initrd built: the test one"
+    with open(os.path.join(b, "images", "initrd-small.cpio"), "wb") as f:
+        f.write(INITRD)
+    assert f"-initrd {b}/images/initrd-small.cpio" in cli()
+    assert f"-initrd {b}/images/initrd.cpio" in cli("--tests")
+    assert "-initrd" not in cli("--no-initrd")
+    assert after(qemu_argv(b, interactive=False, qemu="q"), "-initrd") == f"{b}/images/initrd.cpio"
+
+
 # -- Context --------------------------------------------------------------------
 
 def context(build):

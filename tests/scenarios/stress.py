@@ -108,6 +108,8 @@ def reproduce(ctx, shift, padding):
         steps.append(f"cp {shlex.quote(f'{build}/images/initrd.cpio')} {initrd} && "
                      f"truncate -s +{padding} {initrd}")
         boot += ["--initrd", initrd]
+    else:
+        boot += ["--tests"]  # by hand the small initrd is the default: /bin/hello is in the test one
     if shift is not None:
         boot += ["--icount", str(shift)]
     # This run's nonce too: under -icount a command line of another length is

@@ -37,6 +37,22 @@ static pte_t *table_ptr(uint64_t pa)
     return (pte_t *)(uintptr_t)(pa + table_va_offset);
 }
 
+/* Translation-table pages taken from the frame allocator, the kernel's and
+ * every address space's (meminfo's PageTables); the boot pool's are part of
+ * the kernel image. Atomic: tables are made and freed without a common lock. */
+static uint64_t table_pages;
+
+uint64_t pt_table_pages(void)
+{
+    return __atomic_load_n(&table_pages, __ATOMIC_RELAXED);
+}
+
+void pt_free_table(uint64_t pa)
+{
+    __atomic_fetch_sub(&table_pages, 1, __ATOMIC_RELAXED);
+    frame_free(pa, 0);
+}
+
 uint64_t pt_alloc_table(void)
 {
     if (!use_frames && pt_pool_used < PT_POOL_PAGES) {
@@ -45,8 +61,10 @@ uint64_t pt_alloc_table(void)
         return mmu_on ? addr - kimage_voffset : addr; /* pre-MMU, addresses are PAs */
     }
     uint64_t pa = use_frames ? frame_alloc(0) : 0;
-    if (pa)
+    if (pa) {
         pages_zero(table_ptr(pa), 1);
+        __atomic_fetch_add(&table_pages, 1, __ATOMIC_RELAXED);
+    }
     return pa;
 }
 

@@ -46,6 +46,8 @@ extern uint64_t boot_mair, boot_tcr, boot_ttbr0, boot_ttbr1;
 int pt_map(uint64_t root_pa, uint64_t va, uint64_t pa, uint64_t size, uint64_t prot, bool blocks);
 /* A zeroed page for a translation table; returns its PA, 0 when exhausted. */
 uint64_t pt_alloc_table(void);
+void pt_free_table(uint64_t pa);   /* one pt_alloc_table gave (after frames_init) */
+uint64_t pt_table_pages(void);     /* table pages from the frame allocator now */
 /* The PTE mapping va at level 3 (or the block covering it), NULL if unmapped. */
 pte_t *pt_lookup(uint64_t root_pa, uint64_t va, unsigned *level);
 

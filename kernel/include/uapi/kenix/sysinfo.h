@@ -11,7 +11,8 @@
  *                   as fit in len, in increasing pid order, for processes
  *                   (zombies too) with pid >= arg; 0 bytes: none left. Page
  *                   with arg = the last pid + 1.
- *   KX_SI_PROC      arg = pid: one struct kx_proc_info (-ESRCH).
+ *   KX_SI_PROC      arg = pid: one struct kx_proc_info (-ESRCH), with
+ *                   rss_shared too (a walk over the process's pages).
  *   KX_SI_CMDLINE   arg = pid: the argument strings as the program's memory
  *                   holds them now (NUL-separated), at most len bytes; 0
  *                   bytes for a zombie or a process that ran no program.
@@ -55,12 +56,17 @@ struct kx_proc_info {
     uint64_t utime, stime, cutime, cstime;
     uint64_t start_time;      /* ticks after boot */
     uint64_t vsize;           /* bytes of address space */
-    uint64_t rss;             /* resident pages */
+    uint64_t rss;             /* resident pages of its own address space: private, and file pages it maps */
     uint64_t rss_peak;        /* most resident pages it had */
     uint64_t data, stack;     /* bytes: the program break's area, the stack area */
     uint64_t sig_pending, sig_blocked, sig_ignored, sig_caught;
     uint64_t rlim_rss;        /* RLIMIT_RSS, bytes */
     char comm[16];            /* prctl's name: the program's file name by default */
+    uint64_t rss_objects;     /* pages of memory objects it maps (kx_mem_map), not in rss: shared memory,
+                               * DMA buffers, the vfs's metadata and block cache; device registers not */
+    uint64_t rss_shared;      /* KX_SI_PROC only (0 in KX_SI_PROCS): of rss, the pages another holder
+                               * has too (a file's cached pages it maps, copy-on-write pages after fork);
+                               * rss - rss_shared is what only it holds */
 };
 
 /* KX_SI_FDS: what a descriptor names. */
@@ -90,7 +96,11 @@ struct kx_proc_files {
 struct kx_meminfo {
     uint64_t total, free;     /* bytes of RAM the kernel manages, and free */
     uint64_t kernel_heap;     /* bytes the kernel heap holds */
-    uint64_t page_tables;     /* bytes of user translation tables */
+    uint64_t page_tables;     /* bytes of translation tables: every address space's and the kernel's */
+    uint64_t kernel_image;    /* bytes of the kernel's code, data and bss (its boot stack and tables too) */
+    uint64_t kernel_stacks;   /* bytes of threads' kernel stacks */
+    uint64_t reserved;        /* bytes of RAM kept out of use besides the image: the frame allocator's
+                               * metadata, firmware ranges, the initrd until it is given back */
 };
 
 struct kx_cpu_stat {
