@@ -238,6 +238,17 @@ void frame_ref(uint64_t pa)
     spin_unlock_irqrestore(&frame_lock, flags);
 }
 
+bool frame_ref_unless_shared(uint64_t pa, bool refuse_shared)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    struct frame *f = allocated_frame(pa);
+    bool ok = !refuse_shared || f->refcount == 1;
+    if (ok)
+        f->refcount++;
+    spin_unlock_irqrestore(&frame_lock, flags);
+    return ok;
+}
+
 void frame_unref(uint64_t pa)
 {
     irqflags_t flags = spin_lock_irqsave(&frame_lock);

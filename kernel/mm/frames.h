@@ -6,6 +6,7 @@
 #ifndef KENIX_MM_FRAMES_H
 #define KENIX_MM_FRAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void frames_init(void);
@@ -15,6 +16,9 @@ void frame_free(uint64_t pa, unsigned order);
 /* Sharing single frames (copy-on-write): a frame from frame_alloc(0) starts
  * with one reference; frame_unref frees it when the last one goes. */
 void frame_ref(uint64_t pa);
+/* frame_ref, unless refuse_shared and another reference exists already
+ * (a copy-on-write page that is not the holder's alone): whether it took one. */
+bool frame_ref_unless_shared(uint64_t pa, bool refuse_shared);
 void frame_unref(uint64_t pa);
 unsigned frame_refcount(uint64_t pa);
 uint64_t frames_free_pages(void);

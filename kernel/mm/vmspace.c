@@ -206,11 +206,9 @@ static void note_touched(struct vm_area *a, uint64_t va, uint64_t len)
         a->touched_hi = va + len;
 }
 
-/* Maps one user page (leaf entry `pte` for pa), making the tables on the way;
- * each new table is recorded, so destroying the space frees them without
- * scanning for them. -EEXIST if mapped, -ENOMEM. */
-/* The last-level entry for va, making the tables above it that are missing
- * (each recorded in vs->tables); NULL when memory runs out. */
+/* The last-level entry for va, making the tables above it that are missing;
+ * each new table is recorded (vs->tables), so destroying the space frees
+ * them without scanning for them. NULL when memory runs out. */
 static pte_t *leaf_entry(struct vmspace *vs, uint64_t va)
 {
     pte_t *t = phys_to_virt(vs->root_pa);
@@ -238,6 +236,7 @@ static pte_t *leaf_entry(struct vmspace *vs, uint64_t va)
     return &t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
 }
 
+/* Maps one user page (leaf entry `pte`): -EEXIST if mapped, -ENOMEM. */
 static int map_page(struct vmspace *vs, uint64_t va, pte_t pte)
 {
     pte_t *leaf = leaf_entry(vs, va);
@@ -453,6 +452,7 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
 struct unmap_ctx {
     struct vmspace *vs;
     bool private;
+    bool flush_each; /* false: the caller flushes the whole ASID before any freed frame can be reused */
 };
 
 static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
@@ -460,7 +460,8 @@ static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
     struct unmap_ctx *c = arg;
     uint64_t pa = *pte & PTE_ADDR_MASK;
     *pte = 0;
-    tlb_flush_page(c->vs, va);
+    if (c->flush_each)
+        tlb_flush_page(c->vs, va);
     if (c->private) {
         frame_unref(pa);
         c->vs->resident_pages--;
@@ -468,9 +469,9 @@ static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
     return 0;
 }
 
-static void unmap_area(struct vmspace *vs, struct vm_area *a)
+static void unmap_area(struct vmspace *vs, struct vm_area *a, bool flush_each)
 {
-    struct unmap_ctx c = { vs, !a->obj };
+    struct unmap_ctx c = { vs, !a->obj, flush_each };
     walk_area(vs, a, a->start, a->end, unmap_pte, &c);
     vs->total_vm -= a->end - a->start;
     if (a->obj)
@@ -510,7 +511,7 @@ int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
             link = &a->next;
             continue;
         }
-        unmap_area(vs, a);
+        unmap_area(vs, a, true);
         *link = a->next;
         forget_area(vs, a);
         kfree(a);
@@ -540,6 +541,7 @@ uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len)
 struct protect_ctx {
     struct vmspace *vs;
     struct vm_area *a;
+    bool flush_each; /* false: one flush of the ASID when all are done */
 };
 
 static int protect_pte(pte_t *pte, uint64_t va, void *arg)
@@ -548,11 +550,15 @@ static int protect_pte(pte_t *pte, uint64_t va, void *arg)
     uint64_t pa = *pte & PTE_ADDR_MASK;
     if (c->a->obj || c->a->shared)
         *pte = pa | user_prot(c->a->prot, c->a->device) | PTE_TABLE | PTE_VALID;
-    else
-        *pte = private_pte(pa, c->a->prot, frame_refcount(pa) > 1); /* COW stays COW */
-    tlb_flush_page(c->vs, va);
+    else /* COW stays COW; without write access the question does not arise */
+        *pte = private_pte(pa, c->a->prot, (c->a->prot & VM_WRITE) && frame_refcount(pa) > 1);
+    if (c->flush_each)
+        tlb_flush_page(c->vs, va);
     return 0;
 }
+
+/* Past this many pages one flush of the ASID is cheaper than a flush per page. */
+#define FLUSH_PAGES_MAX 16
 
 int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned prot)
 {
@@ -573,13 +579,19 @@ int vmspace_protect(struct vmspace *vs, uint64_t start, uint64_t len, unsigned p
             return -EACCES; /* more than the memory object's handle allowed */
     if (split_at(vs, start) || split_at(vs, end))
         return -ENOMEM;
+    bool flush_all = false;
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
         if (a->end <= start)
             continue;
         a->prot = prot;
-        struct protect_ctx c = { vs, a };
+        uint64_t lo = a->touched_lo > a->start ? a->touched_lo : a->start;
+        uint64_t hi = a->touched_hi < a->end ? a->touched_hi : a->end;
+        struct protect_ctx c = { vs, a, hi <= lo || (hi - lo) / PAGE_SIZE <= FLUSH_PAGES_MAX };
+        flush_all |= !c.flush_each;
         walk_area(vs, a, a->start, a->end, protect_pte, &c);
     }
+    if (flush_all)
+        tlb_flush_asid(vs);
     return 0;
 }
 
@@ -668,7 +680,7 @@ void vmspace_destroy(struct vmspace *vs)
     struct vm_area *a;
     while ((a = vs->areas)) {
         vs->areas = a->next;
-        unmap_area(vs, a);
+        unmap_area(vs, a, false); /* nothing runs in a dying space: one flush below */
         forget_area(vs, a);
         kfree(a);
     }
@@ -704,20 +716,30 @@ void vmspace_usage(struct vmspace *vs, bool walk, uint64_t *object_pages, uint64
     *shared_pages = shared;
 }
 
-int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa)
+int vmspace_map_frames(struct vmspace *vs, uint64_t va, const uint64_t *pa, uint64_t n, uint64_t *mapped)
 {
+    *mapped = 0;
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a || a->obj || (va & (PAGE_SIZE - 1)))
+    if (!a || a->obj || (va & (PAGE_SIZE - 1)) || n > (a->end - va) / PAGE_SIZE)
         return -EINVAL;
-    pte_t pte = a->shared ? pa | user_prot(a->prot, false) | PTE_TABLE | PTE_VALID : private_pte(pa, a->prot, true);
-    frame_ref(pa);
-    note_touched(a, va, PAGE_SIZE);
-    int err = map_page(vs, va, pte);
-    if (err) {
-        frame_unref(pa);
-        return err;
+    pte_t bits = a->shared ? user_prot(a->prot, false) | PTE_TABLE | PTE_VALID : private_pte(0, a->prot, true);
+    pte_t *leaf = 0;
+    for (uint64_t i = 0; i < n; i++, va += PAGE_SIZE) {
+        /* One walk per last-level table, not per page. */
+        if (!leaf || (va & (PT_ENTRIES * PAGE_SIZE - 1)) == 0)
+            leaf = leaf_entry(vs, va);
+        else
+            leaf++;
+        if (!leaf)
+            return -ENOMEM;
+        if (*leaf & PTE_VALID)
+            return -EEXIST;
+        *leaf = pa[i] | bits;
+        note_touched(a, va, PAGE_SIZE);
+        note_resident(vs);
+        ++*mapped;
     }
-    note_resident(vs);
+    dsb_ishst();
     return 0;
 }
 
@@ -726,7 +748,7 @@ int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
         if (a->end <= start || a->obj || a->device || a->shared || a->file_end)
             continue; /* only anonymous memory: a private file page would come back as zeros */
-        struct unmap_ctx c = { vs, true };
+        struct unmap_ctx c = { vs, true, true };
         walk_area(vs, a, start, end, unmap_pte, &c);
     }
     return 0;
@@ -753,9 +775,8 @@ long vmspace_frame_at(struct vmspace *vs, uint64_t va, bool write, uint64_t *pa)
     pte_t *pte = pt_lookup(vs->root_pa, va, 0);
     if (!pte)
         return -EFAULT; /* not there: the server offers only pages it holds */
-    if (!a->obj && !a->shared && !pte_user_writable(*pte) && frame_refcount(*pte & PTE_ADDR_MASK) > 1)
-        return -EFAULT; /* copy-on-write shared with a fork of the server: not its own page */
+    /* Not a copy-on-write page shared with a fork of the server: not its own. */
+    bool maybe_cow = !a->obj && !a->shared && !pte_user_writable(*pte);
     *pa = *pte & PTE_ADDR_MASK;
-    frame_ref(*pa);
-    return 0;
+    return frame_ref_unless_shared(*pa, maybe_cow) ? 0 : -EFAULT;
 }

@@ -131,11 +131,13 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
 /* Finds room for len bytes in the mmap region. */
 uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len);
 
-/* Maps the frame pa at va inside an existing area (not a memory object's
- * window), taking a reference on the frame: a private area maps it
- * copy-on-write (a write makes a copy), a shared one as the area allows.
- * -EEXIST if a page is there, -ENOMEM, -EINVAL. */
-int vmspace_map_frame(struct vmspace *vs, uint64_t va, uint64_t pa);
+/* Maps the frames pa[0..n) at va, va + PAGE_SIZE, ... inside one existing
+ * area (not a memory object's window). Each mapping takes over a reference
+ * the caller holds: *mapped says how many did (the first ones); the caller
+ * keeps the references of the rest. A private area maps them copy-on-write
+ * (a write makes a copy), a shared one as the area allows. -EEXIST if a page
+ * is there, -ENOMEM, -EINVAL (no area, or the run leaves it). */
+int vmspace_map_frames(struct vmspace *vs, uint64_t va, const uint64_t *pa, uint64_t n, uint64_t *mapped);
 /* Unmaps the private pages of [start, end) (not windows, not shared pages),
  * keeping the areas: the next touch finds a fresh zero page (MADV_DONTNEED). */
 int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end);

@@ -94,13 +94,20 @@ long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t 
             err = kc.map_error;
         if (!err && kc.recv_len < got * sizeof(uint64_t))
             err = -EIO; /* claimed pages it did not describe */
-        uint64_t n = kc.recv_len / sizeof(uint64_t);
-        for (uint64_t i = 0; i < n; i++) {
-            if (!frames[i])
-                continue;
-            if (!err && i < got)
-                err = vmspace_map_frame(vs, addr + done + i * PAGE_SIZE, frames[i]);
-            frame_unref(frames[i]); /* the mapping took its own reference */
+        uint64_t n = kc.recv_len / sizeof(uint64_t), limit = got < n ? got : n;
+        /* The answer's references become the mappings', a run of pages at a
+         * time (a hole, 0, has no page: nothing is mapped there); those not
+         * mapped are dropped. */
+        for (uint64_t i = 0; i < n;) {
+            uint64_t end = i, taken = 0;
+            while (end < limit && frames[end])
+                end++;
+            if (!err && end > i)
+                err = vmspace_map_frames(vs, addr + done + i * PAGE_SIZE, frames + i, end - i, &taken);
+            for (uint64_t j = i + taken; j < (end > i ? end : i + 1); j++)
+                if (frames[j])
+                    frame_unref(frames[j]);
+            i = end > i ? end : i + 1;
         }
         if (err == -ENOSYS || err == -EINVAL)
             err = -ENODEV; /* a server whose objects cannot be mapped */
