@@ -116,14 +116,28 @@ static int source_read(const struct program_source *src, struct vmspace *vm, uin
  * in the last page when memory follows (bss; writing them makes that page a
  * private copy, as Linux's padzero). Otherwise everything is read.
  */
+/* Makes the area at addr writable for the kernel's reads into it, if
+ * load_segments made it with its final protection (it puts that back). */
+static int open_for_loading(struct vmspace *vs, uint64_t addr)
+{
+    const struct vm_area *a = vmspace_find(vs, addr);
+    if (!a || (a->prot & VM_WRITE))
+        return 0;
+    return vmspace_protect(vs, a->start, a->end - a->start, VM_READ | VM_WRITE);
+}
+
 static int load_segment_bytes(struct vmspace *vs, const struct elf_segment *seg, const struct program_source *src,
                               uint64_t first_own)
 {
     uint64_t end = seg->vaddr + seg->filesz;
     bool mappable = src->kind == PROGRAM_FILE && src->file->node && seg->filesz &&
                     ((seg->vaddr - seg->offset) & (PAGE_SIZE - 1)) == 0 && first_own < end;
-    if (!mappable)
-        return source_read(src, vs, seg->vaddr, seg->offset, seg->filesz);
+    if (!mappable) {
+        /* (A first page shared with the previous segment is in its area,
+         * which is writable; the segment's own area starts at first_own.) */
+        int err = first_own < end ? open_for_loading(vs, first_own) : 0;
+        return err ? err : source_read(src, vs, seg->vaddr, seg->offset, seg->filesz);
+    }
     /* The part in a page shared with the previous segment: read. */
     if (first_own > seg->vaddr) {
         int err = source_read(src, vs, seg->vaddr, seg->offset, first_own - seg->vaddr);
@@ -139,10 +153,15 @@ static int load_segment_bytes(struct vmspace *vs, const struct elf_segment *seg,
         return (int)err;
     if (mapped < map_len) {
         /* A server that cannot map, or a file shorter than its headers say:
-         * read the rest (which reports a file that ends too soon). */
+         * read the rest (which reports a file that ends too soon), into an
+         * area made writable for it if it was made with its final protection
+         * (load_segments puts that back). */
         uint64_t from = map_start + mapped > seg->vaddr ? map_start + mapped : seg->vaddr;
         if (from < end) {
-            int r = source_read(src, vs, from, seg->offset + (from - seg->vaddr), end - from);
+            int r = open_for_loading(vs, from);
+            if (r)
+                return r;
+            r = source_read(src, vs, from, seg->offset + (from - seg->vaddr), end - from);
             if (r)
                 return r;
         }
@@ -175,9 +194,10 @@ struct piece {
 
 /*
  * Maps every segment and reads its file bytes into place; [filesz, memsz)
- * stays zero. While the image is built its areas are readable and writable
- * but not executable (the reads write there as the kernel; nothing runs in
- * the space yet), and each piece gets its final protection at the end.
+ * stays zero. While the image is built the areas the kernel writes into are
+ * readable and writable but not executable (nothing runs in the space yet),
+ * and each piece gets its final protection at the end; an area mapped from
+ * the file and never written by the kernel has it from the start.
  * W^X (vmspace.h): a segment asking to be writable and executable, or two
  * segments sharing a page that would need to be both, make the program
  * unloadable, said in the log.
@@ -213,7 +233,18 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             start += PAGE_SIZE;
         }
         if (end > start) {
-            int err = vmspace_add_area(vs, start, end - start, VM_READ | VM_WRITE);
+            /* A segment the kernel will not write into gets its final
+             * protection now, so its pages (a program's text, mapped from
+             * the file) need no second pass; the rest are writable until
+             * loaded. The kernel writes: zeros after the file bytes in the
+             * last page, the next segment's bytes in a page it shares, and
+             * (load_segment_bytes makes that area writable first) a read
+             * when the file's server cannot map. */
+            uint64_t file_end = seg->vaddr + seg->filesz;
+            bool zero_tail = seg->memsz > seg->filesz && (file_end & (PAGE_SIZE - 1));
+            bool next_shares = i + 1 < img->nsegs && img->segs[i + 1].shares_prev_page;
+            unsigned initial = zero_tail || next_shares ? VM_READ | VM_WRITE : prot;
+            int err = vmspace_add_area(vs, start, end - start, initial);
             if (err)
                 return err;
             pieces[npieces++] = (struct piece){ start, end - start, prot };
@@ -224,6 +255,10 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             return err;
     }
     for (unsigned i = 0; i < npieces; i++) {
+        const struct vm_area *a = vmspace_find(vs, pieces[i].start);
+        if (a && a->start == pieces[i].start && a->end == pieces[i].start + pieces[i].len &&
+            a->prot == pieces[i].prot)
+            continue; /* made with its final protection and never opened up */
         int err = vmspace_protect(vs, pieces[i].start, pieces[i].len, pieces[i].prot);
         if (err)
             return err;
