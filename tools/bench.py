@@ -75,6 +75,7 @@ POSIX = "bench_posix"
 ROWS = [
     Row("clock_gettime (libc, CLOCK_MONOTONIC)", "clock_gettime (libc, CLOCK_MONOTONIC)", "≤ 50 (a vDSO)", 50),
     Row("null system call (getppid)", "null system call (getppid)", "≤ 100", 100),
+    Row("null system call (getppid(), no syscall() wrapper)", "null system call (getppid(), musl's inline wrapper)"),
     Row("small user copy, 16 B (raw clock_gettime less the null call)",
         "clock_gettime system call (raw, 16-byte copy out)", "≤ 30", 30, minus="null system call (getppid)"),
     Row("IPC round trip, registers only", "IPC round trip, registers only", "≤ 350", 350, native=True),
