@@ -557,10 +557,17 @@ def main(argv=None):
         if r.returncode != 0:
             sys.exit("linux-baseline: host packages are missing (see above)")
     modes = ["icount", "tcg"] if args.mode == "both" else [args.mode]
+    # BusyBox (bench_posix execs `busybox true`) and the FAT32 disk (its /mnt
+    # figures) when they have been built, as ./kenix bench --linux has them.
+    build = Path(args.build_dir)
+    busybox = build / "ports" / "busybox" / "busybox"
+    disk = build / "images" / "disk.img"
     try:
         package, boots = run_linux(args.build_dir, args.commands, modes, mem=args.mem,
                                    append=args.append, timeout=args.timeout,
-                                   refresh=args.refresh, verbose=args.verbose)
+                                   refresh=args.refresh, verbose=args.verbose,
+                                   files=[("bin/busybox", busybox)] if busybox.exists() else [],
+                                   disk=disk if disk.exists() else None)
     except BaselineError as e:
         sys.exit(f"linux-baseline: {e}")
     print_table(package, boots)
