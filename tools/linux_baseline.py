@@ -25,7 +25,10 @@ What it does, each step cached under BUILD/linux/ (build/ is never committed):
      and boot/config-* out of the package.
   3. Compiles tools/linux_init.c with the project's sysroot into a static
      /init that runs each COMMAND, prints "linux-init: done" and powers off.
-  4. Writes a newc initramfs (/init, /bin/PROGRAMS, /bench.list, /dev/console).
+  4. Writes a newc initramfs (/init, /bin/PROGRAMS, /bench.list, /dev/console,
+     /tmp and /mnt, and for run_linux's callers any more files and kernel
+     modules: the modules, taken from the same package with those they
+     depend on, go to /lib/modules in load order, listed in /modules.list).
   5. Boots it with the machine of tests/harness/kenix_qemu.py's machine_argv
      (-M virt -cpu cortex-a72 -m 128M, as Kenix), the console on the PL011
      (console=ttyAMA0 quiet), under -icount shift=0 (a guest nanosecond is an
@@ -36,7 +39,10 @@ What it does, each step cached under BUILD/linux/ (build/ is never committed):
 
 Figures are whatever the programs print: a metric added to bench_posix
 appears here with no change to this tool. As a module, run_linux() gives
-`./kenix bench --linux` the same figures as data.
+`./kenix bench --linux` the same figures as data, with BusyBox, a FAT32 disk
+(virtio-blk, mounted vfat at /mnt by /init after loading the modules) and
+more RAM when asked; run_qemu() is the one place a benchmark boot's console
+is read, for Kenix's boots too.
 """
 import argparse
 import csv
@@ -201,6 +207,60 @@ def _extract_boot(deb, dest):
     tmp.rename(dest)
 
 
+def _module_depends(ko):
+    """The modules a .ko needs first: the depends= field of its .modinfo."""
+    m = re.search(rb"(?:^|\x00)depends=([^\x00]*)\x00", ko.read_bytes())
+    return [d for d in (m.group(1).decode().split(",") if m else []) if d]
+
+
+def extract_modules(deb, unpacked, names):
+    """Host paths of the named modules and of every module they depend on,
+    taken out of the package once (into unpacked/modules), in an order that
+    loads each after what it depends on.
+
+    The package has no modules.dep (depmod writes it at installation), so the
+    dependencies come from each module's own .modinfo."""
+    cache = unpacked / "modules"
+    found = {p.name[:-3]: p for p in cache.glob("*.ko")}
+    wanted, order = list(names), []
+    while wanted:
+        name = wanted.pop(0).replace("-", "_")
+        if name in order:
+            continue
+        if name not in found:
+            found.update(_extract_modules(deb, cache, [name]))
+        if name not in found:
+            raise BaselineError(f"{deb.name} has no module {name}.ko")
+        deps = [d.replace("-", "_") for d in _module_depends(found[name])]
+        missing = [d for d in deps if d not in order]
+        if missing:
+            wanted = missing + [name] + wanted  # its dependencies first
+            continue
+        order.append(name)
+    return [found[n] for n in order]
+
+
+def _extract_modules(deb, cache, names):
+    """name -> path of each named .ko the package holds, copied into cache."""
+    cache.mkdir(parents=True, exist_ok=True)
+    files = {f"{n}.ko" for n in names}
+    got = {}
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE)
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                base = member.name.rsplit("/", 1)[-1]
+                if member.isfile() and base.replace("-", "_") in files and "/kernel/" in member.name:
+                    out = cache / base.replace("-", "_")
+                    with tar.extractfile(member) as src, open(out, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    got[out.name[:-3]] = out
+    finally:
+        proc.stdout.close()
+        proc.wait()
+    return got
+
+
 def check_config(config):
     """What a diskless serial boot needs of the kernel's build configuration."""
     if config is None:
@@ -257,17 +317,32 @@ def resolve_commands(build_dir, commands):
     return sorted(programs.items()), lines
 
 
-def write_initramfs(out, init, programs, lines):
-    """A newc archive: /init, /bin/PROGRAMS, /bench.list and /dev/console."""
+def write_initramfs(out, init, programs, lines, files=(), modules=()):
+    """A newc archive: /init, /bin/PROGRAMS, /bench.list, /dev/console, /tmp
+    and /mnt (mount points /init uses), files [(archive path, host path)],
+    and modules (host .ko paths, in load order) in /lib/modules with their
+    order in /modules.list."""
     S_IFCHR = 0o020000
-    entries = [("dev", mkcpio.S_IFDIR | 0o755, b"", (0, 0)),
+    d = mkcpio.S_IFDIR | 0o755
+    entries = [("dev", d, b"", (0, 0)),
                # The kernel opens it as process 1's fds 0-2 (major 5, minor 1).
                ("dev/console", S_IFCHR | 0o600, b"", (5, 1)),
-               ("bin", mkcpio.S_IFDIR | 0o755, b"", (0, 0)),
+               ("bin", d, b"", (0, 0)), ("tmp", mkcpio.S_IFDIR | 0o1777, b"", (0, 0)), ("mnt", d, b"", (0, 0)),
                ("bench.list", mkcpio.S_IFREG | 0o644, ("\n".join(lines) + "\n").encode(), (0, 0)),
                ("init", mkcpio.S_IFREG | 0o755, init.read_bytes(), (0, 0))]
     for name, host in programs:
         entries.append((f"bin/{name}", mkcpio.S_IFREG | 0o755, host.read_bytes(), (0, 0)))
+    names = {e[0] for e in entries}
+    for path, host in files:
+        if path not in names:
+            entries.append((path, mkcpio.S_IFREG | 0o755, Path(host).read_bytes(), (0, 0)))
+    if modules:
+        entries.append(("lib", d, b"", (0, 0)))
+        entries.append(("lib/modules", d, b"", (0, 0)))
+        for ko in modules:
+            entries.append((f"lib/modules/{ko.name}", mkcpio.S_IFREG | 0o644, ko.read_bytes(), (0, 0)))
+        listing = "".join(f"/lib/modules/{ko.name}\n" for ko in modules).encode()
+        entries.append(("modules.list", mkcpio.S_IFREG | 0o644, listing, (0, 0)))
     data = bytearray()
     for ino, (path, mode, content, rdev) in enumerate(entries, start=1):
         nlink = 2 if mode & 0o170000 == mkcpio.S_IFDIR else 1
@@ -287,24 +362,28 @@ class Boot:
     status: object = None        # QEMU's exit status, or "timeout"
     wall: float = 0.0            # host seconds from QEMU's start to its exit
     lines: list = field(default_factory=list)
+    arrivals: list = field(default_factory=list)  # host seconds from QEMU's start, per line
     figures: dict = field(default_factory=dict)   # metric -> ns (instructions under icount)
     programs: dict = field(default_factory=dict)  # metric -> the program that printed it
     failures: list = field(default_factory=list)  # "bench: FAIL" and non-zero exits
     done: bool = False
 
 
-def parse(boot):
-    """Fills boot's figures, failures and done flag from its console lines."""
+def parse(boot, done=DONE, run_re=RUN_RE, status_re=STATUS_RE):
+    """Fills boot's figures, failures and done flag from its console lines.
+
+    done, run_re and status_re are the markers of the /init that ran the
+    programs: this tool's by default; tools/bench.py passes Kenix's."""
     current = "?"
     for line in boot.lines:
-        m = RUN_RE.match(line)
+        m = run_re.match(line)
         if m:
             current = Path(m.group("cmd").split()[0]).name
             continue
-        if line == DONE:
+        if line == done:
             boot.done = True
             continue
-        m = STATUS_RE.match(line)
+        m = status_re.match(line)
         if m:
             if m.group("st") != "0":
                 boot.failures.append(line)
@@ -327,16 +406,10 @@ def parse(boot):
     return boot
 
 
-def boot_linux(kernel, initrd, mode, mem="128M", append="", timeout=300.0, verbose=False,
-               qemu=None):
-    """One boot, bounded by timeout seconds; returns a parsed Boot."""
-    cmdline = " ".join(filter(None, [BASE_APPEND, append]))
-    argv = kenix_qemu.machine_argv(mem=mem, qemu=qemu) + [
-        "-serial", "stdio", "-monitor", "none",
-        "-kernel", str(kernel), "-initrd", str(initrd), "-append", cmdline]
-    shift = kenix_qemu.icount_shift(MODES[mode])
-    if shift is not None:
-        argv += ["-icount", f"shift={shift}"]
+def run_qemu(argv, mode, timeout=300.0, verbose=False, label=None):
+    """Runs one QEMU boot to its end, bounded by timeout seconds, keeping its
+    console lines and their arrival times; returns an unparsed Boot. The one
+    place a benchmark boot is run, for Linux here and for Kenix in tools/bench.py."""
     if verbose:
         say(shlex.join(argv))
     boot = Boot(mode)
@@ -350,9 +423,10 @@ def boot_linux(kernel, initrd, mode, mem="128M", append="", timeout=300.0, verbo
     def read():
         for raw in proc.stdout:
             line = raw.decode(errors="replace").rstrip("\r\n").replace("\r", "")
+            boot.arrivals.append(time.monotonic() - start)
             boot.lines.append(line)
             if verbose:
-                print(f"  [{mode}] {line}", file=sys.stderr, flush=True)
+                print(f"  [{label or mode}] {line}", file=sys.stderr, flush=True)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -364,12 +438,41 @@ def boot_linux(kernel, initrd, mode, mem="128M", append="", timeout=300.0, verbo
         boot.status = "timeout"
     boot.wall = time.monotonic() - start
     reader.join(timeout=5)
-    return parse(boot)
+    return boot
+
+
+def boot_linux(kernel, initrd, mode, mem="128M", append="", timeout=300.0, verbose=False,
+               qemu=None, disk=None):
+    """One boot, bounded by timeout seconds; returns a parsed Boot. disk: a
+    raw image attached as virtio-blk, as Kenix's boots attach theirs (its
+    writes go to a temporary overlay: snapshot=on)."""
+    cmdline = " ".join(filter(None, [BASE_APPEND, append]))
+    argv = kenix_qemu.machine_argv(mem=mem, qemu=qemu) + [
+        "-serial", "stdio", "-monitor", "none",
+        "-kernel", str(kernel), "-initrd", str(initrd), "-append", cmdline]
+    if disk:
+        argv += ["-drive", f"if=none,file={disk},format=raw,id=hd0,snapshot=on",
+                 "-device", "virtio-blk-device,drive=hd0"]
+    shift = kenix_qemu.icount_shift(MODES[mode])
+    if shift is not None:
+        argv += ["-icount", f"shift={shift}"]
+    return parse(run_qemu(argv, mode, timeout=timeout, verbose=verbose))
+
+
+# What /init needs to mount a FAT32 disk at /mnt: the virtio-mmio transport
+# and block driver, vfat and the code page and character set vfat uses by
+# default (CONFIG_FAT_DEFAULT_CODEPAGE 437, _IOCHARSET "ascii"). Debian
+# builds them all as modules; their dependencies (fat) come along.
+FAT_MODULES = ["virtio_mmio", "virtio_blk", "vfat", "nls_cp437", "nls_ascii"]
 
 
 def run_linux(build_dir="build", commands=None, modes=("icount", "tcg"), mem="128M",
-              append="", timeout=300.0, refresh=False, verbose=False):
-    """Everything: fetch, build, boot once per mode. Returns (package, [Boot])."""
+              append="", timeout=300.0, refresh=False, verbose=False, files=(), disk=None):
+    """Everything: fetch, build, boot once per mode. Returns (package, [Boot]).
+
+    files: more [(archive path, host path)] for the initramfs (e.g. BusyBox
+    at bin/busybox). disk: a FAT32 image to attach; /init then loads
+    FAT_MODULES and mounts it at /mnt."""
     build_dir = Path(build_dir)
     linux_dir = build_dir / "linux"
     linux_dir.mkdir(parents=True, exist_ok=True)
@@ -378,12 +481,13 @@ def run_linux(build_dir="build", commands=None, modes=("icount", "tcg"), mem="12
         say(f"warning: {problem}")
     init = build_init(build_dir, linux_dir / "init")
     programs, lines = resolve_commands(build_dir, commands or DEFAULT_COMMANDS)
-    initrd = write_initramfs(linux_dir / "initramfs.cpio", init, programs, lines)
+    modules = extract_modules(linux_dir / package, kernel.parent.parent, FAT_MODULES) if disk else []
+    initrd = write_initramfs(linux_dir / "initramfs.cpio", init, programs, lines, files, modules)
     boots = []
     for mode in modes:
         say(f"booting {package} ({mode}): {'; '.join(lines)}")
         boot = boot_linux(kernel, initrd, mode, mem=mem, append=append, timeout=timeout,
-                          verbose=verbose)
+                          verbose=verbose, disk=disk)
         say(f"{mode}: QEMU exited ({boot.status}) after {boot.wall:.1f} s, "
             f"{len(boot.figures)} figures")
         boots.append(boot)
@@ -453,10 +557,17 @@ def main(argv=None):
         if r.returncode != 0:
             sys.exit("linux-baseline: host packages are missing (see above)")
     modes = ["icount", "tcg"] if args.mode == "both" else [args.mode]
+    # BusyBox (bench_posix execs `busybox true`) and the FAT32 disk (its /mnt
+    # figures) when they have been built, as ./kenix bench --linux has them.
+    build = Path(args.build_dir)
+    busybox = build / "ports" / "busybox" / "busybox"
+    disk = build / "images" / "disk.img"
     try:
         package, boots = run_linux(args.build_dir, args.commands, modes, mem=args.mem,
                                    append=args.append, timeout=args.timeout,
-                                   refresh=args.refresh, verbose=args.verbose)
+                                   refresh=args.refresh, verbose=args.verbose,
+                                   files=[("bin/busybox", busybox)] if busybox.exists() else [],
+                                   disk=disk if disk.exists() else None)
     except BaselineError as e:
         sys.exit(f"linux-baseline: {e}")
     print_table(package, boots)

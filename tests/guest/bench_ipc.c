@@ -12,6 +12,12 @@
  * initrd with a role in argv[1] and their handles at fixed slots.
  * Under QEMU's -icount shift=0 one nanosecond of guest time is one guest
  * instruction, so each figure is also an instruction count.
+ *
+ *   bench_ipc [-n ROUNDS]         every figure; ROUNDS (default 2000) sets
+ *                                 every loop's length in proportion
+ *   bench_ipc scale [-n ROUNDS]   IPC round trips with 0 B, 64 B, 4 KiB,
+ *                                 64 KiB and 1 MiB of bulk data (how the
+ *                                 cost grows with the copy)
  * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
  * time. Exits 0 unless an operation returned an error or a wrong answer.
  */
@@ -22,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <kenix/kx.h>
@@ -34,13 +41,16 @@
 #define SLOT_B 5 /* second handle given to a child */
 
 #define WARMUP 200
-#define NOP_CALLS 20000
-#define IPC_CALLS 5000
-#define NOTIFY_ROUNDS 5000
-#define YIELDS 5000
 #define WARMUP_PROCESSES 3
-#define PROCESSES 50
 #define BULK_SIZE 4096
+#define SCALE_MAX (1u << 20) /* the largest bulk of the scale figures: KX_BULK_MAX */
+
+/* Loop lengths, from -n ROUNDS (main): the defaults are ROUNDS 2000's. */
+static int NOP_CALLS = 20000;
+static int IPC_CALLS = 5000;
+static int NOTIFY_ROUNDS = 5000;
+static int YIELDS = 5000;
+static int PROCESSES = 50;
 
 /* Message labels the server understands. */
 enum {
@@ -50,6 +60,8 @@ enum {
     LABEL_EXIT = 4,      /* answer, then exit */
     LABEL_PING = 5,      /* answer w[0] + 1, the other words as they came */
     LABEL_PING_FP = 6,   /* the same, after touching an FP/SIMD register */
+    LABEL_SCALE_MODE = 7, /* receive with a 1 MiB buffer from now on */
+    LABEL_SIZED = 8,      /* answer w[0] = bytes received, w[1] = 1 if the first and last are w[2] */
 };
 
 /* Notification bits. */
@@ -83,6 +95,18 @@ static inline void touch_fp(uint64_t v)
 
 /* --- Children (argv[1] names the role) --- */
 
+/* The scale figures' receive buffer: 1 MiB, mapped on demand (as .bss it
+ * would make every copy of this program larger to start). */
+static struct kx_xfer *scale_buffer(struct kx_xfer *xfer)
+{
+    void *big = mmap(NULL, SCALE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (big == MAP_FAILED)
+        return NULL;
+    xfer->recv = big;
+    xfer->recv_cap = SCALE_MAX;
+    return xfer;
+}
+
 /* Answers calls on the endpoint at SLOT_A until LABEL_EXIT. Register-only
  * until LABEL_BULK_MODE, so the register-only figure carries no descriptor. */
 static int server_main(void)
@@ -111,6 +135,15 @@ static int server_main(void)
             break;
         case LABEL_BULK_MODE:
             x = &xfer; /* takes effect with the receive of this reply_recv */
+            break;
+        case LABEL_SCALE_MODE:
+            x = scale_buffer(&xfer);
+            msg.w[0] = x != NULL;
+            break;
+        case LABEL_SIZED:
+            msg.w[1] = !xfer.recv_len || (((uint8_t *)xfer.recv)[0] == (uint8_t)msg.w[2] &&
+                                          ((uint8_t *)xfer.recv)[xfer.recv_len - 1] == (uint8_t)msg.w[2]);
+            msg.w[0] = xfer.recv_len;
             break;
         case LABEL_BULK:
             /* w[1] asks for the bytes to be checked against seed w[2]: only
@@ -231,7 +264,7 @@ static void ping_loop(kx_handle_t ep, bool fp, const char *what)
     long bad = 0;
     struct kx_msg msg = { .w = { 0, 1, 2, 3, 4, 5, 6, 7 } };
     uint64_t t0 = now_ns();
-    for (uint64_t i = 0; i < IPC_CALLS && !bad; i++) {
+    for (uint64_t i = 0; i < (uint64_t)IPC_CALLS && !bad; i++) {
         if (fp)
             touch_fp(i);
         msg.label = label;
@@ -345,6 +378,76 @@ static void bench_ipc(void)
     kx_handle_close((kx_handle_t)ep);
 }
 
+/* ---- how the round trip grows with its bulk data (bench_ipc scale) ---- */
+
+/* One call carrying `len` bytes whose first and last are `seed`; 0 if the
+ * server got them all and both ends were right. */
+static long sized_call(kx_handle_t ep, unsigned char *buf, size_t len, uint8_t seed)
+{
+    if (len) {
+        buf[0] = seed;
+        buf[len - 1] = seed;
+    }
+    struct kx_xfer xfer = { .send = buf, .send_len = len };
+    struct kx_msg msg = { .label = LABEL_SIZED, .w = { 0, 0, seed } };
+    long r = kx_call(ep, &msg, len ? &xfer : NULL);
+    if (r < 0)
+        return r;
+    return KX_MSG_LABEL(msg.label) != LABEL_SIZED || msg.w[0] != len || msg.w[1] != 1;
+}
+
+static void sized_round_trips(kx_handle_t ep, unsigned char *buf, size_t len, int calls)
+{
+    long bad = 0;
+    for (int i = 0; i < 5 && !bad; i++)
+        bad = sized_call(ep, buf, len, (uint8_t)i);
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < calls && !bad; i++)
+        bad = sized_call(ep, buf, len, (uint8_t)(i + 7));
+    uint64_t t1 = now_ns();
+    char what[80];
+    if (len >= 1024)
+        snprintf(what, sizeof(what), "IPC round trip, %zu %s bulk", len >= SCALE_MAX ? len >> 20 : len >> 10,
+                 len >= SCALE_MAX ? "MiB" : "KiB");
+    else
+        snprintf(what, sizeof(what), "IPC round trip, %zu B bulk", len);
+    if (bad)
+        fail(what, bad);
+    else
+        report(what, t1 - t0, (uint64_t)calls);
+}
+
+/* Calls with 0 B to 1 MiB of bulk to a server receiving into 1 MiB: each
+ * size runs about rounds x 32 KiB of data, at least 5 calls. */
+static void bench_ipc_scale(int rounds)
+{
+    static const size_t sizes[] = { 0, 64, 4096, 65536, SCALE_MAX };
+    unsigned char *buf = mmap(NULL, SCALE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long ep = kx_endpoint_create();
+    long server = ep < 0 || buf == MAP_FAILED ? -1 : spawn_child("server", NULL, (kx_handle_t)ep, KX_RIGHT_RECV, 0, 0);
+    if (server < 0) {
+        fail("starting the IPC server", server);
+        return;
+    }
+    struct kx_msg msg = { .label = LABEL_SCALE_MODE };
+    long r = kx_call((kx_handle_t)ep, &msg, NULL);
+    if (r < 0 || msg.w[0] != 1) {
+        fail("the server's 1 MiB receive buffer", r);
+    } else {
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+            uint64_t calls = sizes[i] ? (uint64_t)rounds * 32768 / sizes[i] : (uint64_t)rounds;
+            calls = calls > (uint64_t)rounds ? (uint64_t)rounds : calls < 5 ? 5 : calls;
+            sized_round_trips((kx_handle_t)ep, buf, sizes[i], (int)calls);
+        }
+    }
+    msg = (struct kx_msg){ .label = LABEL_EXIT };
+    r = kx_call((kx_handle_t)ep, &msg, NULL);
+    if (r < 0 || KX_MSG_LABEL(msg.label) != LABEL_EXIT)
+        fail("stopping the IPC server", r);
+    reap(server, "server");
+    kx_handle_close((kx_handle_t)ep);
+}
+
 static void bench_notify(void)
 {
     long a = kx_notify_create(), b = kx_notify_create(), partner = a < 0 ? a : b;
@@ -411,7 +514,7 @@ static void bench_yield(void)
         /* Every yield was a switch only if the partner yielded once per yield of ours. */
         if (r < 0) {
             /* already reported */
-        } else if (after - before != YIELDS) {
+        } else if (after - before != (uint64_t)YIELDS) {
             printf("bench: FAIL sched_yield did not alternate: the partner yielded %lu times during our %d\n",
                    (unsigned long)(after - before), YIELDS);
             errors++;
@@ -449,6 +552,16 @@ static void bench_process(void)
         report("process create, start, exit and wait", t1 - t0, PROCESSES);
 }
 
+/* -n ROUNDS: every loop in proportion to ROUNDS (2000 gives the defaults). */
+static void set_rounds(int rounds)
+{
+    NOP_CALLS = rounds * 10;
+    IPC_CALLS = rounds * 5 / 2;
+    NOTIFY_ROUNDS = rounds * 5 / 2;
+    YIELDS = rounds * 5 / 2;
+    PROCESSES = rounds / 40 > 0 ? rounds / 40 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "exit"))
@@ -460,12 +573,25 @@ int main(int argc, char **argv)
     if (argc >= 3 && !strcmp(argv[1], "yield"))
         return yield_main(argv[2]);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    bool scale = argc >= 2 && !strcmp(argv[1], "scale");
+    int rounds = 2000;
+    for (int i = scale ? 2 : 1; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "-n") && atoi(argv[i + 1]) > 0) {
+            rounds = atoi(argv[++i]);
+        } else {
+            printf("usage: bench_ipc [scale] [-n ROUNDS]\n");
+            return 2;
+        }
+    }
+    set_rounds(rounds);
 
     long err = kx_initrd_open(KX_SLOT_INITRD, &initrd);
-    bench_nop();
-    if (err < 0)
+    if (err < 0) {
         fail("mapping the initrd", err);
-    else {
+    } else if (scale) {
+        bench_ipc_scale(rounds);
+    } else {
+        bench_nop();
         bench_ipc();
         bench_notify();
         bench_yield();

@@ -26,12 +26,25 @@
  *     of a path, a 4 KiB pread and pwrite, the whole getdents64 listing of a
  *     1,000-entry directory, and mmap + first touch + munmap of one page of
  *     a shared file mapping (its pages are mapped at mmap time).
- * `bench_posix fork N`, `bench_posix exec N`, `bench_posix exec_busybox N`,
- * `bench_posix yield N`, `bench_posix ppoll N`, `bench_posix open_close N`,
- * `bench_posix stat N`, `bench_posix rw4k N`, `bench_posix getdents1000 N`,
- * `bench_posix mmap_fault N`,
- * `bench_posix signal N` and `bench_posix timer` measure one figure alone (to
- * profile it with tools/guest_profile.py).
+ *   - the base costs: clock_gettime through libc (CLOCK_MONOTONIC; a vDSO
+ *     where the kernel offers one), a null system call (getppid through
+ *     syscall()), and the raw clock_gettime system call (its 16-byte copy out
+ *     to user memory less the null call is the "small user copy");
+ *   - memory: an anonymous page fault (per page, a fresh 256-page mapping
+ *     touched once per page) and mmap + munmap of 1 MiB never touched;
+ *   - FAT32, when the directory given with -d (default /mnt) is on one:
+ *     sequential write and read of a file in 64 KiB blocks (see fat_figures).
+ * Command line:
+ *   bench_posix [-n ROUNDS] [-f FAT_MIB] [-d FAT_DIR]
+ *       every figure; ROUNDS (default 2000) sets every loop's length in
+ *       proportion (forks ROUNDS/10, execs ROUNDS/20, ...), so CI runs small
+ *       counts and a careful run large ones; FAT_MIB (default 4) is the FAT32
+ *       file's size.
+ *   bench_posix scale [-n ROUNDS]
+ *       how costs grow with their work (scale.c's figures, see there).
+ *   bench_posix WHAT [N]
+ *       one figure alone (to profile it with tools/guest_profile.py); WHAT is
+ *       one of the names in SINGLE below.
  * On Linux (tools/linux_baseline.py) the kernel-originated calls, which need
  * Kenix's native calls, are skipped; every other figure is portable POSIX.
  * Prints "bench: <what>: N ns" per figure and "bench: done"; never fails on
@@ -48,6 +61,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -63,9 +77,7 @@
 #define SELF "/bin/bench_posix"
 #define SLOT_EP 4
 #define WARMUP 100
-#define ROUNDS 2000
-#define FORKS 200
-#define EXECS 100
+#define ROUNDS 2000 /* the default of -n */
 #define BUSYBOX "/bin/busybox"
 #define FILE_SIZE 8192
 
@@ -115,7 +127,7 @@ static int server_main(void)
 
 /* ---- the figures ------------------------------------------------------------------ */
 
-static void pipe_round_trip(void)
+static void pipe_round_trip(int rounds)
 {
     int ping[2], pong[2];
     if (pipe(ping) || pipe(pong)) {
@@ -135,15 +147,15 @@ static void pipe_round_trip(void)
     }
     char c = 'x';
     uint64_t start = 0;
-    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+    for (int i = 0; i < WARMUP + rounds; i++) {
         if (i == WARMUP)
             start = now_ns();
-        if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1) {
+        if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1 || c != 'x') {
             fail("pipe round trip", errno);
             break;
         }
     }
-    report("pipe round trip, 1 byte each way", now_ns() - start, ROUNDS);
+    report("pipe round trip, 1 byte each way", now_ns() - start, (uint64_t)rounds);
     close(ping[1]);
     int st;
     waitpid(pid, &st, 0);
@@ -306,7 +318,7 @@ static void ppoll_ready(int n, int rounds)
     }
 }
 
-static void kernel_calls(void)
+static void kernel_calls(int rounds)
 {
     struct kx_initrd rd;
     long ep = kx_endpoint_create();
@@ -323,7 +335,7 @@ static void kernel_calls(void)
         return;
     }
     uint64_t start = 0;
-    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+    for (int i = 0; i < WARMUP + rounds; i++) {
         if (i == WARMUP)
             start = now_ns();
         if (lseek(fd, 0, SEEK_END) != FILE_SIZE) {
@@ -331,9 +343,9 @@ static void kernel_calls(void)
             break;
         }
     }
-    report("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", now_ns() - start, ROUNDS);
+    report("kernel-originated call round trip (lseek SEEK_END: IO_STAT)", now_ns() - start, (uint64_t)rounds);
     static uint8_t buf[4096] __attribute__((aligned(4096)));
-    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+    for (int i = 0; i < WARMUP + rounds; i++) {
         if (i == WARMUP)
             start = now_ns();
         lseek(fd, 0, SEEK_SET); /* the kernel's alone: no call */
@@ -342,7 +354,7 @@ static void kernel_calls(void)
             break;
         }
     }
-    report("4 KiB read through a kernel-originated call (lseek + read)", now_ns() - start, ROUNDS);
+    report("4 KiB read through a kernel-originated call (lseek + read)", now_ns() - start, (uint64_t)rounds);
     for (size_t i = 0; i < sizeof(buf); i++)
         if (buf[i] != (uint8_t)i) {
             fail("4 KiB read: the bytes", (long)i);
@@ -596,6 +608,313 @@ static void timer_expiry(void)
     report("timer expiry to handler (periodic POSIX timer, SIGALRM)", on > off ? on - off : 0, handled);
 }
 
+/* ---- the base costs: time, a null call, a small copy out ------------------------- */
+
+/* Each loop checks what it got: the clock never goes back, getppid is the
+ * parent's pid every time. */
+static void clock_libc(int calls)
+{
+    struct timespec prev = { 0, 0 }, ts;
+    int bad = 0;
+    uint64_t start = now_ns();
+    for (int i = 0; i < calls; i++) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        bad |= ts.tv_sec < prev.tv_sec || (ts.tv_sec == prev.tv_sec && ts.tv_nsec < prev.tv_nsec);
+        prev = ts;
+    }
+    uint64_t total = now_ns() - start;
+    if (bad)
+        fail("clock_gettime went backwards", 0);
+    report("clock_gettime (libc, CLOCK_MONOTONIC)", total, (uint64_t)calls);
+}
+
+static void null_syscall(int calls)
+{
+    long parent = syscall(SYS_getppid), bad = 0;
+    uint64_t start = now_ns();
+    for (int i = 0; i < calls; i++)
+        bad |= syscall(SYS_getppid) ^ parent;
+    uint64_t total = now_ns() - start;
+    if (bad)
+        fail("getppid changed its answer", bad);
+    report("null system call (getppid)", total, (uint64_t)calls);
+}
+
+/* getppid() itself: musl's wrapper is one inline svc, where syscall() is a
+ * variadic function that spills eight argument and eight FP registers
+ * (about 60 more instructions, on either kernel): the kernel's share of the
+ * null call is this figure less the loop. */
+static void null_syscall_direct(int calls)
+{
+    pid_t parent = getppid();
+    long bad = 0;
+    uint64_t start = now_ns();
+    for (int i = 0; i < calls; i++)
+        bad |= getppid() ^ parent;
+    uint64_t total = now_ns() - start;
+    if (bad)
+        fail("getppid() changed its answer", bad);
+    report("null system call (getppid(), musl's inline wrapper)", total, (uint64_t)calls);
+}
+
+/* The system call itself, never a vDSO: the kernel writes a 16-byte timespec
+ * to user memory. Less the null call, that is the cost of a small user copy. */
+static void clock_raw(int calls)
+{
+    struct timespec prev = { 0, 0 }, ts;
+    long bad = 0;
+    uint64_t start = now_ns();
+    for (int i = 0; i < calls; i++) {
+        bad |= syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+        bad |= ts.tv_sec < prev.tv_sec || (ts.tv_sec == prev.tv_sec && ts.tv_nsec < prev.tv_nsec);
+        prev = ts;
+    }
+    uint64_t total = now_ns() - start;
+    if (bad)
+        fail("clock_gettime system call: error or time went backwards", bad);
+    report("clock_gettime system call (raw, 16-byte copy out)", total, (uint64_t)calls);
+}
+
+static void base_figures(int rounds)
+{
+    clock_libc(rounds * 10);
+    null_syscall(rounds * 10);
+    null_syscall_direct(rounds * 10);
+    clock_raw(rounds * 10);
+}
+
+/* ---- memory: faults and mappings ------------------------------------------------- */
+
+#define FAULT_PAGES 256
+#define PAGE 4096
+
+/* Per page: the first write to each page of a fresh private anonymous
+ * mapping (the mmap and munmap around it are not timed). Each page is then
+ * read back: it must hold what was written, and zeros elsewhere. */
+static void anon_fault(int maps)
+{
+    uint64_t total = 0;
+    for (int m = 0; m < maps; m++) {
+        volatile uint8_t *p = mmap(NULL, FAULT_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                   -1, 0);
+        if (p == MAP_FAILED) {
+            fail("mmap of 256 anonymous pages", errno);
+            return;
+        }
+        uint64_t start = now_ns();
+        for (int i = 0; i < FAULT_PAGES; i++)
+            p[i * PAGE + 8] = (uint8_t)(i + 1);
+        total += now_ns() - start;
+        for (int i = 0; i < FAULT_PAGES; i++)
+            if (p[i * PAGE + 8] != (uint8_t)(i + 1) || p[i * PAGE] != 0 || p[i * PAGE + PAGE - 1] != 0) {
+                fail("anonymous page: wrong contents", i);
+                break;
+            }
+        munmap((void *)p, FAULT_PAGES * PAGE);
+    }
+    report("anonymous page fault (per page)", total, (uint64_t)maps * FAULT_PAGES);
+}
+
+static void mmap_unmap_1m(int rounds)
+{
+    uint64_t start = 0;
+    for (int i = 0; i < WARMUP + rounds; i++) {
+        if (i == WARMUP)
+            start = now_ns();
+        void *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || munmap(p, 1 << 20)) {
+            fail("mmap+munmap of 1 MiB", errno);
+            return;
+        }
+    }
+    report("mmap+munmap of 1 MiB, untouched", now_ns() - start, (uint64_t)rounds);
+}
+
+static void memory_figures(int rounds)
+{
+    anon_fault(rounds / 100 > 0 ? rounds / 100 : 1);
+    mmap_unmap_1m(rounds);
+}
+
+/* ---- FAT32 ------------------------------------------------------------------------ */
+
+#define MSDOS_SUPER_MAGIC 0x4d44
+#define FAT_BLOCK 65536
+
+/* Mapped by fat_figures, not static: see bench_scale.c's big_buf. */
+static uint8_t *fat_buf;
+
+/* Block b's bytes: its number in the first word, a pattern after it, so a
+ * block read from the wrong place or a stale one is caught. */
+static void fat_fill(uint32_t b)
+{
+    memcpy(fat_buf, &b, sizeof(b));
+    fat_buf[FAT_BLOCK - 1] = (uint8_t)(b * 7 + 1);
+}
+
+static int fat_block_ok(uint32_t b)
+{
+    uint32_t got;
+    memcpy(&got, fat_buf, sizeof(got));
+    return got == b && fat_buf[FAT_BLOCK - 1] == (uint8_t)(b * 7 + 1);
+}
+
+/* Writes `blocks` 64 KiB blocks to path and fsyncs; the time it took, or 0. */
+static uint64_t fat_write(const char *path, uint32_t blocks)
+{
+    memset(fat_buf, 'f', FAT_BLOCK);
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+    if (fd < 0) {
+        fail("FAT32: create the file", errno);
+        return 0;
+    }
+    uint64_t start = now_ns();
+    for (uint32_t b = 0; b < blocks; b++) {
+        fat_fill(b);
+        if (write(fd, fat_buf, FAT_BLOCK) != FAT_BLOCK) {
+            fail("FAT32: 64 KiB write", errno);
+            close(fd);
+            return 0;
+        }
+    }
+    if (fsync(fd)) {
+        fail("FAT32: fsync", errno);
+        close(fd);
+        return 0;
+    }
+    uint64_t total = now_ns() - start;
+    /* Drop the file's cached pages where the kernel keeps them (Linux), so the
+     * read comes from the disk; Kenix takes it as advice only. */
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+    return total;
+}
+
+/*
+ * Sequential write (64 KiB writes, then fsync) and read (64 KiB reads) of a
+ * file of `mib` MiB on the FAT32 file system at dir, per 64 KiB block.
+ * Between the two a second file as large is written, which pushes the first
+ * out of a block cache no larger than it (Kenix's vfs keeps 4 MiB); Linux
+ * drops the first file's pages on POSIX_FADV_DONTNEED. So the read comes
+ * mostly from the disk on both kernels.
+ */
+static void fat_figures(const char *dir, int mib)
+{
+    struct statfs sf;
+    if (statfs(dir, &sf) != 0 || sf.f_type != MSDOS_SUPER_MAGIC) {
+        printf("bench: skip FAT32 figures (no FAT32 file system at %s)\n", dir);
+        return;
+    }
+    fat_buf = mmap(NULL, FAT_BLOCK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fat_buf == MAP_FAILED) {
+        fail("FAT32: mapping the buffer", errno);
+        return;
+    }
+    char path[256], other[256];
+    snprintf(path, sizeof(path), "%s/bench-seq.bin", dir);
+    snprintf(other, sizeof(other), "%s/bench-push.bin", dir);
+    uint32_t blocks = (uint32_t)mib * 16;
+    uint64_t wrote = fat_write(path, blocks);
+    if (!wrote || !fat_write(other, blocks))
+        return;
+    report("FAT32 sequential write (64 KiB writes + fsync, per 64 KiB)", wrote, blocks);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        fail("FAT32: open for reading", errno);
+        return;
+    }
+    uint64_t start = now_ns();
+    uint32_t b = 0;
+    ssize_t n;
+    while ((n = read(fd, fat_buf, FAT_BLOCK)) == FAT_BLOCK && fat_block_ok(b))
+        b++;
+    uint64_t total = now_ns() - start;
+    close(fd);
+    if (n != 0 || b != blocks)
+        fail("FAT32: sequential read: short, failed or wrong bytes", n < 0 ? errno : (long)b);
+    else
+        report("FAT32 sequential read (64 KiB reads, per 64 KiB)", total, blocks);
+    unlink(path);
+    unlink(other);
+    munmap(fat_buf, FAT_BLOCK);
+}
+
+/* ---- the command line ------------------------------------------------------------- */
+
+int scale_figures(int rounds); /* bench_scale.c */
+
+static int at_least_1(int n)
+{
+    return n > 0 ? n : 1;
+}
+
+static void ppoll_both(int rounds)
+{
+    ppoll_ready(1, rounds);
+    ppoll_ready(64, rounds);
+}
+
+static void fork_exit_wait_scaled(int rounds)
+{
+    fork_exit_wait(rounds);
+}
+
+static void fat_default(int rounds)
+{
+    (void)rounds;
+    fat_figures("/mnt", 4);
+}
+
+static void timer_expiry_n(int rounds)
+{
+    (void)rounds;
+    timer_expiry();
+}
+
+/* `bench_posix WHAT N`: one figure alone, N its loop's length. */
+static const struct {
+    const char *what;
+    void (*run)(int n);
+} SINGLE[] = {
+    { "clock", clock_libc },         { "syscall", null_syscall },
+    { "getppid", null_syscall_direct },
+    { "clock_raw", clock_raw },      { "pipe", pipe_round_trip },
+    { "yield", yield_ping_pong },    { "fork", fork_exit_wait_scaled },
+    { "exec", fork_exec_self },      { "exec_busybox", fork_exec_busybox },
+    { "ppoll", ppoll_both },         { "signal", signal_round_trip },
+    { "timer", timer_expiry_n },     { "open_close", file_open_close },
+    { "stat", file_stat },           { "rw4k", file_read_write },
+    { "getdents1000", file_getdents }, { "mmap_fault", file_map_page },
+    { "anon_fault", anon_fault },    { "mmap1m", mmap_unmap_1m },
+    { "fat", fat_default },
+};
+
+static void every_figure(int rounds, int fat_mib, const char *fat_dir)
+{
+    base_figures(rounds);
+    pipe_round_trip(rounds);
+    yield_ping_pong(rounds);
+    fork_exit_wait(at_least_1(rounds / 10));
+    fork_exec_self(at_least_1(rounds / 20));
+    fork_exec_busybox(at_least_1(rounds / 20));
+    ppoll_both(rounds);
+    if (on_kenix())
+        kernel_calls(rounds);
+    else
+        skip_figure("kernel-originated calls");
+    signal_round_trip(rounds);
+    timer_expiry();
+    file_figures(rounds);
+    memory_figures(rounds);
+    fat_figures(fat_dir, fat_mib);
+}
+
+static int usage(void)
+{
+    printf("usage: bench_posix [-n ROUNDS] [-f FAT_MIB] [-d FAT_DIR] | scale [-n ROUNDS] | WHAT [N]\n");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "exit"))
@@ -603,69 +922,33 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "server"))
         return server_main();
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc > 2 && !strcmp(argv[1], "fork")) { /* one figure alone: for tools/guest_profile.py */
-        fork_exit_wait(atoi(argv[2]));
-        return errors ? 1 : 0;
+    int rounds = ROUNDS, fat_mib = 4;
+    const char *fat_dir = "/mnt";
+    int first = 1; /* the first argument that is not an option */
+    if (argc > 1 && !strcmp(argv[1], "scale"))
+        first = 2;
+    else if (argc > 1 && argv[1][0] != '-') {
+        for (size_t i = 0; i < sizeof(SINGLE) / sizeof(SINGLE[0]); i++)
+            if (!strcmp(argv[1], SINGLE[i].what)) {
+                SINGLE[i].run(argc > 2 ? at_least_1(atoi(argv[2])) : ROUNDS);
+                return errors ? 1 : 0;
+            }
+        return usage();
     }
-    if (argc > 2 && !strcmp(argv[1], "exec")) {
-        fork_exec_self(atoi(argv[2]));
-        return errors ? 1 : 0;
+    for (int i = first; i < argc; i++) {
+        if (i + 1 < argc && !strcmp(argv[i], "-n"))
+            rounds = at_least_1(atoi(argv[++i]));
+        else if (i + 1 < argc && !strcmp(argv[i], "-f"))
+            fat_mib = at_least_1(atoi(argv[++i]));
+        else if (i + 1 < argc && !strcmp(argv[i], "-d"))
+            fat_dir = argv[++i];
+        else
+            return usage();
     }
-    if (argc > 2 && !strcmp(argv[1], "exec_busybox")) {
-        fork_exec_busybox(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "yield")) {
-        yield_ping_pong(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "signal")) {
-        signal_round_trip(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 1 && !strcmp(argv[1], "timer")) {
-        timer_expiry();
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "open_close")) {
-        file_open_close(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "stat")) {
-        file_stat(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "rw4k")) {
-        file_read_write(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "getdents1000")) {
-        file_getdents(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "mmap_fault")) {
-        file_map_page(atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    if (argc > 2 && !strcmp(argv[1], "ppoll")) {
-        ppoll_ready(1, atoi(argv[2]));
-        ppoll_ready(64, atoi(argv[2]));
-        return errors ? 1 : 0;
-    }
-    pipe_round_trip();
-    yield_ping_pong(ROUNDS);
-    fork_exit_wait(FORKS);
-    fork_exec_self(EXECS);
-    fork_exec_busybox(EXECS);
-    ppoll_ready(1, ROUNDS);
-    ppoll_ready(64, ROUNDS);
-    if (on_kenix())
-        kernel_calls();
+    if (first == 2)
+        errors += scale_figures(rounds);
     else
-        skip_figure("kernel-originated calls");
-    signal_round_trip(ROUNDS);
-    timer_expiry();
-    file_figures(ROUNDS);
+        every_figure(rounds, fat_mib, fat_dir);
     printf("bench: done\n");
     return errors ? 1 : 0;
 }
