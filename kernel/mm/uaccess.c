@@ -4,7 +4,6 @@
 #include "kenix/memlayout.h"
 #include "kenix/string.h"
 #include "vmspace.h"
-#include "../core/process.h"
 
 /* Kernel address of user address va in *out, faulting the page in as a user
  * access would (demand-zero, copy-on-write for writes): 0, -EFAULT (no such
@@ -20,27 +19,19 @@ static int user_byte(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **o
     return 0;
 }
 
-/* uaccess.S: the same copies through the MMU, for the running space only. */
-int uaccess_copy_in(void *dst, uint64_t usrc, size_t n);
-int uaccess_copy_out(uint64_t udst, const void *src, size_t n);
+/* uaccess.S: strings through the MMU, for the running space only. */
 long uaccess_string(char *dst, uint64_t usrc, size_t max);
 
-/* Whether vs is the space TTBR0 holds, so its user addresses can be reached
- * with unprivileged loads and stores (uaccess.S) instead of a walk in
- * software. Not a space that has ever held a device window: the walk
- * refuses device registers, which an unprivileged load would read. */
 static inline bool through_mmu(const struct vmspace *vs)
 {
-    const struct process *p = current_process();
-    return p && p->vm == vs && !vs->had_device;
+    return vs == uaccess_space;
 }
 
+/* The software walk: another space's memory, or one that held a device. */
 static int copy_user(struct vmspace *vs, uint64_t uaddr, void *kbuf, size_t n, bool to_user)
 {
     if (n && (uaddr + n < uaddr || uaddr + n > USER_TOP))
         return -EFAULT;
-    if (through_mmu(vs))
-        return to_user ? uaccess_copy_out(uaddr, kbuf, n) : uaccess_copy_in(kbuf, uaddr, n);
     uint8_t *k = kbuf;
     while (n) {
         size_t chunk = PAGE_SIZE - (uaddr & (PAGE_SIZE - 1));
@@ -61,12 +52,12 @@ static int copy_user(struct vmspace *vs, uint64_t uaddr, void *kbuf, size_t n, b
     return 0;
 }
 
-int copy_from_user(struct vmspace *vs, void *dst, uint64_t usrc, size_t n)
+int copy_from_user_walk(struct vmspace *vs, void *dst, uint64_t usrc, size_t n)
 {
     return copy_user(vs, usrc, dst, n, false);
 }
 
-int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n)
+int copy_to_user_walk(struct vmspace *vs, uint64_t udst, const void *src, size_t n)
 {
     return copy_user(vs, udst, (void *)src, n, true);
 }

@@ -22,10 +22,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct vmspace;
+#include "kenix/errno.h"
+#include "vmspace.h"
 
-int copy_from_user(struct vmspace *vs, void *dst, uint64_t usrc, size_t n);
-int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n);
+/* arch/aarch64/uaccess.S: through the MMU, for uaccess_space only. */
+int uaccess_copy_in(void *dst, uint64_t usrc, size_t n);
+int uaccess_copy_out(uint64_t udst, const void *src, size_t n);
+/* The software walk, for any space. */
+int copy_from_user_walk(struct vmspace *vs, void *dst, uint64_t usrc, size_t n);
+int copy_to_user_walk(struct vmspace *vs, uint64_t udst, const void *src, size_t n);
+
+/* Inline: nearly every system call copies something, and the common case
+ * (the running space) is a range check, a compare and the copy itself. */
+static inline int copy_from_user(struct vmspace *vs, void *dst, uint64_t usrc, size_t n)
+{
+    if (n > USER_TOP || usrc > USER_TOP - n)
+        return -EFAULT;
+    return vs == uaccess_space ? uaccess_copy_in(dst, usrc, n) : copy_from_user_walk(vs, dst, usrc, n);
+}
+
+static inline int copy_to_user(struct vmspace *vs, uint64_t udst, const void *src, size_t n)
+{
+    if (n > USER_TOP || udst > USER_TOP - n)
+        return -EFAULT;
+    return vs == uaccess_space ? uaccess_copy_out(udst, src, n) : copy_to_user_walk(vs, udst, src, n);
+}
 /* Copies n bytes from one address space to another (IPC bulk data) without
  * an intermediate buffer; on failure, *dst_faulted tells which side it was. */
 int copy_user_to_user(struct vmspace *dvs, uint64_t dst, struct vmspace *svs, uint64_t src, size_t n,

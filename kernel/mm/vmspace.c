@@ -324,6 +324,8 @@ int vmspace_map_object(struct vmspace *vs, uint64_t va, struct memobj *m, uint64
     a->max_prot = max_prot;
     a->device = m->obj.type == KX_OBJ_DEVICE;
     vs->had_device |= a->device;
+    if (a->device && uaccess_space == vs)
+        uaccess_space = 0; /* the walk from now on: it refuses device registers */
     kobject_get(&m->obj);
     note_touched(a, va, len);
     for (uint64_t done = 0; done < len; done += PAGE_SIZE) {
@@ -675,8 +677,12 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
     return vs;
 }
 
+const struct vmspace *uaccess_space;
+
 void vmspace_destroy(struct vmspace *vs)
 {
+    if (uaccess_space == vs)
+        uaccess_space = 0;
     struct vm_area *a;
     while ((a = vs->areas)) {
         vs->areas = a->next;

@@ -102,10 +102,16 @@ struct vmspace *vmspace_get(struct vmspace *vs);
 /* Drops a reference; the last one frees everything. */
 void vmspace_put(struct vmspace *vs);
 void vmspace_destroy(struct vmspace *vs);
+/* The space TTBR0 holds, while its user memory may be reached through the
+ * MMU (uaccess.h): NULL once it has held a device window, or when it is
+ * destroyed. Only vmspace_activate sets it. One CPU, as sched's fp_owner. */
+extern const struct vmspace *uaccess_space;
+
 /* Installs TTBR0 with the space's ASID (inline: every switch between processes does it). */
 static inline void vmspace_activate(const struct vmspace *vs)
 {
     __asm__ volatile("msr ttbr0_el1, %0\n isb" ::"r"(vs->root_pa | ((uint64_t)vs->asid << 48)) : "memory");
+    uaccess_space = vs->had_device ? 0 : vs;
 }
 /* Declares an area; refuses (-EEXIST) overlaps and ranges outside user space,
  * (-ENOTSUP) writable and executable. */

@@ -28,8 +28,9 @@
  *     a shared file mapping (its pages are mapped at mmap time).
  *   - the base costs: clock_gettime through libc (CLOCK_MONOTONIC; a vDSO
  *     where the kernel offers one), a null system call (getppid through
- *     syscall()), and the raw clock_gettime system call (its 16-byte copy out
- *     to user memory less the null call is the "small user copy");
+ *     syscall()), the raw clock_gettime system call, and prlimit64 with and
+ *     without its 16-byte copy out (the difference is the "small user
+ *     copy");
  *   - memory: an anonymous page fault (per page, a fresh 256-page mapping
  *     touched once per page) and mmap + munmap of 1 MiB never touched;
  *   - FAT32, when the directory given with -d (default /mnt) is on one:
@@ -61,6 +62,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -675,12 +677,36 @@ static void clock_raw(int calls)
     report("clock_gettime system call (raw, 16-byte copy out)", total, (uint64_t)calls);
 }
 
+/* prlimit64 asked for the old limit and not asked: the same call, the same
+ * lock and checks, and in the first a 16-byte struct rlimit copied out to
+ * user memory. The difference is the cost of a small user copy. */
+static void rlimit_copy(int calls)
+{
+    struct rlimit first, rl;
+    long bad = prlimit(0, RLIMIT_NOFILE, NULL, &first);
+    uint64_t start = now_ns();
+    for (int i = 0; i < calls; i++)
+        bad |= prlimit(0, RLIMIT_NOFILE, NULL, NULL);
+    uint64_t bare = now_ns() - start;
+    start = now_ns();
+    for (int i = 0; i < calls; i++) {
+        bad |= prlimit(0, RLIMIT_NOFILE, NULL, &rl);
+        bad |= rl.rlim_cur != first.rlim_cur || rl.rlim_max != first.rlim_max;
+    }
+    uint64_t total = now_ns() - start;
+    if (bad)
+        fail("prlimit: error or a changed answer", bad);
+    report("prlimit64, nothing copied", bare, (uint64_t)calls);
+    report("prlimit64 reading the old limit (16-byte copy out)", total, (uint64_t)calls);
+}
+
 static void base_figures(int rounds)
 {
     clock_libc(rounds * 10);
     null_syscall(rounds * 10);
     null_syscall_direct(rounds * 10);
     clock_raw(rounds * 10);
+    rlimit_copy(rounds * 10);
 }
 
 /* ---- memory: faults and mappings ------------------------------------------------- */

@@ -32,7 +32,14 @@
     .global uaccess_copy_in
     .type uaccess_copy_in, %function
 uaccess_copy_in:
-    subs    x2, x2, #64
+    cmp     x2, #16                 /* a timespec, an rlimit, a pair of fds: straight through */
+    b.ne    0f
+    user ldtr x3, [x1]
+    user ldtr x4, [x1, #8]
+    stp     x3, x4, [x0]
+    mov     x0, #0
+    ret
+0:  subs    x2, x2, #64
     b.lo    2f
 1:  user ldtr x3, [x1]
     user ldtr x4, [x1, #8]
@@ -89,7 +96,14 @@ uaccess_copy_in:
     .global uaccess_copy_out
     .type uaccess_copy_out, %function
 uaccess_copy_out:
-    subs    x2, x2, #64
+    cmp     x2, #16
+    b.ne    0f
+    ldp     x3, x4, [x1]
+    user sttr x3, [x0]
+    user sttr x4, [x0, #8]
+    mov     x0, #0
+    ret
+0:  subs    x2, x2, #64
     b.lo    2f
 1:  ldp     x3, x4, [x1]
     ldp     x5, x6, [x1, #16]
