@@ -207,19 +207,9 @@ static void resolve_frames(struct thread *server, struct kcall *kc)
 {
     uint64_t *page = (uint64_t *)(uintptr_t)kc->recv.addr;
     uint64_t n = kc->recv_len / sizeof(uint64_t);
-    for (uint64_t i = 0; i < n; i++) {
-        if (!page[i])
-            continue;
-        uint64_t pa;
-        if (vmspace_frame_at(server->proc->vm, page[i], kc->map_write, &pa)) {
-            for (uint64_t j = 0; j < i; j++)
-                if (page[j])
-                    frame_unref(page[j]);
-            memset(page, 0, n * sizeof(uint64_t));
-            kc->map_error = -EFAULT;
-            return;
-        }
-        page[i] = pa;
+    if (vmspace_frames_at(server->proc->vm, page, n, kc->map_write, page)) {
+        memset(page, 0, n * sizeof(uint64_t));
+        kc->map_error = -EFAULT;
     }
 }
 

@@ -16,8 +16,9 @@ struct reserved {
     const char *what;
 };
 
-/* frame_lock protects the zones (free lists and per-frame metadata, reference
- * counts included). A leaf: nothing else is taken while it is held. */
+/* frame_lock protects the zones (free lists and per-frame metadata) and the
+ * hot list; the reference counts of allocated frames move atomically without
+ * it (frame_ref). A leaf: nothing else is taken while it is held. */
 static struct spinlock frame_lock = SPINLOCK_INIT("frames");
 static struct buddy zones[BOOT_MAX_MEM];
 static unsigned nzones;
@@ -221,50 +222,62 @@ void frame_free(uint64_t pa, unsigned order)
     spin_unlock_irqrestore(&frame_lock, flags);
 }
 
-/* The metadata of an allocated single frame (frame_lock held). */
+/*
+ * Reference counts of allocated single frames change without frame_lock:
+ * whoever calls frame_ref or frame_unref holds a reference already, so the
+ * frame stays allocated meanwhile and its buddy metadata (state, order) does
+ * not change under us; the count itself moves with atomic operations. Only
+ * the last frame_unref takes the lock, to free the frame. (One lock round
+ * trip per page was most of what mapping a program's pages cost.)
+ */
+static inline struct frame *frame_meta(uint64_t pa)
+{
+    uint64_t pfn = pa >> PAGE_SHIFT;
+    if (buddy_contains(&zones[0], pfn)) /* the common case: one RAM range */
+        return &zones[0].frames[pfn - zones[0].base_pfn];
+    return buddy_frame(zone_of(pa), pfn);
+}
+
+/* The metadata of an allocated single frame someone holds a reference to. */
 static struct frame *allocated_frame(uint64_t pa)
 {
-    struct frame *f = buddy_frame(zone_of(pa), pa >> PAGE_SHIFT);
-    if (f->state != FRAME_ALLOCATED || f->order != 0 || f->refcount == 0)
-        panic("frame 0x%lx: not an allocated page (state %u, order %u, refs %u)", pa, f->state, f->order,
-              f->refcount);
+    struct frame *f = frame_meta(pa);
+    uint32_t refs = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+    if (f->state != FRAME_ALLOCATED || f->order != 0 || refs == 0)
+        panic("frame 0x%lx: not an allocated page (state %u, order %u, refs %u)", pa, f->state, f->order, refs);
     return f;
 }
 
 void frame_ref(uint64_t pa)
 {
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    allocated_frame(pa)->refcount++;
-    spin_unlock_irqrestore(&frame_lock, flags);
+    __atomic_fetch_add(&allocated_frame(pa)->refcount, 1, __ATOMIC_RELAXED);
 }
 
 bool frame_ref_unless_shared(uint64_t pa, bool refuse_shared)
 {
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
     struct frame *f = allocated_frame(pa);
-    bool ok = !refuse_shared || f->refcount == 1;
-    if (ok)
-        f->refcount++;
-    spin_unlock_irqrestore(&frame_lock, flags);
-    return ok;
+    uint32_t refs = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+    do {
+        if (refuse_shared && refs != 1)
+            return false;
+    } while (!__atomic_compare_exchange_n(&f->refcount, &refs, refs + 1, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    return true;
 }
 
 void frame_unref(uint64_t pa)
 {
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    struct buddy *z = zone_of(pa);
     struct frame *f = allocated_frame(pa);
-    if (--f->refcount == 0)
-        free_single(z, f, pa);
+    /* Release: this holder's writes to the page come before its reuse. */
+    if (__atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    free_single(zone_of(pa), f, pa);
     spin_unlock_irqrestore(&frame_lock, flags);
 }
 
 unsigned frame_refcount(uint64_t pa)
 {
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    unsigned n = allocated_frame(pa)->refcount;
-    spin_unlock_irqrestore(&frame_lock, flags);
-    return n;
+    return __atomic_load_n(&allocated_frame(pa)->refcount, __ATOMIC_RELAXED);
 }
 
 uint64_t frames_free_pages(void)

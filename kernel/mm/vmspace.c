@@ -771,18 +771,46 @@ int vmspace_populate_range(struct vmspace *vs, uint64_t start, uint64_t end, boo
     return 0;
 }
 
-long vmspace_frame_at(struct vmspace *vs, uint64_t va, bool write, uint64_t *pa)
+long vmspace_frames_at(struct vmspace *vs, const uint64_t *va, uint64_t n, bool write, uint64_t *pa)
 {
-    struct vm_area *a = vmspace_find(vs, va);
-    if (!a || a->device || (a->obj && (a->obj->flags & MEMOBJ_BORROWED)) || (va & (PAGE_SIZE - 1)))
+    struct vm_area *a = 0;
+    const pte_t *table = 0;
+    uint64_t table_va = 1, skip; /* the 2 MiB region `table` maps; 1: none yet (never aligned) */
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v = va[i];
+        if (!v) {
+            pa[i] = 0; /* a hole: no page */
+            continue;
+        }
+        if (!a || v < a->start || v >= a->end) {
+            a = vmspace_find(vs, v);
+            if (!a || a->device || (a->obj && (a->obj->flags & MEMOBJ_BORROWED)) || (v & (PAGE_SIZE - 1)) ||
+                (a->prot & VM_READ) == 0 || (write && !(a->prot & VM_WRITE)))
+                goto refuse;
+        } else if (v & (PAGE_SIZE - 1)) {
+            goto refuse;
+        }
+        /* Pages of one file sit mostly in one server region: one walk per
+         * last-level table, not per page. */
+        uint64_t region = v & ~(PT_ENTRIES * PAGE_SIZE - 1);
+        if (region != table_va) {
+            table = leaf_table(vs->root_pa, v, &skip);
+            table_va = region;
+        }
+        pte_t pte = table ? table[(v >> PAGE_SHIFT) & (PT_ENTRIES - 1)] : 0;
+        if (!(pte & PTE_VALID))
+            goto refuse; /* not there: the server offers only pages it holds */
+        /* Not a copy-on-write page shared with a fork of the server: not its own. */
+        bool maybe_cow = !a->obj && !a->shared && !pte_user_writable(pte);
+        pa[i] = pte & PTE_ADDR_MASK;
+        if (!frame_ref_unless_shared(pa[i], maybe_cow))
+            goto refuse;
+        continue;
+    refuse:
+        for (uint64_t j = 0; j < i; j++)
+            if (pa[j])
+                frame_unref(pa[j]);
         return -EFAULT;
-    if ((a->prot & VM_READ) == 0 || (write && !(a->prot & VM_WRITE)))
-        return -EFAULT;
-    pte_t *pte = pt_lookup(vs->root_pa, va, 0);
-    if (!pte)
-        return -EFAULT; /* not there: the server offers only pages it holds */
-    /* Not a copy-on-write page shared with a fork of the server: not its own. */
-    bool maybe_cow = !a->obj && !a->shared && !pte_user_writable(*pte);
-    *pa = *pte & PTE_ADDR_MASK;
-    return frame_ref_unless_shared(*pa, maybe_cow) ? 0 : -EFAULT;
+    }
+    return 0;
 }

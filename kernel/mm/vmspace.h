@@ -151,10 +151,12 @@ int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end);
  * -ENOMEM when memory runs out (what was made stays), -EFAULT where the
  * range is not mapped for it (MADV_POPULATE_*). */
 int vmspace_populate_range(struct vmspace *vs, uint64_t start, uint64_t end, bool write);
-/* The frame a server offers at va of its own space (IO_MAP answers), with a
- * reference taken for the caller: a present page of its own (not a device
- * region, not borrowed memory such as the initrd, not a copy-on-write page
- * shared with a fork), readable, and writable if `write`. -EFAULT otherwise. */
-long vmspace_frame_at(struct vmspace *vs, uint64_t va, bool write, uint64_t *pa);
+/* The frames a server offers at va[0..n) of its own space (an IO_MAP
+ * answer; 0 is a hole and gives 0), into pa[], each with a reference taken
+ * for the caller: a present page of its own (not a device region, not
+ * borrowed memory such as the initrd, not a copy-on-write page shared with a
+ * fork), readable, and writable if `write`. -EFAULT if any is not, and then
+ * no reference is kept. pa may be va (resolved in place). */
+long vmspace_frames_at(struct vmspace *vs, const uint64_t *va, uint64_t n, bool write, uint64_t *pa);
 
 #endif

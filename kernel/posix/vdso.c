@@ -12,7 +12,7 @@
  * replaces them in that process only, and the kernel's copy -- kernel image
  * pages, reached by the kernel through its own mapping -- is never touched.
  * Borrowed objects: no frame is taken from the allocator, none is freed, and
- * a server cannot hand these pages on (vmspace_frame_at).
+ * a server cannot hand these pages on (vmspace_frames_at).
  */
 #include "vdso.h"
 
