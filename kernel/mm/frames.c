@@ -230,21 +230,32 @@ void frame_free(uint64_t pa, unsigned order)
  * the last frame_unref takes the lock, to free the frame. (One lock round
  * trip per page was most of what mapping a program's pages cost.)
  */
+static __attribute__((noinline)) struct frame *frame_meta_other(uint64_t pa)
+{
+    return buddy_frame(zone_of(pa), pa >> PAGE_SHIFT);
+}
+
 static inline struct frame *frame_meta(uint64_t pa)
 {
     uint64_t pfn = pa >> PAGE_SHIFT;
     if (buddy_contains(&zones[0], pfn)) /* the common case: one RAM range */
         return &zones[0].frames[pfn - zones[0].base_pfn];
-    return buddy_frame(zone_of(pa), pfn);
+    return frame_meta_other(pa);
 }
 
-/* The metadata of an allocated single frame someone holds a reference to. */
-static struct frame *allocated_frame(uint64_t pa)
+static __attribute__((noinline, noreturn)) void not_allocated(uint64_t pa, const struct frame *f)
+{
+    panic("frame 0x%lx: not an allocated page (state %u, order %u, refs %u)", pa, f->state, f->order,
+          __atomic_load_n(&f->refcount, __ATOMIC_RELAXED));
+}
+
+/* The metadata of an allocated single frame someone holds a reference to
+ * (inline: every reference count change looks one up). */
+static inline struct frame *allocated_frame(uint64_t pa)
 {
     struct frame *f = frame_meta(pa);
-    uint32_t refs = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
-    if (f->state != FRAME_ALLOCATED || f->order != 0 || refs == 0)
-        panic("frame 0x%lx: not an allocated page (state %u, order %u, refs %u)", pa, f->state, f->order, refs);
+    if (f->state != FRAME_ALLOCATED || f->order != 0 || __atomic_load_n(&f->refcount, __ATOMIC_RELAXED) == 0)
+        not_allocated(pa, f);
     return f;
 }
 

@@ -730,23 +730,31 @@ int vmspace_map_frames(struct vmspace *vs, uint64_t va, const uint64_t *pa, uint
         return -EINVAL;
     pte_t bits = a->shared ? user_prot(a->prot, false) | PTE_TABLE | PTE_VALID : private_pte(0, a->prot, true);
     pte_t *leaf = 0;
-    for (uint64_t i = 0; i < n; i++, va += PAGE_SIZE) {
+    uint64_t i = 0;
+    int err = 0;
+    for (; i < n; i++) {
+        uint64_t at = va + i * PAGE_SIZE;
         /* One walk per last-level table, not per page. */
-        if (!leaf || (va & (PT_ENTRIES * PAGE_SIZE - 1)) == 0)
-            leaf = leaf_entry(vs, va);
-        else
-            leaf++;
-        if (!leaf)
-            return -ENOMEM;
-        if (*leaf & PTE_VALID)
-            return -EEXIST;
+        leaf = !leaf || (at & (PT_ENTRIES * PAGE_SIZE - 1)) == 0 ? leaf_entry(vs, at) : leaf + 1;
+        if (!leaf) {
+            err = -ENOMEM;
+            break;
+        }
+        if (*leaf & PTE_VALID) {
+            err = -EEXIST;
+            break;
+        }
         *leaf = pa[i] | bits;
-        note_touched(a, va, PAGE_SIZE);
-        note_resident(vs);
-        ++*mapped;
     }
     dsb_ishst();
-    return 0;
+    /* The run's bookkeeping once, not per page. */
+    if (i) {
+        note_touched(a, va, i * PAGE_SIZE);
+        vs->resident_pages += i - 1;
+        note_resident(vs);
+    }
+    *mapped = i;
+    return err;
 }
 
 int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
