@@ -273,6 +273,7 @@ struct process *process_alloc_locked(struct process *parent, const char *name, i
     memcpy(p->comm, base, n);
     if (parent) {
         p->parent = parent;
+        __atomic_store_n(&p->ppid, parent->pid, __ATOMIC_RELAXED);
         p->sibling = parent->children;
         parent->children = p;
         pgrp_add(p, parent->pgrp);
@@ -292,6 +293,7 @@ static void unlink_from_parent(struct process *p)
             link = &(*link)->sibling;
         *link = p->sibling;
         p->parent = 0;
+        __atomic_store_n(&p->ppid, 0, __ATOMIC_RELAXED);
     }
 }
 
@@ -478,6 +480,7 @@ static void reparent_children(struct process *p)
     while ((c = p->children)) {
         p->children = c->sibling;
         c->parent = init;
+        __atomic_store_n(&c->ppid, init ? init->pid : 0, __ATOMIC_RELAXED);
         if (!init) {
             c->sibling = 0;
             if (c->state == PROC_ZOMBIE)

@@ -75,6 +75,8 @@ struct process {
     unsigned pid;
     enum process_state state;
     struct process *parent;      /* NULL only for process 1 and when it is gone */
+    unsigned ppid;               /* parent's pid (0: none), written with `parent` under
+                                  * proc_lock and read by getppid without it */
     struct process *children;    /* linked through `sibling` */
     struct process *sibling;
     struct process *hash_next;   /* pid table */

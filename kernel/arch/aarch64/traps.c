@@ -14,6 +14,7 @@
 #include "kenix/printk.h"
 #include "kenix/syscall.h"
 #include "sysreg.h"
+#include "asm_offsets.h"
 #include "../../core/ipc.h"
 #include "../../core/process.h"
 #include "../../core/sched.h"
@@ -21,6 +22,15 @@
 #include "../../core/syscall.h"
 #include "../../mm/vmspace.h"
 #include "../../posix/signal.h"
+
+_Static_assert(__builtin_offsetof(struct trap_frame, orig_x0) == FRAME_ORIG_X0, "asm_offsets.h");
+_Static_assert(__builtin_offsetof(struct trap_frame, syscallno) == FRAME_ORIG_X0 + 8, "asm_offsets.h");
+_Static_assert(__builtin_offsetof(struct thread, proc) == THREAD_PROC, "asm_offsets.h");
+_Static_assert(__builtin_offsetof(struct process, sig.blocked) == PROC_SIG_BLOCKED, "asm_offsets.h");
+_Static_assert(__builtin_offsetof(struct process, sig.pending) == PROC_SIG_BLOCKED + 8, "asm_offsets.h");
+_Static_assert(__builtin_offsetof(struct process, sig.restore_mask) == PROC_SIG_RESTORE_MASK, "asm_offsets.h");
+_Static_assert(sizeof(((struct process *)0)->sig.restore_mask) == 1, "asm_offsets.h: read with ldrb");
+_Static_assert(ASM_LINUX_SYSCALL_LIMIT == LINUX_SYSCALL_LIMIT, "asm_offsets.h");
 
 static const char *ec_name(unsigned ec)
 {
