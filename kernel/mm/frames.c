@@ -267,23 +267,29 @@ void frame_ref(uint64_t pa)
 bool frame_ref_unless_shared(uint64_t pa, bool refuse_shared)
 {
     struct frame *f = allocated_frame(pa);
-    uint32_t refs = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
-    do {
-        if (refuse_shared && refs != 1)
-            return false;
-    } while (!__atomic_compare_exchange_n(&f->refcount, &refs, refs + 1, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-    return true;
+    if (!refuse_shared) {
+        __atomic_fetch_add(&f->refcount, 1, __ATOMIC_RELAXED);
+        return true;
+    }
+    uint32_t refs = 1; /* only a frame nobody else holds */
+    return __atomic_compare_exchange_n(&f->refcount, &refs, 2, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* The last reference went: the frame goes back (out of line, so the common
+ * frame_unref saves no registers for it). */
+static __attribute__((noinline)) void free_last_ref(struct frame *f, uint64_t pa)
+{
+    irqflags_t flags = spin_lock_irqsave(&frame_lock);
+    free_single(zone_of(pa), f, pa);
+    spin_unlock_irqrestore(&frame_lock, flags);
 }
 
 void frame_unref(uint64_t pa)
 {
     struct frame *f = allocated_frame(pa);
     /* Release: this holder's writes to the page come before its reuse. */
-    if (__atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    irqflags_t flags = spin_lock_irqsave(&frame_lock);
-    free_single(zone_of(pa), f, pa);
-    spin_unlock_irqrestore(&frame_lock, flags);
+    if (__atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+        free_last_ref(f, pa);
 }
 
 unsigned frame_refcount(uint64_t pa)

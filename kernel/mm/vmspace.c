@@ -454,7 +454,6 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
 struct unmap_ctx {
     struct vmspace *vs;
     bool private;
-    bool flush_each; /* false: the caller flushes the whole ASID before any freed frame can be reused */
 };
 
 static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
@@ -462,8 +461,7 @@ static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
     struct unmap_ctx *c = arg;
     uint64_t pa = *pte & PTE_ADDR_MASK;
     *pte = 0;
-    if (c->flush_each)
-        tlb_flush_page(c->vs, va);
+    tlb_flush_page(c->vs, va);
     if (c->private) {
         frame_unref(pa);
         c->vs->resident_pages--;
@@ -471,10 +469,40 @@ static int unmap_pte(pte_t *pte, uint64_t va, void *arg)
     return 0;
 }
 
-static void unmap_area(struct vmspace *vs, struct vm_area *a, bool flush_each)
+static void unmap_area(struct vmspace *vs, struct vm_area *a)
 {
-    struct unmap_ctx c = { vs, !a->obj, flush_each };
+    struct unmap_ctx c = { vs, !a->obj };
     walk_area(vs, a, a->start, a->end, unmap_pte, &c);
+    vs->total_vm -= a->end - a->start;
+    if (a->obj)
+        kobject_put(&a->obj->obj);
+}
+
+/* vmspace_destroy's part of unmap_area: the references area a's entries
+ * hold are dropped and the entries left as they are (the tables go next,
+ * after one flush of the ASID, before any freed frame can be used again).
+ * One loop per leaf table and no callback: a process's exit pays this for
+ * every page it mapped. */
+static void drop_area(struct vmspace *vs, struct vm_area *a)
+{
+    uint64_t lo = a->start > a->touched_lo ? a->start : a->touched_lo;
+    uint64_t hi = a->end < a->touched_hi ? a->end : a->touched_hi;
+    const uint64_t leaf_span = 1ull << (PAGE_SHIFT + 9);
+    for (uint64_t va = lo; !a->obj && va < hi;) {
+        uint64_t next;
+        const pte_t *t = leaf_table(vs->root_pa, va, &next);
+        if (!t) {
+            va = next;
+            continue;
+        }
+        next = (va | (leaf_span - 1)) + 1;
+        uint64_t stop = next < hi && next ? next : hi;
+        for (; va < stop; va += PAGE_SIZE) {
+            pte_t e = t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
+            if (e & PTE_VALID)
+                frame_unref(e & PTE_ADDR_MASK);
+        }
+    }
     vs->total_vm -= a->end - a->start;
     if (a->obj)
         kobject_put(&a->obj->obj);
@@ -513,7 +541,7 @@ int vmspace_remove(struct vmspace *vs, uint64_t start, uint64_t len)
             link = &a->next;
             continue;
         }
-        unmap_area(vs, a, true);
+        unmap_area(vs, a);
         *link = a->next;
         forget_area(vs, a);
         kfree(a);
@@ -686,7 +714,7 @@ void vmspace_destroy(struct vmspace *vs)
     struct vm_area *a;
     while ((a = vs->areas)) {
         vs->areas = a->next;
-        unmap_area(vs, a, false); /* nothing runs in a dying space: one flush below */
+        drop_area(vs, a); /* nothing runs in a dying space: one flush below */
         forget_area(vs, a);
         kfree(a);
     }
@@ -762,7 +790,7 @@ int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
         if (a->end <= start || a->obj || a->device || a->shared || a->file_end)
             continue; /* only anonymous memory: a private file page would come back as zeros */
-        struct unmap_ctx c = { vs, true, true };
+        struct unmap_ctx c = { vs, true };
         walk_area(vs, a, start, end, unmap_pte, &c);
     }
     return 0;
