@@ -63,6 +63,25 @@ KENIX_NATIVE_SYSCALL_SYMBOLS
     stp     x28, x29, [sp, #224]
 .endm
 
+/* x0..x29 from the frame at sp. */
+.macro restore_x0_to_x29
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+.endm
+
 /* The exception registers, and a frame record for the unwinder; uses x2..x5. */
 .macro save_exception_state
     mrs     x2, elr_el1
@@ -197,21 +216,7 @@ trap_return:
     b.ne    3f
     ldr     x2, [sp, #248]
     msr     sp_el0, x2
-3:  ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
+3:  restore_x0_to_x29
     ldr     x30, [sp, #240]
     add     sp, sp, #FRAME_SIZE
     eret
@@ -227,21 +232,7 @@ ret_to_user_masked:
     msr     spsr_el1, x3
     ldp     x30, x2, [sp, #240]
     msr     sp_el0, x2
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
+    restore_x0_to_x29
     add     sp, sp, #FRAME_SIZE
     eret
 
