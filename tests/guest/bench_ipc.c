@@ -15,6 +15,8 @@
  *
  *   bench_ipc [-n ROUNDS]         every figure; ROUNDS (default 2000) sets
  *                                 every loop's length in proportion
+ *   bench_ipc registers [-n ROUNDS]  the register-only round trip alone
+ *                                 (for tools/guest_profile.py)
  *   bench_ipc scale [-n ROUNDS]   IPC round trips with 0 B, 64 B, 4 KiB,
  *                                 64 KiB and 1 MiB of bulk data (how the
  *                                 cost grows with the copy)
@@ -378,6 +380,23 @@ static void bench_ipc(void)
     kx_handle_close((kx_handle_t)ep);
 }
 
+/* `bench_ipc registers`: the register-only round trip alone (tools/guest_profile.py). */
+static void bench_ipc_registers_only(void)
+{
+    long ep = kx_endpoint_create();
+    long server = ep < 0 ? ep : spawn_child("server", NULL, (kx_handle_t)ep, KX_RIGHT_RECV, 0, 0);
+    if (server < 0) {
+        fail("starting the IPC server", server);
+        return;
+    }
+    bench_ipc_registers((kx_handle_t)ep);
+    struct kx_msg msg = { .label = LABEL_EXIT };
+    if (kx_call((kx_handle_t)ep, &msg, NULL) < 0)
+        fail("stopping the IPC server", 0);
+    reap(server, "server");
+    kx_handle_close((kx_handle_t)ep);
+}
+
 /* ---- how the round trip grows with its bulk data (bench_ipc scale) ---- */
 
 /* One call carrying `len` bytes whose first and last are `seed`; 0 if the
@@ -574,12 +593,13 @@ int main(int argc, char **argv)
         return yield_main(argv[2]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bool scale = argc >= 2 && !strcmp(argv[1], "scale");
+    bool registers = argc >= 2 && !strcmp(argv[1], "registers"); /* one figure, for the profiler */
     int rounds = 2000;
-    for (int i = scale ? 2 : 1; i < argc; i++) {
+    for (int i = scale || registers ? 2 : 1; i < argc; i++) {
         if (i + 1 < argc && !strcmp(argv[i], "-n") && atoi(argv[i + 1]) > 0) {
             rounds = atoi(argv[++i]);
         } else {
-            printf("usage: bench_ipc [scale] [-n ROUNDS]\n");
+            printf("usage: bench_ipc [scale | registers] [-n ROUNDS]\n");
             return 2;
         }
     }
@@ -590,6 +610,8 @@ int main(int argc, char **argv)
         fail("mapping the initrd", err);
     } else if (scale) {
         bench_ipc_scale(rounds);
+    } else if (registers) {
+        bench_ipc_registers_only();
     } else {
         bench_nop();
         bench_ipc();
