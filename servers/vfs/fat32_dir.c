@@ -39,15 +39,16 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, v), put16(p + 2, v >> 16); 
 
 void fat_node_mode(struct fat_fs *fs, struct fat_node *n)
 {
-    /* Linux's fat_make_mode with the permissions the brief asks for: 0777 for
-     * directories, 0666 for files, less the mount's masks; the read-only
-     * attribute takes a file's write bits (a directory's RO bit means
-     * nothing to Windows' shell but "customized folder", so it is ignored, as
-     * Linux does without rodir). */
+    /* Linux's fat_make_mode without showexec: 0777 for directories and for
+     * files (FAT keeps no execute bit, so every file may be a program, as a
+     * program copied to a USB stick is on Linux), less the mount's masks;
+     * the read-only attribute takes a file's write bits (a directory's RO bit
+     * means nothing to Windows' shell but "customized folder", so it is
+     * ignored, as Linux does without rodir). */
     if (n->attr & ATTR_DIR) {
         n->v.mode = LX_S_IFDIR | (0777u & ~fs->dmask);
     } else {
-        n->v.mode = LX_S_IFREG | (0666u & ~fs->fmask);
+        n->v.mode = LX_S_IFREG | (0777u & ~fs->fmask);
         if (n->attr & ATTR_RO)
             n->v.mode &= ~0222u;
     }

@@ -8,8 +8,9 @@
  * block device's.
  *
  * Options (comma-separated, Linux's names): uid=N, gid=N (the owner every
- * file shows), umask=, dmask=, fmask= (octal: bits taken from directories'
- * 0777 and files' 0666), and, accepted as what is done anyway, utf8,
+ * file shows), umask=, dmask=, fmask= (octal: bits taken from the 0777
+ * of directories and files, as Linux without showexec), and, accepted as
+ * what is done anyway, utf8,
  * utf8=1, iocharset=utf8, codepage=437, shortname=mixed. Anything else is
  * EINVAL, as Linux's "Unrecognized mount option". Defaults: uid 0, gid 0,
  * umask 022. A remount checks the options but keeps the first ones (Linux

@@ -7,8 +7,9 @@
  *   - only regular files and directories: mknod of anything else, symlink
  *     and link are EPERM; O_TMPFILE is EOPNOTSUPP (no tmpfile op);
  *   - owners are the mount's uid and gid: chown to anything else is EPERM;
- *   - modes are the mount's (0777 directories, 0666 files, less dmask and
- *     fmask); chmod may only take a file's write bits away or give them
+ *   - modes are the mount's (0777 for directories and files, less dmask
+ *     and fmask: Linux without showexec); chmod may only take a file's write
+ *     bits away or give them
  *     back (the read-only attribute), anything else is EPERM, as Linux's
  *     fat_sanitize_mode_change without the quiet option;
  *   - st_nlink is 1 for files and 2 + subdirectories for directories, whose

@@ -85,6 +85,13 @@ def big_copy(ctx):
         # Throughput, printed only (bench.disk measures it with more care).
         command(s, "dd if=/dev/zero of=/mnt/seq bs=65536 count=64 conv=fsync 2>&1 | tail -1", r"copied")
         command(s, "dd if=/mnt/seq of=/dev/null bs=65536 2>&1 | tail -1", r"copied")
+        # A program run from FAT32, which cannot map its pages (no IO_MAP): the
+        # loader reads every segment, its text area opened up for that and
+        # given its final protection after.
+        command(s, "mkdir -p /mnt/bin && cp /bin/busybox /mnt/bin/busybox && ls -l /mnt/bin/busybox | cut -c1-10 && "
+                   "/mnt/bin/busybox echo run from FAT32 && "
+                   "/mnt/bin/busybox sh -c 'echo nested $(/mnt/bin/busybox expr 6 \\* 7)'",
+                r"^-rwxr-xr-x\nrun from FAT32\nnested 42$", timeout=60)
         powered_off(ctx, s)
 
 

@@ -728,7 +728,7 @@ static void test_read_mtools_image(void)
     CHECK_EQ(n, 42);
     /* Attributes. */
     CHECK_EQ(t_stat0("/mnt/README.TXT", &st), 0);
-    CHECK_EQ(st.st_mode, LX_S_IFREG | 0644);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0755); /* Linux's default: 0777 less umask 022 */
     CHECK_EQ(st.st_nlink, 1);
     CHECK_EQ(st.st_uid, 0);
     CHECK_EQ(st.st_size, 6);
@@ -1046,20 +1046,24 @@ static void test_vfat_semantics(void)
     CHECK_EQ(t_chown_as(&ROOT, "/mnt/f", (uint32_t)-1, 100), -EPERM);
     CHECK_EQ(t_chown_as(&ROOT, "/mnt/f", 0, 0), 0);
     CHECK_EQ(t_chown_as(&USER, "/mnt/f", 0, 0), -EPERM);
-    /* Modes: a file's write bits (the read-only attribute), nothing else. */
-    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0444), 0);
+    /* Modes: a file's write bits (the read-only attribute), nothing else;
+     * files are 0777 less the umask, as Linux's vfat without showexec. */
     CHECK_EQ(t_stat0("/mnt/f", &st), 0);
-    CHECK_EQ(st.st_mode, LX_S_IFREG | 0444);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0755);
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0444), -EPERM); /* would take the execute bits */
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0555), 0);
+    CHECK_EQ(t_stat0("/mnt/f", &st), 0);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0555);
     long wfd = t_open("/mnt/f", O_(WRONLY), 0); /* root writes anyway */
     CHECK(wfd > 0);
     t_close((uint64_t)wfd);
     CHECK_EQ(t_access_as(&USER, "/mnt/f", 2), -EACCES);
-    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0755), -EPERM);
-    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0600), -EPERM);
-    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 04644), -EPERM);
-    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0666), 0); /* the umask takes 022 */
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0644), -EPERM);
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0700), -EPERM);
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 04755), -EPERM);
+    CHECK_EQ(t_chmod_as(&ROOT, "/mnt/f", 0777), 0); /* the umask takes 022 */
     CHECK_EQ(t_stat0("/mnt/f", &st), 0);
-    CHECK_EQ(st.st_mode, LX_S_IFREG | 0644);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0755);
     CHECK_EQ(t_mkdir("/mnt/d", 0700), 0);
     CHECK_EQ(t_stat0("/mnt/d", &st), 0);
     CHECK_EQ(st.st_mode, LX_S_IFDIR | 0755);
@@ -1152,7 +1156,7 @@ static void test_vfat_semantics(void)
     /* Options. */
     CHECK_EQ(mount_image(img, 32, "uid=1000,gid=100,umask=077,utf8", 0), 0);
     CHECK_EQ(t_stat0("/mnt/f", &st), 0);
-    CHECK_EQ(st.st_mode, LX_S_IFREG | 0600);
+    CHECK_EQ(st.st_mode, LX_S_IFREG | 0700);
     CHECK_EQ(st.st_uid, 1000);
     CHECK_EQ(st.st_gid, 100);
     CHECK_EQ(t_stat0("/mnt/d", &st), 0);
