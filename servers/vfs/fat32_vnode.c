@@ -406,35 +406,25 @@ static void f_getattr(struct vnode *v, struct kx_stat *st)
     struct fat_fs *fs = n->fs;
     if (fn_is_dir(n) && v->nlink)
         fat_dir_load(fs, n); /* st_nlink counts subdirectories; an error shows as 2 */
-    memset(st, 0, sizeof(*st));
-    st->st_dev = v->mnt->dev;
-    st->st_ino = v->ino;
-    st->st_mode = v->mode;
-    st->st_nlink = v->nlink;
-    st->st_uid = v->uid;
-    st->st_gid = v->gid;
+    vnode_stat_base(v, st); /* then what FAT shows differently: */
     st->st_blksize = (int32_t)fs->g.cluster_size;
     if (fn_is_dir(n)) {
         st->st_size = (int64_t)((uint64_t)n->nclus << fs->g.cluster_shift);
         st->st_blocks = st->st_size / 512;
     } else {
-        st->st_size = (int64_t)v->size;
         st->st_blocks = (int64_t)(((uint64_t)clusters_for(fs, v->size) << fs->g.cluster_shift) / 512);
     }
     /* What the disk will hold: 2-second write times, access dates. The root
      * has no entry and shows the epoch, as Linux. */
-    struct vfs_time a = v->atime, m = v->mtime, c = v->ctime;
     if (n != fs->root) {
-        a = fat_time_adate(a);
-        m = fat_time_mtime(m);
-        c = fat_time_mtime(c);
+        struct vfs_time a = fat_time_adate(v->atime), m = fat_time_mtime(v->mtime), c = fat_time_mtime(v->ctime);
+        st->st_atime_sec = a.sec;
+        st->st_atime_nsec = a.nsec;
+        st->st_mtime_sec = m.sec;
+        st->st_mtime_nsec = m.nsec;
+        st->st_ctime_sec = c.sec;
+        st->st_ctime_nsec = c.nsec;
     }
-    st->st_atime_sec = a.sec;
-    st->st_atime_nsec = a.nsec;
-    st->st_mtime_sec = m.sec;
-    st->st_mtime_nsec = m.nsec;
-    st->st_ctime_sec = c.sec;
-    st->st_ctime_nsec = c.nsec;
 }
 
 /* chmod, as Linux's fat_sanitize_mode_change: read and execute bits cannot
