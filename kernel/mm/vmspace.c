@@ -144,20 +144,28 @@ static const pte_t *leaf_table(uint64_t root_pa, uint64_t va, uint64_t *next)
     return t;
 }
 
+/* The leaf table holding va's entry, with in *stop where its part of
+ * [va, end) ends; or NULL, with in *stop the first address past the span
+ * whose table is missing. One descent per 2 MiB rather than a recursion per
+ * level: areas are small and a full recursion costs ~90 instructions a level. */
+static const pte_t *leaf_run(uint64_t root_pa, uint64_t va, uint64_t end, uint64_t *stop)
+{
+    const uint64_t leaf_span = 1ull << (PAGE_SHIFT + 9);
+    const pte_t *t = leaf_table(root_pa, va, stop);
+    if (t) {
+        uint64_t next = (va | (leaf_span - 1)) + 1;
+        *stop = next < end && next ? next : end; /* next 0: wrapped past the top */
+    }
+    return t;
+}
+
 static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, void *ctx)
 {
-    /* One descent per 2 MiB leaf table rather than a recursion per level:
-     * areas are small and a full recursion costs ~90 instructions a level. */
     const uint64_t leaf_span = 1ull << (PAGE_SHIFT + 9);
-    for (uint64_t va = start; va < end;) {
-        uint64_t next;
-        const pte_t *t = leaf_table(vs->root_pa, va, &next);
-        if (!t) {
-            va = next;
+    for (uint64_t va = start, stop; va < end; va = stop) {
+        const pte_t *t = leaf_run(vs->root_pa, va, end, &stop);
+        if (!t)
             continue;
-        }
-        next = (va | (leaf_span - 1)) + 1;
-        uint64_t stop = next < end && next ? next : end;
         unsigned first = (unsigned)((va >> PAGE_SHIFT) & (PT_ENTRIES - 1));
         unsigned last = (unsigned)(((stop - 1) >> PAGE_SHIFT) & (PT_ENTRIES - 1));
         uint64_t base = va & ~(leaf_span - 1);
@@ -173,9 +181,6 @@ static int walk(struct vmspace *vs, uint64_t start, uint64_t end, pte_fn fn, voi
             if (err)
                 return err;
         }
-        va = stop;
-        if (!next)
-            break; /* wrapped past the top */
     }
     return 0;
 }
@@ -487,18 +492,10 @@ static void drop_area(struct vmspace *vs, struct vm_area *a)
 {
     uint64_t lo = a->start > a->touched_lo ? a->start : a->touched_lo;
     uint64_t hi = a->end < a->touched_hi ? a->end : a->touched_hi;
-    const uint64_t leaf_span = 1ull << (PAGE_SHIFT + 9);
-    for (uint64_t va = lo; !a->obj && va < hi;) {
-        uint64_t next;
-        const pte_t *t = leaf_table(vs->root_pa, va, &next);
-        if (!t) {
-            va = next;
-            continue;
-        }
-        next = (va | (leaf_span - 1)) + 1;
-        uint64_t stop = next < hi && next ? next : hi;
-        for (; va < stop; va += PAGE_SIZE) {
-            pte_t e = t[(va >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
+    for (uint64_t va = lo, stop; !a->obj && va < hi; va = stop) {
+        const pte_t *t = leaf_run(vs->root_pa, va, hi, &stop);
+        for (uint64_t at = va; t && at < stop; at += PAGE_SIZE) {
+            pte_t e = t[(at >> PAGE_SHIFT) & (PT_ENTRIES - 1)];
             if (e & PTE_VALID)
                 frame_unref(e & PTE_ADDR_MASK);
         }

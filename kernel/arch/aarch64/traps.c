@@ -273,11 +273,7 @@ void trap_return_unmasked_panic(const struct trap_frame *f)
 void trap_dispatch(unsigned slot, struct trap_frame *frame)
 {
     unsigned source = slot / 4, kind = slot % 4;
-    if (source == 2) { /* EL0, AArch64 */
-        if (kind == TRAP_SYNC) {
-            el0_sync(frame);
-            return;
-        }
+    if (source == 2) { /* EL0, AArch64: synchronous ones come through el0_sync_entry, not here */
         frame->syscallno = -1;
         if (kind == TRAP_IRQ) {
             cpu_irq_from_user = true;
