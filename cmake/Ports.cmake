@@ -16,7 +16,7 @@ set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fuzz_signals fau
     test_el0 test_memory
     test_ipc test_sched test_irq test_kcall test_cancel test_vm test_blkdev bench_ipc bench_posix bench_big
     test_fd test_pipe test_fork test_proc test_signal test_sigaction test_cred test_limits test_poll test_timer
-    test_jobctl test_exec exec_child test_tty test_uaccess test_vdso init_signals vfs_death
+    test_jobctl test_exec exec_child test_progcache test_tty test_uaccess test_vdso init_signals vfs_death
     test_file test_dir test_path test_perm test_fsmount test_lock test_mmap)
 kenix_user_project(guest ${CMAKE_SOURCE_DIR}/tests/guest ${KENIX_GUEST_DIR} ${KENIX_GUEST_PROGRAMS})
 

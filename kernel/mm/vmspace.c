@@ -1,5 +1,6 @@
 #include "vmspace.h"
 
+#include "file_pages.h"
 #include "frames.h"
 #include "heap.h"
 #include "kenix/errno.h"
@@ -368,12 +369,69 @@ static void *zero_page_at(struct vmspace *vs, struct vm_area *a, uint64_t va, pt
     return page;
 }
 
+/* Pages mapped around a file page's fault (a naturally aligned window):
+ * a program runs through its text in runs, and a mapping costs far less than
+ * a fault. Linux's fault_around_bytes is the same 64 KiB. */
+#define FAULT_AROUND (16 * PAGE_SIZE)
+
+/* The page of file-backed area a at va (below a->pages_end) into the empty
+ * entry *leaf: the file's frame copy-on-write, and its neighbours in the
+ * window whose entries are empty; a hole is a zero page of its own. The
+ * kernel address of va's page, or NULL when memory runs out. */
+static void *file_page_at(struct vmspace *vs, struct vm_area *a, uint64_t va, pte_t *leaf)
+{
+    const struct file_pages *fp = a->pages;
+    uint64_t index = a->pages_first + (va - a->start) / PAGE_SIZE;
+    uint64_t pa = index < fp->npages ? fp->frames[index] : 0;
+    if (!pa)
+        return zero_page_at(vs, a, va, leaf);
+    pte_t bits = private_pte(0, a->prot, true);
+    frame_ref(pa);
+    *leaf = pa | bits;
+    note_resident(vs);
+    vs->faults++;
+    /* The window stays inside one leaf table: it is aligned and smaller. */
+    uint64_t lo = va & ~(uint64_t)(FAULT_AROUND - 1), hi = lo + FAULT_AROUND;
+    lo = lo > a->start ? lo : a->start;
+    hi = hi < a->end ? hi : a->end;
+    hi = hi < a->pages_end ? hi : a->pages_end;
+    for (uint64_t at = lo; at < hi; at += PAGE_SIZE) {
+        pte_t *e = leaf + ((int64_t)at - (int64_t)va) / (int64_t)PAGE_SIZE;
+        uint64_t i = a->pages_first + (at - a->start) / PAGE_SIZE;
+        if ((*e & PTE_VALID) || i >= fp->npages || !fp->frames[i])
+            continue;
+        frame_ref(fp->frames[i]);
+        *e = fp->frames[i] | bits;
+        note_resident(vs);
+    }
+    note_touched(a, lo < va ? lo : va, (hi > va + PAGE_SIZE ? hi : va + PAGE_SIZE) - (lo < va ? lo : va));
+    dsb_ishst();
+    return phys_to_virt(pa);
+}
+
+/* The page for the empty entry *leaf of va in private area a: the file's,
+ * or a zero page. Its kernel address, or NULL when memory runs out. */
+static void *private_page_at(struct vmspace *vs, struct vm_area *a, uint64_t va, pte_t *leaf)
+{
+    return a->pages && va < a->pages_end ? file_page_at(vs, a, va, leaf) : zero_page_at(vs, a, va, leaf);
+}
+
+/* The entry of va in private area a, its page made if missing. NULL when
+ * memory runs out. */
+static pte_t *present_private(struct vmspace *vs, struct vm_area *a, uint64_t va)
+{
+    pte_t *leaf = leaf_entry(vs, va);
+    if (!leaf || (!(*leaf & PTE_VALID) && !private_page_at(vs, a, va, leaf)))
+        return 0;
+    return leaf;
+}
+
 void *vmspace_populate(struct vmspace *vs, uint64_t va)
 {
     va = page_down(va);
     struct vm_area *a = vmspace_find(vs, va);
-    if (!a || a->obj || a->shared || (a->file_end && va >= a->file_end))
-        return 0; /* object pages are all mapped when the area is made; file pages at mmap */
+    if (!a || a->obj || a->shared || a->pages || (a->file_end && va >= a->file_end))
+        return 0; /* object pages are all mapped when the area is made; file pages at mmap or a fault */
     pte_t *leaf = leaf_entry(vs, va);
     if (!leaf)
         return 0;
@@ -413,13 +471,10 @@ int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page)
     pte_t *pte = pt_lookup(vs->root_pa, pva, 0);
     if (!pte && a->file_end && pva >= a->file_end)
         return -EFAULT; /* past the end of a mapped file */
-    if (!pte) {
-        uint8_t *p = vmspace_populate(vs, pva);
-        if (!p)
-            return -ENOMEM;
-        *page = p;
-        return 0;
-    }
+    if (!pte && (a->obj || a->shared))
+        return -ENOMEM; /* (all their pages are mapped when the area is made) */
+    if (!pte && !(pte = present_private(vs, a, pva)))
+        return -ENOMEM;
     if ((need & VM_WRITE) && !a->obj && !a->shared && !pte_user_writable(*pte)) {
         int err = cow_break(vs, a, pte, pva);
         if (err)
@@ -442,13 +497,13 @@ int vmspace_fault(struct vmspace *vs, uint64_t addr, bool write, bool exec, bool
         pte_t *leaf = leaf_entry(vs, va);
         if (!leaf)
             return -ENOMEM;
-        return (*leaf & PTE_VALID) || zero_page_at(vs, a, va, leaf) ? 0 : -ENOMEM;
+        return (*leaf & PTE_VALID) || private_page_at(vs, a, va, leaf) ? 0 : -ENOMEM;
     }
     pte_t *pte = pt_lookup(vs->root_pa, va, 0);
     if (!pte && a->file_end && va >= a->file_end)
         return -ENXIO; /* past the end of a mapped file: SIGBUS */
     if (!pte)
-        return a->obj || a->shared ? -EFAULT : vmspace_populate(vs, va) ? 0 : -ENOMEM;
+        return a->obj || a->shared ? -EFAULT : present_private(vs, a, va) ? 0 : -ENOMEM;
     if (permission && write && !a->obj && !a->shared && !pte_user_writable(*pte))
         return cow_break(vs, a, pte, va);
     /* Mapped, and a permission fault the area does not explain. A translation
@@ -481,6 +536,8 @@ static void unmap_area(struct vmspace *vs, struct vm_area *a)
     vs->total_vm -= a->end - a->start;
     if (a->obj)
         kobject_put(&a->obj->obj);
+    if (a->pages)
+        file_pages_put(a->pages);
 }
 
 /* vmspace_destroy's part of unmap_area: the references area a's entries
@@ -503,6 +560,8 @@ static void drop_area(struct vmspace *vs, struct vm_area *a)
     vs->total_vm -= a->end - a->start;
     if (a->obj)
         kobject_put(&a->obj->obj);
+    if (a->pages)
+        file_pages_put(a->pages);
 }
 
 /* Makes `at` an area boundary (if it falls inside an area). */
@@ -519,6 +578,10 @@ static int split_at(struct vmspace *vs, uint64_t at)
     if (tail->obj) {
         tail->obj_off += at - a->start;
         kobject_get(&tail->obj->obj);
+    }
+    if (tail->pages) {
+        tail->pages_first += (at - a->start) / PAGE_SIZE;
+        file_pages_get(tail->pages);
     }
     a->end = at;
     a->next = tail;
@@ -685,6 +748,8 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
         copy->next = 0;
         if (copy->obj)
             kobject_get(&copy->obj->obj);
+        if (copy->pages)
+            file_pages_get(copy->pages);
         *tail = copy;
         tail = &copy->next;
         vs->total_vm += a->end - a->start;
@@ -782,11 +847,22 @@ int vmspace_map_frames(struct vmspace *vs, uint64_t va, const uint64_t *pa, uint
     return err;
 }
 
-int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end)
+int vmspace_attach_pages(struct vmspace *vs, uint64_t va, struct file_pages *fp, uint64_t first, uint64_t end)
+{
+    struct vm_area *a = vmspace_find(vs, va);
+    if (!a || a->start != va || a->obj || a->shared || a->file_end || a->pages || end <= va)
+        return -EINVAL;
+    a->pages = file_pages_get(fp);
+    a->pages_first = first;
+    a->pages_end = end;
+    return 0;
+}
+
+int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t image_end)
 {
     for (struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
-        if (a->end <= start || a->obj || a->device || a->shared || a->file_end)
-            continue; /* only anonymous memory: a private file page would come back as zeros */
+        if (a->end <= start || a->obj || a->device || a->shared || a->file_end || (a->start < image_end && !a->pages))
+            continue; /* a file's bytes without its pages would come back as zeros */
         struct unmap_ctx c = { vs, true };
         walk_area(vs, a, start, end, unmap_pte, &c);
     }

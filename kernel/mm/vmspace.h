@@ -36,6 +36,7 @@
 #define VM_WRITE 2u
 #define VM_EXEC 4u
 
+struct file_pages;
 struct memobj;
 
 struct vm_area {
@@ -59,6 +60,14 @@ struct vm_area {
      * wholly past the end of the file), and no page is made there. 0: not a
      * file mapping. */
     uint64_t file_end;
+    /* A private area whose pages below pages_end are a file's (a program's
+     * segment, exec.c): a fault there maps the file's frame copy-on-write,
+     * with the file's other pages around it (fault-around), and never asks
+     * the server; a hole, or a page past what the file had, reads as zero,
+     * as does everything from pages_end on. pages_first: the file's page at
+     * `start`. A reference on `pages` is held. NULL: not file-backed. */
+    struct file_pages *pages;
+    uint64_t pages_first, pages_end;
     /* [touched_lo, touched_hi): the only part of the area that may have page
      * table entries (a bound that only grows; empty while lo >= hi). Walks
      * (fork, unmap, mprotect) look there only: an 8 MiB stack with three
@@ -128,7 +137,8 @@ struct vm_area *vmspace_find(struct vmspace *vs, uint64_t addr);
  * VM_WRITE) the area allows: faulted in as a user access would be (demand-zero,
  * copy-on-write). -EFAULT if the access is not allowed, -ENOMEM if no page. */
 int vmspace_page(struct vmspace *vs, uint64_t va, unsigned need, uint8_t **page);
-/* Maps a zeroed frame at the page containing va (inside an area); returns its kernel address. */
+/* Maps a zeroed frame at the page containing va (inside an anonymous area,
+ * not one backed by a file's pages); returns its kernel address. */
 void *vmspace_populate(struct vmspace *vs, uint64_t va);
 /* Resolves a user fault at `addr`: 0 if fixed, -EFAULT if the access is not
  * allowed, -ENOMEM if no memory. `permission`: the page is mapped, the access
@@ -144,9 +154,17 @@ uint64_t vmspace_find_free(struct vmspace *vs, uint64_t len);
  * (a write makes a copy), a shared one as the area allows. -EEXIST if a page
  * is there, -ENOMEM, -EINVAL (no area, or the run leaves it). */
 int vmspace_map_frames(struct vmspace *vs, uint64_t va, const uint64_t *pa, uint64_t n, uint64_t *mapped);
-/* Unmaps the private pages of [start, end) (not windows, not shared pages),
- * keeping the areas: the next touch finds a fresh zero page (MADV_DONTNEED). */
-int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end);
+/* Makes the pages of the private area starting at va (made by
+ * vmspace_add_area, nothing mapped yet) below `end` come from fp's pages
+ * from `first` on, lazily (vm_area.pages); takes a reference on fp. -EINVAL
+ * if no area starts at va or it is not a plain private one. */
+int vmspace_attach_pages(struct vmspace *vs, uint64_t va, struct file_pages *fp, uint64_t first, uint64_t end);
+/* Unmaps the private pages of [start, end) (not windows, not shared pages,
+ * not those of a file mapping made by mmap, nor those of areas below
+ * `image_end` that hold a file's bytes without being backed by its pages),
+ * keeping the areas: the next touch finds a fresh zero page, or the file's
+ * page (vm_area.pages) (MADV_DONTNEED). */
+int vmspace_drop_pages(struct vmspace *vs, uint64_t start, uint64_t end, uint64_t image_end);
 /* Faults in every page of [start, end) as a write (or read) would:
  * -ENOMEM when memory runs out (what was made stays), -EFAULT where the
  * range is not mapped for it (MADV_POPULATE_*). */

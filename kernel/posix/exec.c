@@ -24,7 +24,9 @@
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
 #include "file.h"
+#include "filecache.h"
 #include "vdso.h"
+#include "../mm/file_pages.h"
 
 #define PIE_BASE 0x0000aaaa00000000ull /* where Linux puts static-PIE programs too */
 #define READ_CHUNK (1u << 20)          /* most bytes one file read moves (R6.4) */
@@ -127,7 +129,7 @@ static int open_for_loading(struct vmspace *vs, uint64_t addr)
 }
 
 static int load_segment_bytes(struct vmspace *vs, const struct elf_segment *seg, const struct program_source *src,
-                              uint64_t first_own)
+                              uint64_t first_own, struct file_pages *fp)
 {
     uint64_t end = seg->vaddr + seg->filesz;
     bool mappable = src->kind == PROGRAM_FILE && src->file->node && seg->filesz &&
@@ -148,7 +150,14 @@ static int load_segment_bytes(struct vmspace *vs, const struct elf_segment *seg,
     uint64_t map_len = ((end + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1)) - map_start;
     uint64_t off = seg->offset - (seg->vaddr - map_start);
     uint64_t mapped = 0;
-    long err = map_file_pages(vs, src->file->node, map_start, off, map_len, false, &mapped);
+    long err;
+    if (fp && off / PAGE_SIZE + map_len / PAGE_SIZE <= fp->npages) {
+        /* The file's pages, kept: faults map them (vm_area.pages). */
+        err = vmspace_attach_pages(vs, map_start, fp, off / PAGE_SIZE, map_start + map_len);
+        mapped = map_len;
+    } else {
+        err = map_file_pages(vs, src->file->node, map_start, off, map_len, false, &mapped);
+    }
     if (err && err != -ENODEV)
         return (int)err;
     if (mapped < map_len) {
@@ -202,8 +211,8 @@ struct piece {
  * segments sharing a page that would need to be both, make the program
  * unloadable, said in the log.
  */
-static int load_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src,
-                         const char *path)
+static int place_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src,
+                          const char *path, struct file_pages *fp)
 {
     struct piece pieces[2 * ELF_MAX_SEGMENTS];
     unsigned npieces = 0;
@@ -250,7 +259,7 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             pieces[npieces++] = (struct piece){ start, end - start, prot };
         }
         last_page_prot = tail_prot;
-        int err = load_segment_bytes(vs, seg, src, start);
+        int err = load_segment_bytes(vs, seg, src, start, fp);
         if (err)
             return err;
     }
@@ -264,6 +273,28 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             return err;
     }
     return 0;
+}
+
+/* place_segments with, for a program file, its pages from the program
+ * cache (filecache.h): all that the segments map, or none. */
+static int load_segments(struct vmspace *vs, const struct elf_image *img, const struct program_source *src,
+                         const char *path)
+{
+    struct file_pages *fp = 0;
+    if (src->kind == PROGRAM_FILE && src->file->node) {
+        uint64_t npages = 0;
+        for (uint32_t i = 0; i < img->nsegs; i++) {
+            const struct elf_segment *seg = &img->segs[i];
+            uint64_t end = (seg->offset + seg->filesz + PAGE_SIZE - 1) / PAGE_SIZE;
+            if (seg->filesz && end > npages)
+                npages = end;
+        }
+        fp = filecache_get(src->file->node, npages);
+    }
+    int err = place_segments(vs, img, src, path, fp);
+    if (fp)
+        file_pages_put(fp);
+    return err;
 }
 
 /* The first bytes of the program, up to the end of its program headers, in

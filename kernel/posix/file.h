@@ -169,6 +169,13 @@ int vfs_reopen_exec(struct file *f, struct file **out);
  * memory), whatever f's own offset: the count (short only at the end of the
  * file) or -errno. Does not move f's offset. */
 long file_pread_kernel(struct file *f, struct vmspace *vm, uint64_t addr, uint64_t off, uint64_t n);
+/* Asks o's server for the frames of the file's pages [off, off + n pages)
+ * (off page aligned; n at most 512, one answer): frames[0..got) with a
+ * reference each for the caller (0: a hole, none), and `got` returned,
+ * short at the end of the file; write: for a shared writable mapping (every
+ * page made). -ENODEV for a server that cannot map, or another error, with
+ * no reference kept. */
+long file_frames(struct sobj *o, uint64_t off, uint64_t n, bool write, uint64_t *frames);
 /* Maps the pages [off, off + len) of the server object o (page aligned)
  * at addr, inside an area of vs with nothing mapped there yet: the frames
  * the server names (IO_MAP), copy-on-write in a private area, themselves in

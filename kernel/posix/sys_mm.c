@@ -69,6 +69,35 @@ long sys_brk(struct trap_frame *f)
     return (long)want;
 }
 
+long file_frames(struct sobj *o, uint64_t off, uint64_t n, bool write, uint64_t *frames)
+{
+    struct kcall kc = {
+        .msg = { .label = IO_MAP, .w = { o->cookie, off, n, write ? IO_MAP_WRITE : 0 } },
+        .recv = { 0, (uint64_t)frames, n * sizeof(uint64_t) },
+        .map_frames = true,
+        .map_write = write,
+    };
+    long err = sobj_call(o, &kc);
+    if (!err)
+        err = sobj_result(o, &kc, n);
+    uint64_t got = err > 0 ? (uint64_t)err : 0;
+    if (err >= 0)
+        err = kc.map_error;
+    if (!err && kc.recv_len < got * sizeof(uint64_t))
+        err = -EIO; /* claimed pages it did not describe */
+    /* The answer's references past what the count claims, or all of them on
+     * an error, are the caller's to drop: dropped here. */
+    uint64_t described = kc.recv_len / sizeof(uint64_t);
+    if (described > n)
+        described = n;
+    for (uint64_t i = err ? 0 : got; i < described; i++)
+        if (frames[i])
+            frame_unref(frames[i]);
+    if (err == -ENOSYS || err == -EINVAL)
+        return -ENODEV; /* a server whose objects cannot be mapped */
+    return err ? err : (long)got;
+}
+
 long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t off, uint64_t len,
                     bool shared_write, uint64_t *mapped)
 {
@@ -78,29 +107,19 @@ long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t 
     if (!frames)
         return -ENOMEM;
     long err = 0;
-    for (uint64_t done = 0; done < len && !err;) {
+    for (uint64_t done = 0; done < len;) {
         uint64_t want = (len - done) / PAGE_SIZE < MAP_BATCH ? (len - done) / PAGE_SIZE : MAP_BATCH;
-        struct kcall kc = {
-            .msg = { .label = IO_MAP, .w = { o->cookie, off + done, want, shared_write ? IO_MAP_WRITE : 0 } },
-            .recv = { 0, (uint64_t)frames, want * sizeof(uint64_t) },
-            .map_frames = true,
-            .map_write = shared_write,
-        };
-        err = sobj_call(o, &kc);
-        if (!err)
-            err = sobj_result(o, &kc, want);
-        uint64_t got = err > 0 ? (uint64_t)err : 0;
-        if (!err || err > 0)
-            err = kc.map_error;
-        if (!err && kc.recv_len < got * sizeof(uint64_t))
-            err = -EIO; /* claimed pages it did not describe */
-        uint64_t n = kc.recv_len / sizeof(uint64_t), limit = got < n ? got : n;
+        long got = file_frames(o, off + done, want, shared_write, frames);
+        if (got < 0) {
+            err = got;
+            break;
+        }
         /* The answer's references become the mappings', a run of pages at a
          * time (a hole, 0, has no page: nothing is mapped there); those not
          * mapped are dropped. */
-        for (uint64_t i = 0; i < n;) {
+        for (uint64_t i = 0; i < (uint64_t)got;) {
             uint64_t end = i, taken = 0;
-            while (end < limit && frames[end])
+            while (end < (uint64_t)got && frames[end])
                 end++;
             if (!err && end > i)
                 err = vmspace_map_frames(vs, addr + done + i * PAGE_SIZE, frames + i, end - i, &taken);
@@ -109,15 +128,13 @@ long map_file_pages(struct vmspace *vs, struct sobj *o, uint64_t addr, uint64_t 
                     frame_unref(frames[j]);
             i = end > i ? end : i + 1;
         }
-        if (err == -ENOSYS || err == -EINVAL)
-            err = -ENODEV; /* a server whose objects cannot be mapped */
-        if (!err && mapped)
-            *mapped = done + got * PAGE_SIZE;
-        if (!err && got < want)
-            break; /* the end of the file: the rest of the area has no pages */
-        done += got * PAGE_SIZE;
-        if (!got)
+        if (err)
             break;
+        if (mapped)
+            *mapped = done + (uint64_t)got * PAGE_SIZE;
+        if ((uint64_t)got < want)
+            break; /* the end of the file: the rest of the area has no pages */
+        done += (uint64_t)got * PAGE_SIZE;
     }
     kfree(frames);
     return err;
@@ -269,9 +286,11 @@ long sys_mprotect(struct trap_frame *f)
  * MADV_FREE drop the pages of anonymous private memory (MADV_FREE may keep
  * or lose them: dropping is one of its two allowed outcomes), so the next
  * touch finds a fresh zero page; windows onto memory objects and shared file
- * pages keep theirs (a touch would find the same). So does the program image
- * below the initial break: its pages hold the file's bytes, which Linux would
- * read again from the file and the kernel cannot. MADV_POPULATE_READ/WRITE
+ * pages keep theirs (a touch would find the same). The program image's
+ * segments mapped from the program cache (vm_area.pages) drop theirs too: a
+ * touch maps the file's page again, as Linux. The rest of the image below the
+ * initial break keeps its pages: they hold the file's bytes, which Linux
+ * would read again from the file and the kernel cannot. MADV_POPULATE_READ/WRITE
  * fault the range in now, failing with -ENOMEM when memory runs out -- the
  * way a server commits memory without risking a fault it cannot survive.
  * Unmapped parts: -ENOMEM, after the mapped ones were done (as Linux). */
@@ -297,8 +316,7 @@ long sys_madvise(struct trap_frame *f)
         return 0;
     bool whole = mapped_within(vs, addr, end - addr) == end - addr;
     if (advice == MADV_DONTNEED || advice == MADV_FREE) {
-        uint64_t from = addr > vs->brk_start ? addr : vs->brk_start;
-        vmspace_drop_pages(vs, from, end);
+        vmspace_drop_pages(vs, addr, end, vs->brk_start);
     } else if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE) {
         for (const struct vm_area *a = vs->areas; a && a->start < end; a = a->next) {
             if (a->end <= addr)

@@ -148,6 +148,7 @@ static long do_path_op(struct vfs_msg *m, const struct vfs_caller *caller)
         m->a[3] = o.size;
         m->a[4] = o.rdev;
         m->a[5] = o.identity;
+        m->a[6] = o.pages_version;
         return (long)o.cookie;
     }
     case VFS_STAT: {

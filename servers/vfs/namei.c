@@ -128,6 +128,7 @@ static int fill_open(struct vnode *v, struct dirent *d, uint32_t flags, struct o
     r->size = v->size;
     r->rdev = v->rdev;
     r->identity = vnode_identity(v);
+    r->pages_version = v->pages_version;
     return 0;
 }
 

@@ -25,6 +25,15 @@
 #define SLOT_SHIFT 9u
 #define SHORT_SYMLINK_LEN 128u /* Linux keeps shorter targets in the inode: no block */
 
+/* The last value given to a vnode's pages_version (vfs.h). */
+static uint64_t last_pages_version;
+
+/* v's pages are no longer the ones the kernel may have kept (vfs.h). */
+static void pages_changed(struct vnode *v)
+{
+    v->pages_version = ++last_pages_version;
+}
+
 static struct vnode *vnode_new(struct mount *m, uint32_t mode, uint32_t uid, uint32_t gid)
 {
     if (m->max_inodes && m->used_inodes >= m->max_inodes)
@@ -46,6 +55,8 @@ static struct vnode *vnode_new(struct mount *m, uint32_t mode, uint32_t uid, uin
         v->u.dir.next_pos = 2; /* 0 and 1 are "." and ".." */
     } else {
         v->nlink = 1;
+        if (S_IS(mode, LX_S_IFREG))
+            pages_changed(v);
     }
     return v;
 }
@@ -141,6 +152,8 @@ static void reg_free_pages_from(struct vnode *v, uint64_t first_page)
     }
     v->u.reg.pages -= freed;
     v->mnt->used_pages -= freed;
+    if (freed)
+        pages_changed(v);
     ps_data_flush(); /* the frames go now; mappings keep theirs */
 }
 
@@ -162,6 +175,7 @@ static uint8_t *reg_page_make(struct vnode *v, uint64_t i)
         *slot = page;
         v->u.reg.pages++;
         m->used_pages++;
+        pages_changed(v);
     }
     return *slot;
 }

@@ -245,6 +245,12 @@ struct vnode {
     uint32_t pins;                 /* removed subdirectories still alive: their ".." is this node */
     uint32_t vflags;               /* VN_* */
     struct mount *mounted;         /* the mount on this directory, if any (topmost stacks on its root) */
+    /* tmpfs regular files: a new value from one server-wide counter whenever
+     * the set of frames holding the file changes (made, a page added, pages
+     * freed), so no two states of any files ever share one. The kernel keeps
+     * a program's pages between execs while the value it saw at open still
+     * holds (VFS_OPEN's w6). 0: the kernel must not keep them. */
+    uint64_t pages_version;
     union {
         struct {
             struct vnode *parent;  /* ".." (self at a mount root); kept (pinned) once removed */
@@ -488,7 +494,7 @@ long file_readdir(struct ofile *f, uint64_t pos, void *buf, uint64_t room, uint6
 struct open_result {
     uint64_t cookie;
     uint32_t kind, mode;
-    uint64_t size, rdev, identity;
+    uint64_t size, rdev, identity, pages_version;
 };
 int vfs_open(const struct cred *c, struct vnode *start, const char *path, uint32_t flags, uint32_t mode,
              struct open_result *r);

@@ -261,7 +261,7 @@ def posix_scenario(program, timeout=120):
 
 
 for _program in ("test_fd", "test_pipe", "test_fork", "test_proc", "test_signal", "test_sigaction", "test_cred", "test_limits",
-                 "test_poll", "test_timer", "test_jobctl", "test_exec", "test_tty", "test_uaccess", "test_vdso"):
+                 "test_poll", "test_timer", "test_jobctl", "test_exec", "test_progcache", "test_tty", "test_uaccess", "test_vdso"):
     posix_scenario(_program)
 # Calls interrupted in a server (R3.2-R3.6): Kenix-only, its toy server is native.
 posix_scenario("test_cancel")

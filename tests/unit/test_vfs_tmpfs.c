@@ -661,6 +661,59 @@ static void test_map(void)
     t_close((uint64_t)s);
 }
 
+/* VFS_OPEN's w6: the version of the file's pages, which the kernel's program
+ * cache trusts -- it must change whenever IO_MAP would name other frames,
+ * and only then (a write into existing pages keeps it). */
+static uint64_t version_of(const char *path)
+{
+    long fd = t_open(path, O_(RDONLY), 0);
+    CHECK(fd > 0);
+    uint64_t v = h_ans[6];
+    t_close((uint64_t)fd);
+    return v;
+}
+
+static void test_pages_version(void)
+{
+    h_fresh(0, 1ull << 30);
+    static char data[3 * 4096];
+    memset(data, 'v', sizeof(data));
+    long fd = t_open("/tmp/v", O_(CREAT) | O_(RDWR), 0644);
+    uint64_t empty = h_ans[6];
+    CHECK(empty != 0);
+    CHECK_EQ(t_write((uint64_t)fd, 0, data, sizeof(data), 0), (long)sizeof(data));
+    uint64_t full = version_of("/tmp/v");
+    CHECK(full != empty);
+    /* Bytes into existing pages: the same frames, the same version. */
+    CHECK_EQ(t_write((uint64_t)fd, 100, "x", 1, 0), 1);
+    CHECK_EQ(version_of("/tmp/v"), full);
+    /* Growing over a hole makes no page. */
+    struct vfs_attr grow = { .mask = VFS_ATTR_SIZE, .size = 5 * 4096 };
+    CHECK_EQ(t_fsetattr(&ROOT, (uint64_t)fd, &grow), 0);
+    CHECK_EQ(version_of("/tmp/v"), full);
+    /* A page made in the hole, then pages freed by a truncation: each a new version. */
+    CHECK_EQ(t_write((uint64_t)fd, 4 * 4096, "y", 1, 0), 1);
+    uint64_t filled = version_of("/tmp/v");
+    CHECK(filled != full);
+    struct vfs_attr cut = { .mask = VFS_ATTR_SIZE, .size = 4096 };
+    CHECK_EQ(t_fsetattr(&ROOT, (uint64_t)fd, &cut), 0);
+    uint64_t shrunk = version_of("/tmp/v");
+    CHECK(shrunk != filled && shrunk != full);
+    /* Another file never shares a version, nor does one made where this was. */
+    long other = t_open("/tmp/w", O_(CREAT) | O_(RDWR), 0644);
+    CHECK(h_ans[6] != shrunk && h_ans[6] != empty);
+    t_close((uint64_t)other);
+    t_close((uint64_t)fd);
+    CHECK_EQ(t_unlink("/tmp/v"), 0);
+    fd = t_open("/tmp/v", O_(CREAT) | O_(RDWR), 0644);
+    CHECK(h_ans[6] > shrunk);
+    t_close((uint64_t)fd);
+    /* Directories have none. */
+    fd = t_open("/tmp", O_(RDONLY) | O_(DIRECTORY), 0);
+    CHECK_EQ(h_ans[6], 0);
+    t_close((uint64_t)fd);
+}
+
 static void test_size_limit(void)
 {
     h_fresh(0, 1ull << 30);
@@ -1175,6 +1228,7 @@ int main(void)
     RUN(test_readdir);
     RUN(test_removed_dirs);
     RUN(test_map);
+    RUN(test_pages_version);
     RUN(test_size_limit);
     RUN(test_store_exhaustion);
     RUN(test_no_leaks);

@@ -39,7 +39,13 @@
  *                Answer w0 = cookie of the open object, w1 = VFS_KIND_*,
  *                w2 = st_mode, w3 = size, w4 = st_rdev, w5 = the file's
  *                identity (unique among files that exist, stable while open:
- *                record locks and FIFOs are keyed by it).
+ *                record locks and FIFOs are keyed by it), w6 = the version
+ *                of the file's pages: a value that changes whenever the set
+ *                of frames IO_MAP would name for the file changes, never
+ *                the same for two states of any files, or 0 when the file
+ *                has no such version. While it holds, the kernel may keep
+ *                the frames an IO_MAP named and map them again without
+ *                asking (a program's pages between execs).
  *                Each successful open is one object: the kernel sends
  *                IO_CLOSE for it when the last descriptor goes. For
  *                VFS_KIND_CHR and VFS_KIND_FIFO the kernel moves the data
