@@ -4,7 +4,8 @@
 #                      (busybox.links), /etc/motd, /etc/passwd, /etc/group, /etc/hosts, /root.
 #                      What a user boots (`./kenix run`); small enough for a 16 MiB machine.
 #   ${KENIX_INITRD}    the same and what the tests need: every in-guest program in /bin,
-#                      test_exec's scripts in /bin, the shell scenarios' scripts
+#                      test_exec's scripts in /bin, the shell scenarios' scripts, the ports
+#                      (KENIX_PORTS) under /usr
 #   ${KENIX_BBTEST_INITRD} the test initrd and BusyBox's testsuite in /opt/bbtest (tests/busybox)
 #   ${KENIX_DISK_IMG}  FAT32 disk image for virtio-blk: a few known files to read back
 # Each initrd is the one before it plus more: one list (_kenix_initrd_system) extended,
@@ -151,6 +152,11 @@ set(_kenix_initrd_deps
     ${_kenix_initrd_system_deps}
     ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts}
     guest)
+# The ports (cmake/Ports.cmake): their one install tree, from /usr down.
+if(KENIX_PORTS)
+    list(APPEND _kenix_initrd_entries /usr/=${KENIX_PORTS_ROOT}/usr)
+    list(APPEND _kenix_initrd_deps ${KENIX_PORT_STAMPS} ${KENIX_PORT_TARGETS})
+endif()
 
 add_custom_command(
     OUTPUT  ${KENIX_SMALL_INITRD}

@@ -71,3 +71,55 @@ ExternalProject_Add_StepDependencies(busybox configure
     ${CMAKE_SOURCE_DIR}/ports/busybox/kenix.config
     ${CMAKE_SOURCE_DIR}/cmake/kconfig_merge.py
     ${KENIX_SYSROOT_STAMP})
+
+# --- ports/NAME: third-party programs with their own tests ------------------------------
+# A port is a directory ports/NAME holding only what is ours (docs/porting.md):
+#   source.txt         its line of toolchain/sources.txt's format (fetch-sources.sh reads both)
+#   host-packages.txt  optional: Debian packages its build needs on the host
+#   patches/           NNNN-*.patch, each opening with why (toolchain/apply-patches.sh)
+#   build.sh           the recipe, run from a pristine patched tree in the environment below;
+#                      it installs what the image gets under $DESTDIR/usr
+# Every port chosen in KENIX_PORTS is built after musl and installed into one tree,
+# ${KENIX_PORTS_ROOT}, which the test initrd holds from /usr down (cmake/Images.cmake).
+set(KENIX_PORTS "zlib" CACHE STRING "Ports to build, ;-separated (ports/NAME)")
+set(KENIX_PORTS_ROOT ${CMAKE_BINARY_DIR}/ports/root)
+set(KENIX_PORT_TARGETS)
+set(KENIX_PORT_STAMPS)
+
+function(kenix_port name)
+    set(dir ${CMAKE_SOURCE_DIR}/ports/${name})
+    if(NOT EXISTS ${dir}/source.txt OR NOT EXISTS ${dir}/build.sh)
+        message(FATAL_ERROR "port ${name}: ports/${name} needs source.txt and build.sh (docs/porting.md)")
+    endif()
+    set(stamp ${CMAKE_BINARY_DIR}/ports/${name}.installed)
+    ExternalProject_Add(port-${name}
+        PREFIX            ${CMAKE_BINARY_DIR}/ports/${name}-ep
+        SOURCE_DIR        ${CMAKE_BINARY_DIR}/ports/${name}-src
+        BINARY_DIR        ${CMAKE_BINARY_DIR}/ports/${name}-build
+        DOWNLOAD_COMMAND  ${KENIX_FETCH_ENV} ${KENIX_TOOLCHAIN_DIR}/unpack-source.sh ${name} <SOURCE_DIR>
+        UPDATE_COMMAND    ""
+        PATCH_COMMAND     ${KENIX_TOOLCHAIN_DIR}/apply-patches.sh ${dir}/patches <SOURCE_DIR>
+        CONFIGURE_COMMAND ""
+        # The recipe's whole environment: nothing else of the host's build leaks in.
+        BUILD_COMMAND     ${CMAKE_COMMAND} -E env
+                              SRC=<SOURCE_DIR> BUILD=<BINARY_DIR> DESTDIR=${KENIX_PORTS_ROOT}
+                              SYSROOT=${KENIX_SYSROOT} HOST=aarch64-linux-musl
+                              "CC=clang --config ${KENIX_SYSROOT}/aarch64-linux-musl.cfg"
+                              AR=llvm-ar RANLIB=llvm-ranlib NM=llvm-nm STRIP=llvm-strip
+                              JOBS=${KENIX_NPROC}
+                              bash ${dir}/build.sh
+                  COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
+        INSTALL_COMMAND   ""
+        BUILD_BYPRODUCTS  ${stamp}
+        LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_BUILD ON
+        LOG_OUTPUT_ON_FAILURE ON
+        DEPENDS           musl)
+    kenix_restart_on_patch_change(port-${name} ${dir}/patches)
+    ExternalProject_Add_StepDependencies(port-${name} build ${dir}/build.sh ${KENIX_SYSROOT_STAMP})
+    set(KENIX_PORT_TARGETS ${KENIX_PORT_TARGETS} port-${name} PARENT_SCOPE)
+    set(KENIX_PORT_STAMPS ${KENIX_PORT_STAMPS} ${stamp} PARENT_SCOPE)
+endfunction()
+
+foreach(port IN LISTS KENIX_PORTS)
+    kenix_port(${port})
+endforeach()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # fetch-sources.sh [--all | NAME...]
 #
-# Puts the verified source tarballs named in sources.txt into the source cache
+# Puts the verified source tarballs named in sources.txt and in each port's
+# ports/NAME/source.txt (the same format; upstream URL "-" for a Debian repack
+# such as zlib's dfsg tarball, which no upstream has) into the source cache
 # ($KENIX_SOURCE_CACHE, default <repo>/.cache/sources). A file already there with the
 # right SHA-256 is kept as it is. Otherwise the tarball comes from the distribution's
 # source packages, through a private deb-src list derived from the host's own apt
@@ -25,7 +27,7 @@ while read -r n v d o s u rest; do
     [[ -n $u && -z $rest ]] || die "sources.txt: malformed line for '$n'"
     version[$n]=$v debsrc[$n]=$d orig[$n]=$o sha[$n]=$s url[$n]=$u
     names+=("$n")
-done <"$here/sources.txt"
+done < <(cat "$here/sources.txt" "$repo"/ports/*/source.txt 2>/dev/null)
 
 if [[ ${1:-} == --all ]]; then
     set -- "${names[@]}"
@@ -102,17 +104,25 @@ prepare_apt() {
 }
 
 from_debian() { # name
-    local n=$1 tmp
+    local n=$1 tmp v
     prepare_apt || return 1
+    # The newest version first; if its files are not to be had (a security update
+    # whose archive this host does not reach), every other version the lists know:
+    # the .orig tarball is what counts, and its hash is checked either way.
+    local versions
+    versions=$(apt-cache "${apt_opts[@]}" showsrc "${debsrc[$n]}" 2>/dev/null | awk '/^Version:/ { print $2 }' | sort -u)
     tmp=$(mktemp -d "$cache/.apt-source.XXXXXX")
-    say "apt-get source --download-only ${debsrc[$n]}"
-    if (cd "$tmp" && apt-get "${apt_opts[@]}" -qq source --download-only "${debsrc[$n]}") \
-        >"$tmp.log" 2>&1 && [[ -f $tmp/${orig[$n]} ]]; then
-        mv "$tmp/${orig[$n]}" "$cache/.${orig[$n]}.part"
-        rm -rf "$tmp" "$tmp.log"
-        accept "$cache/.${orig[$n]}.part" "$n"
-        return 0
-    fi
+    for v in "" $versions; do
+        say "apt-get source --download-only ${debsrc[$n]}${v:+=$v}"
+        if (cd "$tmp" && apt-get "${apt_opts[@]}" -qq source --download-only "${debsrc[$n]}${v:+=$v}") \
+            >"$tmp.log" 2>&1 && [[ -f $tmp/${orig[$n]} ]]; then
+            mv "$tmp/${orig[$n]}" "$cache/.${orig[$n]}.part"
+            rm -rf "$tmp" "$tmp.log"
+            accept "$cache/.${orig[$n]}.part" "$n"
+            return 0
+        fi
+        rm -rf "${tmp:?}"/*
+    done
     say "the distribution does not provide ${orig[$n]}:"
     sed 's/^/    /' "$tmp.log" >&2
     rm -rf "$tmp" "$tmp.log"
@@ -121,6 +131,7 @@ from_debian() { # name
 
 from_upstream() { # name
     local n=$1 part="$cache/.${orig[$1]}.part"
+    [[ ${url[$n]} != - ]] || { say "${orig[$n]} has no upstream release (a Debian repack)"; return 1; }
     say "downloading ${url[$n]}"
     if command -v curl >/dev/null; then
         curl -fsSL -o "$part" "${url[$n]}" || { rm -f "$part"; return 1; }

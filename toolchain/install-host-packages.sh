@@ -6,7 +6,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$here/host-packages.txt")
+# The system's list and each port's own (ports/NAME/host-packages.txt: what its build needs).
+mapfile -t wanted < <(cat "$here/host-packages.txt" "$here"/../ports/*/host-packages.txt 2>/dev/null |
+                      sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' | sort -u)
 
 # One dpkg-query call for all packages; unknown names print nothing (and an error we drop).
 declare -A installed=()

@@ -13,7 +13,7 @@ cache=${KENIX_SOURCE_CACHE:-$repo/.cache/sources}
 name=$1 dest=$2
 
 "$here/fetch-sources.sh" "$name"
-file=$(awk -v n="$name" '$1 == n { print $4 }' "$here/sources.txt")
+file=$(cat "$here/sources.txt" "$repo"/ports/*/source.txt 2>/dev/null | awk -v n="$name" '$1 == n { print $4 }')
 
 # Unpack beside DEST and swap, so an interrupted run never leaves a half tree behind.
 tmp="$dest.unpack"
