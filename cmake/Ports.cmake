@@ -77,11 +77,18 @@ ExternalProject_Add_StepDependencies(busybox configure
 #   source.txt         its line of toolchain/sources.txt's format (fetch-sources.sh reads both)
 #   host-packages.txt  optional: Debian packages its build needs on the host
 #   patches/           NNNN-*.patch, each opening with why (toolchain/apply-patches.sh)
-#   build.sh           the recipe, run from a pristine patched tree in the environment below;
+#   build.sh           the recipe, run from a pristine patched tree (environment: docs/porting.md);
 #                      it installs what the image gets under $DESTDIR/usr
+#   tests/             optional: files of the port's own tests that build.sh installs
 # Every port chosen in KENIX_PORTS is built after musl and installed into one tree,
 # ${KENIX_PORTS_ROOT}, which the test initrd holds from /usr down (cmake/Images.cmake).
-set(KENIX_PORTS "zlib" CACHE STRING "Ports to build, ;-separated (ports/NAME)")
+# "default" stands for KENIX_PORTS_DEFAULT (every port cheap enough for each CI run), so a
+# port added to it reaches build directories configured before it existed.
+set(KENIX_PORTS_DEFAULT zlib lua)
+set(KENIX_PORTS "default" CACHE STRING "Ports to build, ;-separated (ports/NAME), or \"default\"")
+if(KENIX_PORTS STREQUAL "default")
+    set(KENIX_PORTS ${KENIX_PORTS_DEFAULT})
+endif()
 set(KENIX_PORTS_ROOT ${CMAKE_BINARY_DIR}/ports/root)
 set(KENIX_PORT_TARGETS)
 set(KENIX_PORT_STAMPS)
@@ -102,7 +109,7 @@ function(kenix_port name)
         CONFIGURE_COMMAND ""
         # The recipe's whole environment: nothing else of the host's build leaks in.
         BUILD_COMMAND     ${CMAKE_COMMAND} -E env
-                              SRC=<SOURCE_DIR> BUILD=<BINARY_DIR> DESTDIR=${KENIX_PORTS_ROOT}
+                              PORT=${dir} SRC=<SOURCE_DIR> BUILD=<BINARY_DIR> DESTDIR=${KENIX_PORTS_ROOT}
                               SYSROOT=${KENIX_SYSROOT} HOST=aarch64-linux-musl
                               "CC=clang --config ${KENIX_SYSROOT}/aarch64-linux-musl.cfg"
                               AR=llvm-ar RANLIB=llvm-ranlib NM=llvm-nm STRIP=llvm-strip
@@ -115,7 +122,9 @@ function(kenix_port name)
         LOG_OUTPUT_ON_FAILURE ON
         DEPENDS           musl)
     kenix_restart_on_patch_change(port-${name} ${dir}/patches)
-    ExternalProject_Add_StepDependencies(port-${name} build ${dir}/build.sh ${KENIX_SYSROOT_STAMP})
+    # The recipe, and anything else of the port's it may install (its test scripts).
+    file(GLOB_RECURSE port_files CONFIGURE_DEPENDS ${dir}/tests/*)
+    ExternalProject_Add_StepDependencies(port-${name} build ${dir}/build.sh ${port_files} ${KENIX_SYSROOT_STAMP})
     set(KENIX_PORT_TARGETS ${KENIX_PORT_TARGETS} port-${name} PARENT_SCOPE)
     set(KENIX_PORT_STAMPS ${KENIX_PORT_STAMPS} ${stamp} PARENT_SCOPE)
 endfunction()

@@ -2,10 +2,13 @@
 sysroot, each run inside Kenix with its own tests, and their output checked
 against the host's tools where the issue asks for it (docs/porting.md).
 """
+import difflib
 import gzip
 import hashlib
 import re
+import shutil
 import subprocess
+import tempfile
 
 from scenario import check, scenario
 from terminal import command, powered_off, prompt
@@ -61,3 +64,43 @@ def zlib(ctx):
           f"the host's gzip -dc of the guest's file gives the original ({hashlib.md5(unpacked.stdout).hexdigest()}, "
           f"{unpacked.stderr.decode(errors='replace').strip()})")
     check(gzip.decompress(r.stdout) == original, "and so does Python's gzip module, byte for byte")
+
+
+LUA_SCRIPTS = ("strings", "tables", "coroutines", "io_os")
+LUA_DIR = "/usr/share/kenix/ports/lua"   # where ports/lua/build.sh installs ports/lua/tests
+
+
+@scenario("ports.lua", labels=["ports"], timeout=180)
+def lua(ctx):
+    """Lua 5.4.4: the port's scripts (ports/lua/tests: strings and patterns,
+    tables and metatables, coroutines, io and os -- files, popen, os.execute
+    with exit statuses and signals, os.time and os.date) print exactly what the
+    host's Lua 5.4 prints for them, and exit 0."""
+    host_lua = shutil.which("lua5.4")
+    check(host_lua is not None, "the host has lua5.4 (ports/lua/host-packages.txt)")
+    src = ctx.build_dir / "ports" / "root" / LUA_DIR.lstrip("/")   # the very files the guest runs
+    expected = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in LUA_SCRIPTS:
+            r = subprocess.run([host_lua, str(src / f"{name}.lua"), scratch], capture_output=True, timeout=60,
+                               env={"LUA_PORT_TEST": "yes", "PATH": "/usr/bin:/bin", "TZ": "UTC"}, cwd=scratch)
+            check(r.returncode == 0, f"the host's Lua runs {name}.lua ({r.stderr.decode(errors='replace')})")
+            expected[name] = r.stdout.decode()
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        command(s, "mkdir -p /tmp/luat && echo made", r"^made$")
+        for name in LUA_SCRIPTS:
+            command(s, f"echo @@begin {name}; LUA_PORT_TEST=yes lua {LUA_DIR}/{name}.lua /tmp/luat; "
+                       f"echo @@end {name} status $?", rf"^@@end {name} status \d+$", timeout=60)
+        powered_off(ctx, s)
+    text = s.transcript().replace("\r", "")
+    for name in LUA_SCRIPTS:
+        m = re.search(rf"^@@begin {name}\n(.*?)^@@end {name} status (\d+)$", text, re.M | re.S)
+        got = m.group(1) if m else ""
+        check(m is not None and m.group(2) == "0", f"{name}.lua exits 0 in Kenix")
+        if got != expected[name]:
+            diff = "".join(difflib.unified_diff(expected[name].splitlines(True), got.splitlines(True),
+                                                "host", "kenix"))
+            check(False, f"{name}.lua prints what the host's Lua prints:\n{diff}")
+        else:
+            check(True, f"{name}.lua prints exactly what the host's Lua prints ({len(got.splitlines())} lines)")
