@@ -84,7 +84,7 @@ ExternalProject_Add_StepDependencies(busybox configure
 # ${KENIX_PORTS_ROOT}, which the test initrd holds from /usr down (cmake/Images.cmake).
 # "default" stands for KENIX_PORTS_DEFAULT (every port cheap enough for each CI run), so a
 # port added to it reaches build directories configured before it existed.
-set(KENIX_PORTS_DEFAULT zlib lua)
+set(KENIX_PORTS_DEFAULT zlib lua sqlite)
 set(KENIX_PORTS "default" CACHE STRING "Ports to build, ;-separated (ports/NAME), or \"default\"")
 if(KENIX_PORTS STREQUAL "default")
     set(KENIX_PORTS ${KENIX_PORTS_DEFAULT})
