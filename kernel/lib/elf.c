@@ -385,3 +385,66 @@ const char *elf_strerror(int err)
         return "unknown ELF error";
     }
 }
+
+/* Bytes [off, off + len) lie in an image of `size` bytes. */
+static bool inside(uint64_t off, uint64_t len, size_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+int elf_dynamic_symbol(const void *image, size_t size, const char *name, uint64_t *value)
+{
+    const uint8_t *f = image;
+    if (size < ELF64_EHDR_SIZE || f[0] != 0x7f || f[1] != 'E' || f[2] != 'L' || f[3] != 'F')
+        return -1;
+    uint64_t phoff = le64(f + 32);
+    uint16_t phent = le16(f + 54), phnum = le16(f + 56);
+    if (phent != ELF64_PHDR_SIZE || !inside(phoff, (uint64_t)phnum * phent, size))
+        return -1;
+    uint64_t dyn = 0, dynsz = 0;
+    for (uint16_t i = 0; i < phnum; i++) {
+        const uint8_t *ph = f + phoff + (uint64_t)i * phent;
+        if (le32(ph) == ELF_PT_DYNAMIC) {
+            dyn = le64(ph + 8);     /* p_offset */
+            dynsz = le64(ph + 32);  /* p_filesz */
+        }
+    }
+    if (!dynsz || !inside(dyn, dynsz, size))
+        return -1;
+    uint64_t hash = 0, symtab = 0, strtab = 0, strsz = 0;
+    for (uint64_t at = dyn; at + 16 <= dyn + dynsz; at += 16) {
+        uint64_t tag = le64(f + at), val = le64(f + at + 8);
+        if (tag == 0)
+            break; /* DT_NULL */
+        if (tag == 4)
+            hash = val;   /* DT_HASH */
+        else if (tag == 6)
+            symtab = val; /* DT_SYMTAB */
+        else if (tag == 5)
+            strtab = val; /* DT_STRTAB */
+        else if (tag == 10)
+            strsz = val;  /* DT_STRSZ */
+    }
+    if (!inside(hash, 8, size) || !strsz || !inside(strtab, strsz, size))
+        return -1;
+    uint64_t nsyms = le32(f + hash + 4); /* nchain: one per symbol */
+    if (!inside(symtab, nsyms * 24, size) || nsyms > size / 24)
+        return -1;
+    for (uint64_t i = 1; i < nsyms; i++) {
+        const uint8_t *sym = f + symtab + i * 24;
+        uint32_t st_name = le32(sym);
+        uint16_t shndx = le16(sym + 6);
+        if (shndx == 0 || st_name >= strsz)
+            continue; /* undefined, or a name outside the table */
+        const char *s = (const char *)f + strtab + st_name;
+        uint64_t room = strsz - st_name, n = 0;
+        while (n < room && name[n] && s[n] == name[n])
+            n++;
+        if (n < room && !name[n] && !s[n]) {
+            *value = le64(sym + 8);
+            return 0;
+        }
+    }
+    return -1;
+}
+

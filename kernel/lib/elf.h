@@ -149,4 +149,13 @@ int elf_relocate(struct elf_image *img, uint64_t bias, uint64_t user_limit);
 
 const char *elf_strerror(int err);
 
+/*
+ * The value of the dynamic symbol `name` in the shared object [image, image +
+ * size) -- one loaded at address 0 whose addresses are its file offsets, as
+ * the vDSO -- through its PT_DYNAMIC: DT_HASH (for the number of symbols),
+ * DT_SYMTAB, DT_STRTAB, DT_STRSZ. Every table is checked to lie inside the
+ * image. 0 and *value, or -1 when the image has no such defined symbol.
+ */
+int elf_dynamic_symbol(const void *image, size_t size, const char *name, uint64_t *value);
+
 #endif

@@ -733,6 +733,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
     vs->brk_start = parent->brk_start;
     vs->brk = parent->brk;
     vs->stack_bottom = parent->stack_bottom;
+    vs->vdso_base = parent->vdso_base;
     vs->arg_start = parent->arg_start;
     vs->arg_end = parent->arg_end;
     vs->env_start = parent->env_start;

@@ -84,6 +84,8 @@ struct vmspace {
                                  * and from a server alternate between its stack and its buffers */
     uint64_t brk_start, brk;
     uint64_t stack_bottom;   /* lowest address of the stack area; mmap stays below */
+    uint64_t vdso_base;      /* where exec mapped the vDSO (posix/vdso.c), 0: none; kept even if
+                              * the program unmaps it, as Linux's mm->context.vdso */
     uint64_t arg_start, arg_end, env_start, env_end; /* the program's argument and environment
                                                       * strings (exec; /proc/<pid>/cmdline) */
     uint64_t total_vm;       /* bytes of all areas (RLIMIT_AS) */

@@ -15,6 +15,7 @@
 #include "kenix/linux_abi.h"
 #include "kenix/string.h"
 #include "signal_internal.h"
+#include "vdso.h"
 #include "../core/process.h"
 #include "../core/sched.h"
 #include "../mm/uaccess.h"
@@ -213,10 +214,9 @@ int signal_frame_setup(struct trap_frame *f, const struct ksiginfo *info, const 
     f->x[1] = frame + FRAME_INFO;
     f->x[2] = frame + FRAME_UC;
     f->x[29] = record;
-    /* Without SA_RESTORER the handler returns to 0 and faults: Linux would
-     * return through its vDSO's trampoline, which Kenix does not have yet.
-     * musl and glibc always pass a restorer. */
-    f->x[30] = (sa->flags & SA_RESTORER) ? sa->restorer : 0;
+    /* Without SA_RESTORER the handler returns through the vDSO's trampoline,
+     * as on Linux: musl passes a restorer, glibc on arm64 does not. */
+    f->x[30] = (sa->flags & SA_RESTORER) ? sa->restorer : vdso_sigreturn(p->vm);
     f->sp = frame;
     f->elr = sa->handler;
     return 0;

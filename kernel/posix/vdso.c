@@ -21,11 +21,13 @@
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/timer.h"
 #include "../core/memobj.h"
+#include "../lib/elf.h"
 #include "../mm/vmspace.h"
 
 extern const char vdso_image_start[], vdso_image_end[]; /* vdso_image.S */
 
 static struct memobj *vdso_text, *vdso_vvar;
+static uint64_t sigreturn_offset; /* of __kernel_rt_sigreturn in the image */
 
 void vdso_init(void)
 {
@@ -34,6 +36,14 @@ void vdso_init(void)
     vdso_vvar = memobj_borrow(virt_to_phys(timer_vdso_data()), PAGE_SIZE, KX_OBJ_MEMORY);
     if (!vdso_text || !vdso_vvar)
         panic("vdso: no memory for its objects");
+    if (elf_dynamic_symbol(vdso_image_start, len, "__kernel_rt_sigreturn", &sigreturn_offset) ||
+        sigreturn_offset >= len)
+        panic("vdso: no __kernel_rt_sigreturn in the image");
+}
+
+uint64_t vdso_sigreturn(const struct vmspace *vs)
+{
+    return vs->vdso_base ? vs->vdso_base + sigreturn_offset : 0;
 }
 
 int vdso_map(struct vmspace *vs, uint64_t *ehdr)
@@ -48,5 +58,6 @@ int vdso_map(struct vmspace *vs, uint64_t *ehdr)
         return err;
     }
     *ehdr = text;
+    vs->vdso_base = text;
     return 0;
 }

@@ -17,5 +17,9 @@ void vdso_init(void);
 /* Maps the data page and the vDSO into a new image just below its stack
  * area; *ehdr gets the vDSO's address (AT_SYSINFO_EHDR). -ENOMEM, -EEXIST. */
 int vdso_map(struct vmspace *vs, uint64_t *ehdr);
+/* The address of the vDSO's __kernel_rt_sigreturn in vs (where a signal
+ * handler installed without SA_RESTORER returns, as on Linux), or 0 if vs
+ * was never given a vDSO. */
+uint64_t vdso_sigreturn(const struct vmspace *vs);
 
 #endif

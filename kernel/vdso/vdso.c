@@ -185,3 +185,17 @@ int __kernel_clock_getres(int clock, struct kernel_timespec *res)
     }
     return 0;
 }
+
+/* Where a signal handler installed without SA_RESTORER returns (glibc passes
+ * none on arm64 and relies on this, as on Linux): rt_sigreturn. The nop
+ * before it is Linux's: an unwinder looks up the return address minus one,
+ * which must fall inside the trampoline's symbol too. */
+__asm__(".text\n"
+        "    .p2align 2\n"
+        "    nop\n"
+        "    .global __kernel_rt_sigreturn\n"
+        "    .type __kernel_rt_sigreturn, %function\n"
+        "__kernel_rt_sigreturn:\n"
+        "    mov x8, #139\n" /* rt_sigreturn */
+        "    svc #0\n"
+        "    .size __kernel_rt_sigreturn, . - __kernel_rt_sigreturn\n");

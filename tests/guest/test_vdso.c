@@ -39,6 +39,7 @@ typedef int (*gettimeofday_fn)(struct timeval *, void *);
 static const unsigned char *vdso; /* AT_SYSINFO_EHDR, or NULL */
 static gettime_fn vdso_gettime, vdso_getres;
 static gettimeofday_fn vdso_gettimeofday;
+static const void *vdso_sigreturn; /* __kernel_rt_sigreturn */
 
 static long long ns_of(const struct timespec *t)
 {
@@ -162,6 +163,8 @@ static void find_vdso(void)
     ccheckf(vdso_gettime && vdso_gettimeofday && vdso_getres,
             "__kernel_clock_gettime, __kernel_gettimeofday, __kernel_clock_getres found with version LINUX_2.6.39");
     ccheckf(!dso_sym(&d, "__kernel_clock_gettime", "LINUX_2.6"), "and not under another version");
+    vdso_sigreturn = dso_sym(&d, "__kernel_rt_sigreturn", "LINUX_2.6.39");
+    ccheckf(vdso_sigreturn != NULL, "__kernel_rt_sigreturn found with version LINUX_2.6.39");
     if (!vdso_gettime || !vdso_gettimeofday || !vdso_getres)
         vdso = NULL;
 }
@@ -469,6 +472,50 @@ static void protection(void)
         run_child_ok("execve of this program", exec_self, NULL);
 }
 
+/* --- signal return through the vDSO ------------------------------------------------ */
+
+/* The kernel's struct sigaction on arm64, for a handler installed as glibc
+ * installs it there: without SA_RESTORER. */
+struct k_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static volatile sig_atomic_t tramp_calls;
+static volatile uintptr_t tramp_return; /* the handler's return address */
+
+static void tramp_handler(int sig)
+{
+    (void)sig;
+    tramp_calls++;
+    tramp_return = (uintptr_t)__builtin_return_address(0);
+}
+
+static void sigreturn_trampoline(void)
+{
+    struct k_sigaction ka = { tramp_handler, 0, NULL, 0 }, old;
+    long r = syscall(SYS_rt_sigaction, SIGUSR2, &ka, &old, 8);
+    ccheckf(r == 0, "rt_sigaction without SA_RESTORER: %ld", r);
+    volatile int before = 17;
+    for (int i = 0; i < 3; i++)
+        raise(SIGUSR2);
+    ccheckf(tramp_calls == 3 && before == 17,
+            "a handler installed without SA_RESTORER runs and returns to the interrupted code, 3 times of 3 (%d)",
+            (int)tramp_calls);
+    if (vdso_sigreturn)
+        ccheckf(tramp_return == (uintptr_t)vdso_sigreturn,
+                "it returns through the vDSO's __kernel_rt_sigreturn (%#lx, the symbol at %p)",
+                (unsigned long)tramp_return, vdso_sigreturn);
+    sigset_t set, cur;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, NULL, &cur);
+    ccheckf(!sigismember(&cur, SIGUSR2), "and the signal mask is restored after it (SIGUSR2 not left blocked)");
+    syscall(SYS_rt_sigaction, SIGUSR2, &old, NULL, 8);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--after-exec") == 0)
@@ -481,5 +528,6 @@ int main(int argc, char **argv)
     fallbacks();
     settime();
     protection();
+    sigreturn_trampoline();
     return check_summary();
 }
