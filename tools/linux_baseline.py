@@ -179,6 +179,49 @@ def fetch_kernel(linux_dir, refresh=False):
     return images[0], (configs[0] if configs else None), deb.name
 
 
+def fetch_arm64_file(package, member, cache_dir):
+    """One file of a Debian arm64 binary package (e.g. bin/bash-static of
+    bash-static), fetched once through the same private arm64 apt state as the
+    kernel and kept in cache_dir: the path of the extracted file.
+
+    For the scenarios that run unmodified Debian programs on Kenix."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    out = cache_dir / package / member
+    if out.exists():
+        return out
+    debs = sorted(cache_dir.glob(f"{package}_*_arm64.deb"), key=lambda p: p.stat().st_mtime)
+    if not debs:
+        apt_dir = cache_dir / "apt"
+        say("updating the private arm64 package lists (apt-get update)")
+        up = _apt(apt_dir, ["apt-get", "-q", "update"])
+        (apt_dir / "update.log").write_text(up.stdout)
+        say(f"apt-get download {package}:arm64")
+        dl = _apt(apt_dir, ["apt-get", "-q", "download", f"{package}:arm64"], cwd=cache_dir)
+        debs = sorted(cache_dir.glob(f"{package}_*_arm64.deb"), key=lambda p: p.stat().st_mtime)
+        if dl.returncode != 0 or not debs:
+            raise BaselineError(f"apt-get download {package}:arm64 failed:\n{dl.stdout.strip()}")
+    if not shutil.which("dpkg-deb"):
+        raise BaselineError("dpkg-deb is not installed: this tool needs a Debian host")
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(debs[-1])], stdout=subprocess.PIPE)
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for entry in tar:
+                if entry.isfile() and entry.name.lstrip("./") == member:
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = out.with_name(out.name + ".partial")
+                    with tar.extractfile(entry) as src, open(tmp, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    tmp.chmod(entry.mode & 0o777)
+                    tmp.rename(out)
+                    break
+    finally:
+        proc.stdout.close()
+        proc.wait()
+    if not out.exists():
+        raise BaselineError(f"{debs[-1].name} holds no {member}")
+    return out
+
+
 def _extract_boot(deb, dest):
     """boot/vmlinuz-* and boot/config-* of the package, and nothing else.
 
