@@ -153,7 +153,7 @@ set(_kenix_initrd_deps
     ${_kenix_initrd_program_files} ${_kenix_exec_file_deps} ${_kenix_shell_scripts}
     guest)
 # The ports (cmake/Ports.cmake): their one install tree, from /usr down.
-if(KENIX_PORTS)
+if(KENIX_PORTS_BUILT)
     list(APPEND _kenix_initrd_entries /usr/=${KENIX_PORTS_ROOT}/usr)
     list(APPEND _kenix_initrd_deps ${KENIX_PORT_STAMPS} ${KENIX_PORT_TARGETS})
 endif()

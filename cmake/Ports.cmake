@@ -80,15 +80,23 @@ ExternalProject_Add_StepDependencies(busybox configure
 #   build.sh           the recipe, run from a pristine patched tree (environment: docs/porting.md);
 #                      it installs what the image gets under $DESTDIR/usr
 #   tests/             optional: files of the port's own tests that build.sh installs
-# Every port chosen in KENIX_PORTS is built after musl and installed into one tree,
+# Every port chosen in KENIX_PORTS (KENIX_PORTS_BUILT) is built after musl and installed into one tree,
 # ${KENIX_PORTS_ROOT}, which the test initrd holds from /usr down (cmake/Images.cmake).
 # "default" stands for KENIX_PORTS_DEFAULT (every port cheap enough for each CI run), so a
 # port added to it reaches build directories configured before it existed.
 set(KENIX_PORTS_DEFAULT zlib lua sqlite)
-set(KENIX_PORTS "default" CACHE STRING "Ports to build, ;-separated (ports/NAME), or \"default\"")
-if(KENIX_PORTS STREQUAL "default")
-    set(KENIX_PORTS ${KENIX_PORTS_DEFAULT})
-endif()
+set(KENIX_PORTS "default" CACHE STRING "Ports to build, ;-separated (ports/NAME); \"default\" among them stands for KENIX_PORTS_DEFAULT")
+# KENIX_PORTS_BUILT: the ports chosen, "default" expanded (a normal variable of
+# another name: unsetting one named KENIX_PORTS would uncover the cache's again).
+set(KENIX_PORTS_BUILT)
+foreach(port IN LISTS KENIX_PORTS)
+    if(port STREQUAL "default")
+        list(APPEND KENIX_PORTS_BUILT ${KENIX_PORTS_DEFAULT})
+    else()
+        list(APPEND KENIX_PORTS_BUILT ${port})
+    endif()
+endforeach()
+list(REMOVE_DUPLICATES KENIX_PORTS_BUILT)
 set(KENIX_PORTS_ROOT ${CMAKE_BINARY_DIR}/ports/root)
 set(KENIX_PORT_TARGETS)
 set(KENIX_PORT_STAMPS)
@@ -129,6 +137,6 @@ function(kenix_port name)
     set(KENIX_PORT_STAMPS ${KENIX_PORT_STAMPS} ${stamp} PARENT_SCOPE)
 endfunction()
 
-foreach(port IN LISTS KENIX_PORTS)
+foreach(port IN LISTS KENIX_PORTS_BUILT)
     kenix_port(${port})
 endforeach()

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # fetch-sources.sh [--all | NAME...]
+# fetch-sources.sh --lists   only bring the private deb-src lists up to date (for
+#                            tools/port_new.py, which asks apt-cache through them)
 #
 # Puts the verified source tarballs named in sources.txt and in each port's
 # ports/NAME/source.txt (the same format; upstream URL "-" for a Debian repack
@@ -29,10 +31,14 @@ while read -r n v d o s u rest; do
     names+=("$n")
 done < <(cat "$here/sources.txt" "$repo"/ports/*/source.txt 2>/dev/null)
 
+lists_only=
 if [[ ${1:-} == --all ]]; then
     set -- "${names[@]}"
+elif [[ ${1:-} == --lists ]]; then
+    lists_only=1
+    set --
 fi
-(($# > 0)) || die "usage: fetch-sources.sh --all | NAME..."
+(($# > 0)) || [[ -n $lists_only ]] || die "usage: fetch-sources.sh --all | --lists | NAME..."
 for n; do [[ -n ${orig[$n]:-} ]] || die "unknown source '$n' (see toolchain/sources.txt)"; done
 
 mkdir -p "$cache"
@@ -144,6 +150,11 @@ from_upstream() { # name
     accept "$part" "$n"
 }
 
+if [[ -n $lists_only ]]; then
+    apt_ready=
+    prepare_apt || die "no private deb-src lists (see the messages above)"
+    exit 0
+fi
 for n; do
     if hash_ok "$cache/${orig[$n]}" "${sha[$n]}"; then
         continue
