@@ -20,6 +20,7 @@
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
 #include "../mm/vmspace.h"
+#include "../posix/crash_report.h"
 #include "../posix/file.h"
 #include "../posix/ktimer.h"
 #include "../posix/tty.h"
@@ -581,5 +582,6 @@ void process_fault(const char *what, const struct trap_frame *f, int signal)
                 f->elr, signal);
     else
         kprintf("process %u (%s): %s, pc 0x%lx: killed by signal %d\n", p->pid, p->name, what, f->elr, signal);
+    crash_report(f, signal, ec == EC_DABT_LOWER || ec == EC_IABT_LOWER || ec == EC_PC_ALIGN);
     process_exit(signal); /* the status wait() will report: terminated by `signal` */
 }

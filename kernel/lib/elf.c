@@ -448,3 +448,87 @@ int elf_dynamic_symbol(const void *image, size_t size, const char *name, uint64_
     return -1;
 }
 
+int elf_vaddr_of_offset(const struct elf_reader *r, uint64_t off, uint64_t *vaddr, bool *pie)
+{
+    uint8_t eh[ELF64_EHDR_SIZE], ph[ELF64_PHDR_SIZE];
+    if (!r->read(r->ctx, 0, eh, sizeof(eh)) || eh[0] != 0x7f || eh[1] != 'E' || eh[2] != 'L' || eh[3] != 'F')
+        return -1;
+    uint64_t phoff = le64(eh + 32);
+    uint16_t phent = le16(eh + 54), phnum = le16(eh + 56);
+    if (phent != ELF64_PHDR_SIZE)
+        return -1;
+    *pie = le16(eh + 16) == ELF_ET_DYN;
+    for (uint16_t i = 0; i < phnum; i++) {
+        if (!r->read(r->ctx, phoff + (uint64_t)i * phent, ph, sizeof(ph)))
+            return -1;
+        uint64_t p_offset = le64(ph + 8), p_vaddr = le64(ph + 16), p_filesz = le64(ph + 32);
+        if (le32(ph) == ELF_PT_LOAD && off >= p_offset && off - p_offset < p_filesz) {
+            *vaddr = p_vaddr + (off - p_offset);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+#define SHT_SYMTAB 2u
+#define STT_FUNC 2u
+#define SHDR_SIZE 64u
+#define SYM_SIZE 24u
+
+int elf_function_at(const struct elf_reader *r, uint64_t addr, char *name, size_t name_len, uint64_t *offset)
+{
+    uint8_t eh[ELF64_EHDR_SIZE], sh[SHDR_SIZE], sym[SYM_SIZE];
+    if (!name_len || !r->read(r->ctx, 0, eh, sizeof(eh)))
+        return -1;
+    uint64_t shoff = le64(eh + 40);
+    uint16_t shentsize = le16(eh + 58), shnum = le16(eh + 60);
+    if (shentsize != SHDR_SIZE)
+        return -1;
+    uint64_t symoff = 0, symsize = 0, stroff = 0, strsize = 0;
+    for (uint16_t i = 0; i < shnum && !symsize; i++) {
+        if (!r->read(r->ctx, shoff + (uint64_t)i * SHDR_SIZE, sh, sizeof(sh)))
+            return -1;
+        if (le32(sh + 4) != SHT_SYMTAB)
+            continue;
+        symoff = le64(sh + 24);
+        symsize = le64(sh + 32);
+        uint32_t link = le32(sh + 40);
+        uint8_t strsh[SHDR_SIZE];
+        if (link >= shnum || !r->read(r->ctx, shoff + (uint64_t)link * SHDR_SIZE, strsh, sizeof(strsh)))
+            return -1;
+        stroff = le64(strsh + 24);
+        strsize = le64(strsh + 32);
+    }
+    if (!symsize || symsize > ELF_SYMTAB_MAX)
+        return -1;
+    /* The function holding addr; failing that (a symbol of size 0, hand-written
+     * assembly), the closest function starting at or below it. */
+    uint64_t best_value = 0, best_name = 0;
+    bool found = false, exact = false;
+    for (uint64_t at = symoff + SYM_SIZE; at + SYM_SIZE <= symoff + symsize; at += SYM_SIZE) {
+        if (!r->read(r->ctx, at, sym, sizeof(sym)))
+            return -1;
+        uint64_t value = le64(sym + 8), size = le64(sym + 16);
+        if ((sym[4] & 0xf) != STT_FUNC || le16(sym + 6) == 0 || value > addr)
+            continue;
+        bool holds = addr - value < size;
+        if (exact && !holds)
+            continue;
+        if (holds || !found || value > best_value) {
+            best_value = value;
+            best_name = le32(sym);
+            found = true;
+            exact = holds;
+        }
+    }
+    if (!found || best_name >= strsize)
+        return -1;
+    size_t n = 0;
+    while (n + 1 < name_len && best_name + n < strsize && r->read(r->ctx, stroff + best_name + n, &name[n], 1) &&
+           name[n])
+        n++;
+    name[n] = 0;
+    *offset = addr - best_value;
+    return n ? 0 : -1;
+}
+

@@ -158,4 +158,29 @@ const char *elf_strerror(int err);
  */
 int elf_dynamic_symbol(const void *image, size_t size, const char *name, uint64_t *value);
 
+/*
+ * An ELF file read piece by piece (a crash report reads the program from
+ * the kernel's copy of its pages): read() copies n bytes at off into dst, or
+ * returns false if any of them lies past the file.
+ */
+struct elf_reader {
+    bool (*read)(void *ctx, uint64_t off, void *dst, size_t n);
+    void *ctx;
+};
+
+/* The link-time address of the PT_LOAD segment byte at file offset `off` of
+ * the file r reads, and whether the file is position independent (ET_DYN):
+ * 0, or -1 when no segment holds that offset or the headers are bad. */
+int elf_vaddr_of_offset(const struct elf_reader *r, uint64_t off, uint64_t *vaddr, bool *pie);
+
+/*
+ * The function (STT_FUNC) of the file's symbol table (SHT_SYMTAB) holding
+ * the link-time address addr: its name (at most name_len - 1 bytes, cut
+ * short if longer) and addr's offset in it. 0, or -1 when the file has no
+ * symbol table (stripped) or no function holds addr. Work: one pass over
+ * the table, which must be at most ELF_SYMTAB_MAX bytes.
+ */
+#define ELF_SYMTAB_MAX (4u << 20)
+int elf_function_at(const struct elf_reader *r, uint64_t addr, char *name, size_t name_len, uint64_t *offset);
+
 #endif

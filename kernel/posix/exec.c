@@ -25,6 +25,7 @@
 #include "../mm/vmspace.h"
 #include "file.h"
 #include "filecache.h"
+#include "sobj.h"
 #include "vdso.h"
 #include "../mm/file_pages.h"
 
@@ -289,6 +290,12 @@ static int load_segments(struct vmspace *vs, const struct elf_image *img, const 
             if (seg->filesz && end > npages)
                 npages = end;
         }
+        /* The whole file where it is small enough: a crash report finds the
+         * symbol table past the segments (crash_report.c). */
+        uint64_t size = src->file->node->size_at_open;
+        uint64_t whole = size / PAGE_SIZE + (size % PAGE_SIZE != 0);
+        if (whole > npages && whole <= FILECACHE_MAX_PAGES)
+            npages = whole;
         fp = filecache_get(src->file->node, npages);
     }
     int err = place_segments(vs, img, src, path, fp);

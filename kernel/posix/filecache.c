@@ -35,7 +35,7 @@
 #include "../mm/frames.h"
 
 #define CACHE_SLOTS 16
-#define CACHE_MAX_PAGES 8192 /* 32 MiB: bigger programs are mapped as before, eagerly */
+#define CACHE_MAX_PAGES FILECACHE_MAX_PAGES
 #define ASK_PAGES 512        /* pages asked for in one IO_MAP (file_frames's limit) */
 
 struct entry {

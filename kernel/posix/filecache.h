@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+/* The largest program kept, in pages (32 MiB): bigger ones are mapped as
+ * before, eagerly. */
+#define FILECACHE_MAX_PAGES 8192
+
 struct file_pages;
 struct sobj;
 

@@ -13,6 +13,7 @@
 #include "signal_internal.h"
 #include "ktimer.h"
 #include "../arch/aarch64/timer.h"
+#include "crash_report.h"
 #include "../core/process.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
@@ -395,6 +396,14 @@ static int next_signal(uint64_t ready)
  * call installed for its duration comes back. A process that stops does so in
  * the middle of this, with its call set up to restart on SIGCONT.
  */
+/* The signals whose default action dumps core on Linux (signal(7): "Core"). */
+static bool dumps_core(int sig)
+{
+    const uint64_t core = SIGBIT(SIGQUIT) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | SIGBIT(SIGABRT) | SIGBIT(SIGBUS) |
+                          SIGBIT(SIGFPE) | SIGBIT(SIGSEGV) | SIGBIT(SIGXCPU) | SIGBIT(SIGXFSZ) | SIGBIT(SIGSYS);
+    return (core & SIGBIT(sig)) != 0;
+}
+
 static bool is_restart_code(long r)
 {
     return r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND || r == -ERESTART_RESTARTBLOCK;
@@ -432,7 +441,13 @@ void signal_deliver(struct trap_frame *f)
         enum sig_action act = signal_action(p, sig);
         if (sig == SIGKILL || (act == ACT_TERMINATE && p->pid != 1)) {
             spin_unlock_irqrestore(&proc_lock, flags);
-            process_exit(sig); /* terminated by sig: no core dumps (RLIMIT_CORE is 0) */
+            if (dumps_core(sig)) {
+                /* No core file (RLIMIT_CORE is 0), but the report a fault
+                 * gets: abort() and friends are crashes too. */
+                kprintf("process %u (%s): terminated by signal %d at pc 0x%lx\n", p->pid, p->name, sig, f->elr);
+                crash_report(f, sig, false);
+            }
+            process_exit(sig);
         }
         if (act == ACT_STOP && p->pid != 1) {
             signal_stop_locked(p, sig); /* returns continued (or killed: SIGKILL is pending) */

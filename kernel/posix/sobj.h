@@ -34,6 +34,7 @@ struct sobj {
     uint32_t mode;             /* st_mode at open (vfs nodes) */
     uint64_t identity;         /* the vfs's identity of the file (record locks, FIFOs) */
     uint64_t pages_version;    /* the file's pages' version at open (<kenix/vfs.h> VFS_OPEN w6; filecache.c) */
+    uint64_t size_at_open;     /* st_size at open (VFS_OPEN w3): how much of a program the cache keeps */
     struct terminal *term;     /* a reference: the object is this terminal line (tty.c), or NULL */
     bool writer;               /* counted as a writer of the file (ETXTBSY, vfs_client.c) */
     bool pos_busy;             /* the position lock (sobj_lock) */

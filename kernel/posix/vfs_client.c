@@ -329,6 +329,7 @@ static long open_at_cookie(uint64_t dir, struct vfs_request *r, uint32_t flags, 
     o->kind = (uint32_t)w[1];
     o->mode = (uint32_t)w[2];
     o->identity = w[5];
+    o->size_at_open = w[3];
     o->pages_version = w[6];
     res = 0;
     uint32_t acc = flags & O_ACCMODE;

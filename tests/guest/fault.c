@@ -6,10 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-int main(void)
+/* Two named frames above main, kept apart (noinline) and kept as calls (the
+ * volatile depth), so the kernel's crash report has a backtrace to name:
+ * crash_here <- crash_caller <- main. */
+static volatile int depth;
+
+static __attribute__((noinline)) void crash_here(void)
 {
-    printf("fault: about to fault\n");
-    fflush(stdout);
+    depth++;
 #if defined(FAULT_NULL)
     *(volatile int *)0 = 1; /* unmapped user address */
 #elif defined(FAULT_KERNEL)
@@ -18,6 +22,21 @@ int main(void)
     static const uint32_t code[] = { 0xd65f03c0 }; /* ret, in a non-executable page */
     ((void (*)(void))(uintptr_t)code)();
 #endif
+    depth++;
+}
+
+static __attribute__((noinline)) void crash_caller(void)
+{
+    depth++;
+    crash_here();
+    depth++;
+}
+
+int main(void)
+{
+    printf("fault: about to fault\n");
+    fflush(stdout);
+    crash_caller();
     printf("fault: FAIL: still running\n");
     return 1;
 }

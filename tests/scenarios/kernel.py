@@ -57,6 +57,18 @@ def faulting(ctx, program, what):
         s.expect(r"^fault: about to fault$")
         m = s.expect(rf"^process 1 \(/bin/{program}\): {what} at (0x[0-9a-f]+), pc 0x[0-9a-f]+: killed by signal 11$")
         check(True, f"{program}: {what} at {m.group(1)} reported, process killed with SIGSEGV")
+        # The crash report (kernel/posix/crash_report.c): the signal and fault
+        # address, the registers, and the user stack named by the program's
+        # own symbols: crash_here <- crash_caller <- main (tests/guest/fault.c).
+        s.expect(rf"^  SIGSEGV \(11\), fault address {m.group(1)}, esr 0x[0-9a-f]+$")
+        s.expect(r"^  pc  0x[0-9a-f]{16}( crash_here\+0x[0-9a-f]+)?$")
+        s.expect(r"^  x0  0x[0-9a-f]{16}  x1  0x[0-9a-f]{16}  x2  0x[0-9a-f]{16}$")
+        s.expect(r"^  x27 0x[0-9a-f]{16}  x28 0x[0-9a-f]{16}  x29 0x[0-9a-f]{16}$")
+        s.expect(r"^  user backtrace:$")
+        s.expect(r"^  #1  0x[0-9a-f]{16} crash_(here|caller)\+0x[0-9a-f]+( \(lr\))?$")
+        s.expect(r"^  #\d+\s+0x[0-9a-f]{16} crash_caller\+0x[0-9a-f]+$" if program == "fault_exec" else
+                 r"^  #\d+\s+0x[0-9a-f]{16} main\+0x[0-9a-f]+$")
+        check(True, f"{program}: the report gives the registers and a backtrace named by the program's symbols")
         s.expect(r"^init: exited \(status 0xb\)$")
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "the system carries on (success marker, clean power-off)")

@@ -783,6 +783,102 @@ static void test_real_fuzz(void)
     fuzz(file, file_size, hot < file_size ? hot : file_size, 20000, 0x7265616c66757a7aull, false);
 }
 
+/* elf_reader over the file in memory, cut at `limit` bytes (truncations). */
+struct mem_file {
+    const uint8_t *p;
+    size_t n;
+};
+
+static bool mem_read(void *ctx, uint64_t off, void *dst, size_t n)
+{
+    const struct mem_file *m = ctx;
+    if (off > m->n || n > m->n - off)
+        return false;
+    memcpy(dst, m->p + off, n);
+    return true;
+}
+
+/* Symbols for crash reports: the entry point is a function of the program's
+ * own (musl's _start or _start_c at offset 0, or inside it), a stripped
+ * program has none, and no truncation or corruption makes the look-up read
+ * outside the file or fail to end. */
+static void test_real_symbols(void)
+{
+    CHECK_EQ(elf_parse(file, file_size, LIMIT, &img), 0);
+    struct mem_file m = { file, file_size };
+    struct elf_reader r = { mem_read, &m };
+    char name[64];
+    uint64_t off = 99, vaddr = 0;
+    bool pie = true;
+    /* The first PT_LOAD holds offset 0 (the ELF header) at its link address. */
+    CHECK_EQ(elf_vaddr_of_offset(&r, 0, &vaddr, &pie), 0);
+    CHECK(!pie);
+    CHECK_EQ(vaddr, img.segs[0].vaddr - img.segs[0].offset);
+    CHECK_EQ(elf_vaddr_of_offset(&r, file_size + 4096, &vaddr, &pie), -1);
+    bool has_symtab = false;
+    uint64_t shoff = rd(file + 40, 8), shnum = rd(file + 60, 2);
+    for (uint64_t i = 0; i < shnum && shoff + (i + 1) * 64 <= file_size; i++)
+        has_symtab |= rd(file + shoff + i * 64 + 4, 4) == 2;
+    int found = elf_function_at(&r, img.entry, name, sizeof(name), &off);
+    if (has_symtab) {
+        CHECK_EQ(found, 0);
+        CHECK(strncmp(name, "_start", 6) == 0);
+        CHECK(off < 64);
+        /* A name cut to fit the buffer, still terminated. */
+        char small[4];
+        CHECK_EQ(elf_function_at(&r, img.entry, small, sizeof(small), &off), 0);
+        CHECK_EQ(strlen(small), 3u);
+    } else {
+        CHECK_EQ(found, -1); /* stripped: no names */
+    }
+    CHECK_EQ(elf_function_at(&r, 0, name, sizeof(name), &off), -1); /* no function at address 0 */
+    for (size_t n = 0; n < file_size; n += file_size / 300 + 1) {
+        struct mem_file cut = { file, n };
+        struct elf_reader rc = { mem_read, &cut };
+        (void)elf_function_at(&rc, img.entry, name, sizeof(name), &off);
+        (void)elf_vaddr_of_offset(&rc, 0, &vaddr, &pie);
+    }
+    uint8_t *bad = malloc(file_size);
+    uint64_t seed = 0x73796d73ull;
+    for (int round = 0; round < 300; round++) {
+        memcpy(bad, file, file_size);
+        for (int k = 0; k < 8; k++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = (size_t)((seed >> 17) % file_size);
+            /* aim at the headers and the section table, where the look-up starts */
+            if (round & 1)
+                at = (size_t)((seed >> 17) % 64);
+            else if (shoff < file_size)
+                at = (size_t)(shoff + (seed >> 17) % (file_size - shoff));
+            bad[at] = (uint8_t)(seed >> 40);
+        }
+        struct mem_file fm = { bad, file_size };
+        struct elf_reader rf = { mem_read, &fm };
+        if (elf_function_at(&rf, img.entry, name, sizeof(name), &off) == 0)
+            CHECK(strlen(name) < sizeof(name));
+    }
+    free(bad);
+    CHECK(true);
+}
+
+/* The vDSO: its dynamic symbols, found as the kernel finds __kernel_rt_sigreturn. */
+static void test_vdso_symbols(void)
+{
+    uint64_t value = 0;
+    CHECK_EQ(elf_dynamic_symbol(file, file_size, "__kernel_clock_gettime", &value), 0);
+    CHECK(value > 0 && value < file_size);
+    CHECK_EQ(elf_dynamic_symbol(file, file_size, "__kernel_rt_sigreturn", &value), 0);
+    CHECK(value > 0 && value + 8 <= file_size);
+    CHECK_EQ(rd(file + value, 4), 0xd2801168u); /* mov x8, #139 */
+    CHECK_EQ(rd(file + value + 4, 4), 0xd4000001u); /* svc #0 */
+    CHECK_EQ(elf_dynamic_symbol(file, file_size, "__kernel_clock_gettim", &value), -1);
+    CHECK_EQ(elf_dynamic_symbol(file, file_size, "no_such_symbol", &value), -1);
+    for (size_t n = 0; n < file_size; n++)
+        (void)elf_dynamic_symbol(file, n, "__kernel_rt_sigreturn", &value); /* must stay inside n bytes */
+}
+
+static bool argc_shared; /* the file is a shared object to look symbols up in (--shared) */
+
 static int run_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -802,17 +898,26 @@ static int run_file(const char *path)
         printf("FAIL %s is too short to be an executable\n", path);
         return 1;
     }
+    if (rd(file + 16, 2) == ELF_ET_DYN && argc_shared) {
+        RUN(test_vdso_symbols);
+        return test_finish();
+    }
     RUN(test_real_parse);
     RUN(test_real_phdr);
     RUN(test_real_limits);
     RUN(test_real_truncations);
     RUN(test_real_fuzz);
+    RUN(test_real_symbols);
     free(file);
     return test_finish();
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "--shared") == 0) {
+        argc_shared = true;
+        return run_file(argv[2]);
+    }
     if (argc > 1)
         return run_file(argv[1]);
     RUN(test_static_exec);
