@@ -10,7 +10,8 @@
 #
 # Sub-builds register with
 #   set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS <ExternalProject name>)
-# before this file is included. Make-based ports (musl, BusyBox) have none.
+# before this file is included. musl and BusyBox have none yet; the ports
+# (ports/NAME) are recorded through cmake/cc-record.sh.
 
 set_property(GLOBAL APPEND PROPERTY KENIX_CMAKE_SUBBUILDS kernel)
 get_property(_kenix_subbuilds GLOBAL PROPERTY KENIX_CMAKE_SUBBUILDS)
@@ -26,12 +27,14 @@ foreach(ep IN LISTS _kenix_subbuilds)
     endif()
 endforeach()
 
+# The ports (cmake/Ports.cmake) are make-based: their compiler runs were
+# written down by cmake/cc-record.sh, one records file each.
 add_custom_target(compile-commands ALL
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/cmake/merge_compile_commands.py
-            ${CMAKE_BINARY_DIR}/compile_commands.json ${_kenix_subbuild_dirs}
-    COMMENT "Merging compile_commands.json of ${_kenix_subbuild_targets}"
+            ${CMAKE_BINARY_DIR}/compile_commands.json ${_kenix_subbuild_dirs} --records ${KENIX_PORT_RECORDS}
+    COMMENT "Merging compile_commands.json of ${_kenix_subbuild_targets} ${KENIX_PORTS_BUILT}"
     VERBATIM)
-add_dependencies(compile-commands ${_kenix_subbuild_targets})
+add_dependencies(compile-commands ${_kenix_subbuild_targets} ${KENIX_PORT_TARGETS})
 
 unset(BINARY_DIR)
 unset(_kenix_subbuilds)

@@ -100,6 +100,7 @@ list(REMOVE_DUPLICATES KENIX_PORTS_BUILT)
 set(KENIX_PORTS_ROOT ${CMAKE_BINARY_DIR}/ports/root)
 set(KENIX_PORT_TARGETS)
 set(KENIX_PORT_STAMPS)
+set(KENIX_PORT_RECORDS)
 
 function(kenix_port name)
     set(dir ${CMAKE_SOURCE_DIR}/ports/${name})
@@ -107,6 +108,8 @@ function(kenix_port name)
         message(FATAL_ERROR "port ${name}: ports/${name} needs source.txt and build.sh (docs/porting.md)")
     endif()
     set(stamp ${CMAKE_BINARY_DIR}/ports/${name}.installed)
+    # Every compiler run of the build, for compile_commands.json (cc-record.sh).
+    set(records ${CMAKE_BINARY_DIR}/ports/${name}.cc-records)
     ExternalProject_Add(port-${name}
         PREFIX            ${CMAKE_BINARY_DIR}/ports/${name}-ep
         SOURCE_DIR        ${CMAKE_BINARY_DIR}/ports/${name}-src
@@ -116,16 +119,17 @@ function(kenix_port name)
         PATCH_COMMAND     ${KENIX_TOOLCHAIN_DIR}/apply-patches.sh ${dir}/patches <SOURCE_DIR>
         CONFIGURE_COMMAND ""
         # The recipe's whole environment: nothing else of the host's build leaks in.
-        BUILD_COMMAND     ${CMAKE_COMMAND} -E env
+        BUILD_COMMAND     ${CMAKE_COMMAND} -E rm -f ${records}
+                  COMMAND ${CMAKE_COMMAND} -E env
                               PORT=${dir} SRC=<SOURCE_DIR> BUILD=<BINARY_DIR> DESTDIR=${KENIX_PORTS_ROOT}
                               SYSROOT=${KENIX_SYSROOT} HOST=aarch64-linux-musl
-                              "CC=clang --config ${KENIX_SYSROOT}/aarch64-linux-musl.cfg"
+                              "CC=${CMAKE_SOURCE_DIR}/cmake/cc-record.sh ${records} clang --config ${KENIX_SYSROOT}/aarch64-linux-musl.cfg"
                               AR=llvm-ar RANLIB=llvm-ranlib NM=llvm-nm STRIP=llvm-strip
                               JOBS=${KENIX_NPROC}
                               bash ${dir}/build.sh
                   COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
         INSTALL_COMMAND   ""
-        BUILD_BYPRODUCTS  ${stamp}
+        BUILD_BYPRODUCTS  ${stamp} ${records}
         LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_BUILD ON
         LOG_OUTPUT_ON_FAILURE ON
         DEPENDS           musl)
@@ -135,6 +139,7 @@ function(kenix_port name)
     ExternalProject_Add_StepDependencies(port-${name} build ${dir}/build.sh ${port_files} ${KENIX_SYSROOT_STAMP})
     set(KENIX_PORT_TARGETS ${KENIX_PORT_TARGETS} port-${name} PARENT_SCOPE)
     set(KENIX_PORT_STAMPS ${KENIX_PORT_STAMPS} ${stamp} PARENT_SCOPE)
+    set(KENIX_PORT_RECORDS ${KENIX_PORT_RECORDS} ${records} PARENT_SCOPE)
 endfunction()
 
 foreach(port IN LISTS KENIX_PORTS_BUILT)
