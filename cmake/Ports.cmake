@@ -76,6 +76,7 @@ ExternalProject_Add_StepDependencies(busybox configure
 # A port is a directory ports/NAME holding only what is ours (docs/porting.md):
 #   source.txt         its line of toolchain/sources.txt's format (fetch-sources.sh reads both)
 #   host-packages.txt  optional: Debian packages its build needs on the host
+#   depends.txt        optional: ports it builds against, one name a line
 #   patches/           NNNN-*.patch, each opening with why (toolchain/apply-patches.sh)
 #   build.sh           the recipe, run from a pristine patched tree (environment: docs/porting.md);
 #                      it installs what the image gets under $DESTDIR/usr
@@ -84,7 +85,7 @@ ExternalProject_Add_StepDependencies(busybox configure
 # ${KENIX_PORTS_ROOT}, which the test initrd holds from /usr down (cmake/Images.cmake).
 # "default" stands for KENIX_PORTS_DEFAULT (every port cheap enough for each CI run), so a
 # port added to it reaches build directories configured before it existed.
-set(KENIX_PORTS_DEFAULT zlib lua sqlite)
+set(KENIX_PORTS_DEFAULT zlib lua sqlite ncurses less)
 set(KENIX_PORTS "default" CACHE STRING "Ports to build, ;-separated (ports/NAME); \"default\" among them stands for KENIX_PORTS_DEFAULT")
 # KENIX_PORTS_BUILT: the ports chosen, "default" expanded (a normal variable of
 # another name: unsetting one named KENIX_PORTS would uncover the cache's again).
@@ -108,6 +109,20 @@ function(kenix_port name)
         message(FATAL_ERROR "port ${name}: ports/${name} needs source.txt and build.sh (docs/porting.md)")
     endif()
     set(stamp ${CMAKE_BINARY_DIR}/ports/${name}.installed)
+    # Ports this one builds against (ports/NAME/depends.txt, one name a line):
+    # they install into the same tree first, and the recipe finds their headers
+    # and libraries under $DESTDIR/usr.
+    set(deps musl)
+    if(EXISTS ${dir}/depends.txt)
+        file(STRINGS ${dir}/depends.txt port_deps REGEX "^[a-z0-9][a-z0-9+._-]*$")
+        foreach(dep IN LISTS port_deps)
+            if(NOT dep IN_LIST KENIX_PORTS_BUILT)
+                message(FATAL_ERROR "port ${name} needs port ${dep}: add it to KENIX_PORTS")
+            endif()
+            list(APPEND deps port-${dep})
+        endforeach()
+        set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dir}/depends.txt)
+    endif()
     # Every compiler run of the build, for compile_commands.json (cc-record.sh).
     set(records ${CMAKE_BINARY_DIR}/ports/${name}.cc-records)
     ExternalProject_Add(port-${name}
@@ -132,7 +147,7 @@ function(kenix_port name)
         BUILD_BYPRODUCTS  ${stamp} ${records}
         LOG_DOWNLOAD ON  LOG_PATCH ON  LOG_BUILD ON
         LOG_OUTPUT_ON_FAILURE ON
-        DEPENDS           musl)
+        DEPENDS           ${deps})
     kenix_restart_on_patch_change(port-${name} ${dir}/patches)
     # The recipe, and anything else of the port's it may install (its test scripts).
     file(GLOB_RECURSE port_files CONFIGURE_DEPENDS ${dir}/tests/*)

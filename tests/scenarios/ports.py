@@ -208,3 +208,45 @@ def bash_static(ctx):
                         "both exit 0")
         powered_off(ctx, s)
 
+
+
+@scenario("ports.less", labels=["ports", "console"], timeout=120)
+def less(ctx):
+    """less 590 on the console, over the ncurses port's libtinfo (the vt100 entry
+    compiled in): a file of 100 numbered lines opens with its first screenful
+    and its name in standout at the bottom; space pages on; a search jumps to
+    the line; G goes to the end, (END); q quits to the shell. Then the same from
+    a pipe, less reading its keys from /dev/tty."""
+    with ctx.boot("", kernel_log_all=False) as s:
+        prompt(s, timeout=30)
+        command(s, "for i in $(seq 1 100); do echo \"line $i of the file\"; done > /tmp/lines.txt && echo made", r"^made$")
+        s.send("less /tmp/lines.txt\r")
+        s.expect(r"line 1 of the file", timeout=20)
+        s.expect(r"line 23 of the file", timeout=20)
+        # The prompt: the file's name in standout (vt100's smso, ESC [ 7 m).
+        s.expect(r"\x1b\[7m/tmp/lines\.txt", timeout=20)
+        check(True, "less opens the file: lines 1-23, then its name in standout at the bottom")
+        s.send(" ")
+        s.expect(r"line 46 of the file", timeout=20)
+        check(True, "space shows the next screenful")
+        s.send("/line 77 of\r")
+        # The match is shown in standout: ESC [ 7 m line 77 of ESC [ m the file.
+        s.expect(r"\x1b\[7mline 77 of\x1b\[m the file", timeout=20)
+        s.expect(r"line 99 of the file", timeout=20)
+        check(True, "a search jumps to line 77, the match in standout, and shows the screenful from it")
+        s.send("G")
+        s.expect(r"line 100 of the file", timeout=20)
+        s.expect(r"\(END\)", timeout=20)
+        check(True, "G goes to the end: (END)")
+        s.send("q")
+        prompt(s, timeout=20)
+        command(s, "echo status $?", r"^status 0$")
+        s.send("seq 1000 | less\r")
+        s.expect(r"^23\r?$", timeout=20)
+        s.send("G")
+        s.expect(r"1000", timeout=20)
+        s.expect(r"\(END\)", timeout=20)
+        s.send("q")
+        prompt(s, timeout=20)
+        check(True, "from a pipe: less reads the data from standard input and its keys from /dev/tty")
+        powered_off(ctx, s)
