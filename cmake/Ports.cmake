@@ -13,7 +13,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/ThirdParty.cmake)
 # --- in-guest programs --------------------------------------------------------------
 set(KENIX_GUEST_DIR ${CMAKE_BINARY_DIR}/guest)
 set(KENIX_GUEST_PROGRAMS hello trap kernel_basics fuzz_syscalls fuzz_signals fault_null fault_kernel fault_exec bench_syscall
-    test_el0 test_memory
+    test_el0 test_memory ktrace
     test_ipc test_sched test_irq test_kcall test_cancel test_vm test_blkdev bench_ipc bench_posix bench_big
     test_fd test_pipe test_fork test_proc test_signal test_sigaction test_cred test_limits test_poll test_timer
     test_jobctl test_exec exec_child test_progcache test_tty test_uaccess test_vdso init_signals vfs_death

@@ -23,6 +23,7 @@
 #include "process.h"
 #include "sched.h"
 #include "syscall.h"
+#include "trace.h"
 #include "../arch/aarch64/sysreg.h"
 #include "../mm/frames.h"
 #include "../mm/heap.h"
@@ -298,6 +299,9 @@ static __attribute__((noinline)) int transfer_descriptors(struct thread *src, st
 static inline int transfer(struct thread *src, struct thread *dst, uint64_t badge, bool *dst_fault)
 {
     *dst_fault = false;
+    if (trace_enabled())
+        trace_emit(KX_TRACE_IPC, src->proc ? src->proc->pid : 0, dst->proc ? dst->proc->pid : 0,
+                   src->ipc.kcall ? src->ipc.kcall->msg.label : (uint32_t)thread_user_frame(src)->x[1]);
     if (src->ipc.xfer_uptr | dst->ipc.xfer_uptr | (uintptr_t)src->ipc.kcall | (uintptr_t)dst->ipc.kcall)
         return transfer_descriptors(src, dst, badge, dst_fault);
     copy_message(thread_user_frame(dst), thread_user_frame(src), 0); /* registers only */
@@ -774,6 +778,7 @@ int ipc_fastpath(struct trap_frame *f)
         if (!partner || partner->ipc.xfer_uptr || !sched_handoff_allowed(partner))
             goto slow;
         wait_queue_remove(partner);
+        TRACE(KX_TRACE_IPC, self->proc->pid, partner->proc ? partner->proc->pid : 0, (uint32_t)f->x[1]);
         copy_message(thread_user_frame(partner), f, 0);
         thread_user_frame(partner)->x[11] = h->badge;
         partner->ipc.caller = self;
@@ -791,6 +796,7 @@ int ipc_fastpath(struct trap_frame *f)
         struct endpoint *ep = endpoint_of(h);
         if (!wait_queue_empty(&ep->senders) || (ep->bound && ep->bound->bits) || !sched_handoff_allowed(partner))
             goto slow;
+        TRACE(KX_TRACE_IPC, self->proc->pid, partner->proc ? partner->proc->pid : 0, (uint32_t)f->x[1]);
         copy_message(thread_user_frame(partner), f, 0);
         thread_user_frame(partner)->x[11] = 0;
         partner->ipc.server = 0;

@@ -3,6 +3,9 @@
 #include "kenix/errno.h"
 #include "kenix/printk.h"
 #include "../arch/aarch64/gic.h"
+#include "thread.h"
+#include "process.h"
+#include "trace.h"
 
 struct irq_slot {
     irq_handler_fn fn;
@@ -44,6 +47,11 @@ void irq_handle(struct trap_frame *frame)
     struct irq_slot *s = &slots[intid];
     s->count++;
     irq_total++;
+    bool traced = trace_enabled();
+    if (__builtin_expect(traced, 0)) {
+        const struct process *p = current_thread()->proc;
+        trace_emit(KX_TRACE_IRQ, p ? p->pid : 0, intid, 0);
+    }
     if (s->fn) {
         s->fn(intid, s->arg);
     } else {
@@ -52,6 +60,8 @@ void irq_handle(struct trap_frame *frame)
         gic->disable(intid);
     }
     gic->eoi(intid);
+    if (__builtin_expect(traced, 0))
+        trace_emit(KX_TRACE_IRQ_END, 0, intid, 0);
 }
 
 uint64_t irq_count_all(void)

@@ -14,6 +14,7 @@
 #include "../posix/flock.h"
 #include "../posix/vfs_client.h"
 #include "sched.h"
+#include "trace.h"
 #include "../arch/aarch64/mmu.h"
 #include "../arch/aarch64/sysreg.h"
 #include "../mm/frames.h"
@@ -51,6 +52,15 @@ struct process *process_find(unsigned pid)
         if (p->pid == pid)
             return p;
     return 0;
+}
+
+void process_for_each(void (*fn)(void *arg, struct process *p), void *arg)
+{
+    irqflags_t flags = spin_lock_irqsave(&proc_lock);
+    for (unsigned i = 0; i < PID_HASH; i++)
+        for (struct process *p = pid_hash[i]; p; p = p->hash_next)
+            fn(arg, p);
+    spin_unlock_irqrestore(&proc_lock, flags);
 }
 
 struct pgrp *pgrp_find(unsigned pgid)
@@ -505,6 +515,8 @@ void process_exit(int status)
     struct thread *self = current_thread();
     if (!(status & 0x7f))
         kprintf("process %u (%s) exited with status %d\n", p->pid, p->name, (status >> 8) & 0xff);
+    TRACE(KX_TRACE_EXIT, p->pid, (uint64_t)status, 0);
+    trace_process_exit(p);
     ipc_thread_exit(self);
     handle_table_clear(&p->handles);
     ipc_process_exit(p); /* saved replies that live on elsewhere forget us */

@@ -193,6 +193,9 @@ void process_reap(struct process *zombie, bool waited);
 
 /* The live or zombie process with this pid, or NULL. proc_lock held. */
 struct process *process_find(unsigned pid);
+/* Calls fn for every process (proc_lock held: fn takes no other lock but leaf
+ * ones, such as the trace buffer's). Work: the processes that exist. */
+void process_for_each(void (*fn)(void *arg, struct process *p), void *arg);
 /* Every process, live or zombie: process_iter_next(NULL) is the first, NULL
  * after the last. proc_lock held throughout. */
 struct process *process_iter_next(struct process *p);

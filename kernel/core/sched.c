@@ -3,6 +3,7 @@
 #include "kenix/panic.h"
 #include "kenix/spinlock.h"
 #include "process.h"
+#include "trace.h"
 #include "wait.h"
 #include "../posix/ktimer.h"
 #include "../mm/vmspace.h"
@@ -200,6 +201,8 @@ static inline __attribute__((always_inline)) void switch_to(struct thread *prev,
     if (next == prev)
         return;
     stats.switches++;
+    if (trace_enabled())
+        trace_emit(KX_TRACE_SWITCH, next->proc ? next->proc->pid : 0, next->tid, prev->proc ? prev->proc->pid : 0);
     uint64_t now = read_sysreg(cntvct_el0);
     prev->cpu_counter += now - prev->run_start;
     next->run_start = now;

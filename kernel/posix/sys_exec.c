@@ -32,6 +32,7 @@
 #include "../core/process.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
+#include "../core/trace.h"
 #include "../lib/shebang.h"
 #include "../mm/heap.h"
 #include "../mm/uaccess.h"
@@ -111,6 +112,8 @@ static void exec_commit(struct process *p, struct trap_frame *f, struct image *i
     const char *base = base_name(path);
     memset(p->comm, 0, sizeof(p->comm));
     memcpy(p->comm, base, strnlen(base, sizeof(p->comm) - 1));
+    if (trace_enabled())
+        trace_name(p);
 }
 
 /* Follows "#!" lines from `file` (a reference this takes over) to the

@@ -7,6 +7,7 @@
 #include "kenix/string.h"
 #include "../arch/aarch64/sysreg.h"
 #include "../arch/aarch64/timer.h"
+#include "../core/trace.h"
 #include "../core/process.h"
 #include "../core/sched.h"
 #include "../core/syscall.h"
@@ -107,6 +108,8 @@ long sys_clone(struct trap_frame *f)
     if (err)
         return err;
     unsigned pid = p->pid;
+    if (trace_enabled())
+        trace_name(p); /* the child runs its parent's program until it execs */
     if (flags & CLONE_CHILD_CLEARTID)
         p->clear_child_tid = ctid;
     /* The child's tid in its memory and in ours, as asked; a bad pointer

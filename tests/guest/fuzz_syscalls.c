@@ -93,6 +93,7 @@
 #include <kenix/kx.h>
 #include <kenix/spawn.h>
 #include <kenix/syscall.h> /* KENIX_NATIVE_SYSCALLS */
+#include <kenix/trace.h>
 
 #include "core/syscall_table.h" /* KENIX_SYSCALLS, from the kernel's source */
 
@@ -2038,6 +2039,22 @@ static void posix_attach_args(uint64_t a[NREGS])
     a[1] = ONE_OF(0, 2, (uint64_t)-1);
 }
 SPEC(kx_posix_attach, .args = posix_attach_args);
+
+/* kx_trace(op, arg, buf, len): every operation, with room from none to past
+ * the limit, buffers good and bad. A trace may stay on for the rest of the run
+ * (every call then records, and the buffer fills and counts drops): starting,
+ * stopping, reading and freeing in any order must hold up. */
+static void trace_args(uint64_t a[NREGS])
+{
+    generic(a);
+    a[0] = ONE_OF(KX_TRACE_START, KX_TRACE_STOP, KX_TRACE_READ, KX_TRACE_STATUS, KX_TRACE_FREE, 0, 6,
+                  (uint64_t)-1, rnd());
+    a[1] = ONE_OF(0, 1, 16, 1024, KX_TRACE_MAX_RECORDS, KX_TRACE_MAX_RECORDS + 1, (uint64_t)-1, rnd());
+    bool good = rnd() % 2;
+    a[2] = good ? (uint64_t)(uintptr_t)buf : bad_pointer();
+    a[3] = good ? rnd() % (sizeof(buf) + 1) : length();
+}
+SPEC(kx_trace, .args = trace_args, .sometimes = true);
 SPEC(kx_process_detach, .args = any_handle_first);
 
 /* --- the table: every call the kernel implements --------------------------------------- */

@@ -1,6 +1,7 @@
 """The developer tools inside and around Kenix: gdb on a user process through
 QEMU's stub (tools/kenix_gdb.py, `./kenix debug --user`).
 """
+import json
 import os
 import re
 import socket
@@ -45,3 +46,36 @@ def debug_user(ctx):
         s.expect(r"^hello from musl: 2\+2=4, sqrt-ish ok$")
         s.expect(ctx.success_marker())
         check(s.wait_exit() == 0, "after gdb detached, both runs finished and the machine powered off")
+
+
+@scenario("tools.trace", labels=["tools"], timeout=240)
+def trace(ctx):
+    """`./kenix trace -- 'echo hello | wc -c'` (tools/trace.py, ktrace, kx_trace):
+    the kernel's records come back over the console and become Perfetto JSON
+    with the pipeline's processes named, their system calls as slices (clone,
+    execve, writev, wait4), the vfs's IPC with them, context switches and page
+    faults; nothing dropped."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import trace as tracer
+    data, summary = tracer.run_in_kenix(ctx.build_dir, "echo hello | wc -c", 1 << 16)
+    print(f"  {summary}", flush=True)
+    m = re.match(r"ktrace: (\d+) records, (\d+) dropped, sh exited with status 0$", summary)
+    check(m is not None and int(m.group(1)) > 50 and m.group(2) == "0",
+          f"ktrace ran the pipeline with the trace on: {summary}")
+    records = tracer.parse(data)
+    check(len(records) == int(m.group(1)), f"all {len(records)} records came to the host")
+    check(all(a[0] <= b[0] for a, b in zip(records, records[1:])), "timestamps never go back")
+    events = tracer.to_perfetto(records)["traceEvents"]
+    json.dumps(events)  # what Perfetto loads
+    names = {e["args"]["name"] for e in events if e.get("name") == "thread_name"}
+    check({"sh", "wc", "vfs", "ktrace"} <= names, f"processes named by their programs: {sorted(names)}")
+    calls = {e["name"] for e in events if e.get("cat") == "syscall"}
+    check({"clone", "execve", "wait4", "writev"} <= calls, f"system calls as slices: {sorted(calls)[:30]}")
+    pids = {e["args"]["name"]: e["pid"] for e in events if e.get("name") == "thread_name"}
+    ipc_to_vfs = [e for e in events if e.get("cat") == "ipc" and e.get("ph") == "f" and e["pid"] == pids.get("vfs")]
+    check(len(ipc_to_vfs) > 0, f"IPC messages to the vfs, as arrows ({len(ipc_to_vfs)})")
+    check(any(e.get("cat") == "sched" for e in events), "context switches: which process ran when")
+    check(any(e.get("cat") == "fault" for e in events), "page faults")
+    check(any(e.get("cat") == "syscall" and e["name"] in ("write", "writev") and e["pid"] == pids.get("wc")
+              for e in events), "wc's write of its count (musl's stdio: writev)")

@@ -28,6 +28,12 @@ SECTIONS
         KEEP(*(__ex_table))
         __ex_table_end = .;
     }
+    /* Every trace hook's nop and where it branches while tracing (core/trace.h). */
+    __trace_sites : ALIGN(8) {
+        __trace_sites_start = .;
+        KEEP(*(__trace_sites))
+        __trace_sites_end = .;
+    }
     /* The symbol table comes last among the read-only data: its size differs
      * between the two link passes, and nothing before it may move. */
     .ksyms : { KEEP(*(.ksyms)) }

@@ -17,6 +17,7 @@
 #include "asm_offsets.h"
 #include "../../core/ipc.h"
 #include "../../core/process.h"
+#include "../../core/trace.h"
 #include "../../core/sched.h"
 #include "../../core/thread.h"
 #include "../../core/syscall.h"
@@ -193,6 +194,8 @@ static void user_sync(struct trap_frame *f)
         bool write = ec == EC_DABT_LOWER && (f->esr & (1u << 6));
         struct vmspace *vm = current_process()->vm;
         int err = resolve_user_fault(vm, f->esr, f->far, ec == EC_IABT_LOWER);
+        TRACE(KX_TRACE_FAULT, current_process()->pid, f->far,
+              (write ? 1u : 0u) | (ec == EC_IABT_LOWER ? 2u : 0u) | (err ? 0u : 4u));
         if (err == 0)
             return;
         if (err == -ENOMEM)
@@ -236,7 +239,15 @@ void el0_sync(struct trap_frame *frame)
     if (((frame->esr >> 26) & 0x3f) == EC_SVC64) {
         frame->orig_x0 = frame->x[0];
         frame->syscallno = (int64_t)frame->x[8];
-        syscall_dispatch(frame);
+        if (trace_enabled()) {
+            uint32_t pid = current_process() ? current_process()->pid : 0;
+            uint64_t nr = frame->x[8];
+            trace_emit(KX_TRACE_SYSCALL, pid, nr, frame->x[0]);
+            syscall_dispatch(frame);
+            trace_emit(KX_TRACE_SYSCALL_RET, pid, nr, frame->x[0]);
+        } else {
+            syscall_dispatch(frame);
+        }
     } else {
         frame->syscallno = -1;
         user_sync(frame);

@@ -137,6 +137,9 @@ el0_sync_entry:
     b.hs    el0_svc_native
     stp     x0, x8, [sp, #FRAME_ORIG_X0] /* orig_x0, syscallno */
     msr     daifclr, #2
+    .global trace_site_syscall
+trace_site_syscall:                     /* a nop; "b el0_svc_traced" while tracing (core/trace.c) */
+    nop
     adrp    x9, syscall_linux_table
     add     x9, x9, :lo12:syscall_linux_table
     ldr     x9, [x9, x8, lsl #3]
@@ -168,6 +171,12 @@ el0_svc_work:
     mov     x0, sp
     bl      exit_to_user
     b       trap_return
+    .global el0_svc_traced
+el0_svc_traced:                         /* the same call between two trace records */
+    mov     x0, sp
+    bl      trace_syscall_dispatch
+    str     x0, [sp, #0]
+    b       9b
 el0_svc_native:                         /* Kenix's own calls: the IPC fast path or el0_sync */
     mov     x0, sp
     mov     x9, #KX_SYS_call            /* register-only call / reply_recv: the IPC fast path, */

@@ -54,7 +54,8 @@
     X(34, term_create)           \
     X(35, term_register)         \
     X(36, term_signal)           \
-    X(37, sysinfo)
+    X(37, sysinfo)               \
+    X(38, trace)
 
 #ifndef __ASSEMBLER__
 #define KENIX__SYS_ENUM(n, name) KX_SYS_##name = KENIX_SYS_BASE + (n),

@@ -175,6 +175,12 @@ static inline long kx_sysinfo(kx_handle_t h, unsigned what, uint64_t arg, void *
     return kenix_trap5(KX_SYS_sysinfo, h, what, (long)arg, (long)buf, (long)len);
 }
 
+/* The kernel trace buffer (<kenix/trace.h>), root only: op KX_TRACE_*. */
+static inline long kx_trace(unsigned op, uint64_t arg, void *buf, size_t len)
+{
+    return kenix_trap4(KX_SYS_trace, op, (long)arg, (long)buf, (long)len);
+}
+
 /* Process 1 only, once: the kernel sends path system calls to the server
  * behind ep (needs SEND), as VFS protocol requests (<kenix/vfs.h>). */
 static inline long kx_posix_attach(kx_handle_t ep, uint32_t what) { return kenix_trap2(KX_SYS_posix_attach, ep, what); }
