@@ -156,18 +156,3 @@ struct file_pages *filecache_get(struct sobj *o, uint64_t npages)
         release(&dropped[i]);
     return fp;
 }
-
-void filecache_stats(uint64_t *files, uint64_t *pages)
-{
-    uint64_t n = 0, p = 0;
-    irqflags_t flags = spin_lock_irqsave(&filecache_lock);
-    for (unsigned i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i].pages) {
-            n++;
-            p += cache[i].pages->npages;
-        }
-    }
-    spin_unlock_irqrestore(&filecache_lock, flags);
-    *files = n;
-    *pages = p;
-}

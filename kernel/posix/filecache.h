@@ -21,7 +21,5 @@ struct sobj;
  * pages cannot be kept (no version, too large, a server that cannot map, no
  * memory): the caller maps the pages the old way. */
 struct file_pages *filecache_get(struct sobj *o, uint64_t npages);
-/* How many files and pages the cache holds (/proc/meminfo). */
-void filecache_stats(uint64_t *files, uint64_t *pages);
 
 #endif

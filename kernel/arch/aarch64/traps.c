@@ -239,15 +239,11 @@ void el0_sync(struct trap_frame *frame)
     if (((frame->esr >> 26) & 0x3f) == EC_SVC64) {
         frame->orig_x0 = frame->x[0];
         frame->syscallno = (int64_t)frame->x[8];
-        if (trace_enabled()) {
-            uint32_t pid = current_process() ? current_process()->pid : 0;
-            uint64_t nr = frame->x[8];
-            trace_emit(KX_TRACE_SYSCALL, pid, nr, frame->x[0]);
-            syscall_dispatch(frame);
-            trace_emit(KX_TRACE_SYSCALL_RET, pid, nr, frame->x[0]);
-        } else {
-            syscall_dispatch(frame);
-        }
+        uint64_t nr = frame->x[8];
+        uint32_t pid = current_process()->pid;
+        TRACE(KX_TRACE_SYSCALL, pid, nr, frame->x[0]);
+        syscall_dispatch(frame);
+        TRACE(KX_TRACE_SYSCALL_RET, pid, nr, frame->x[0]);
     } else {
         frame->syscallno = -1;
         user_sync(frame);
