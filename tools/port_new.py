@@ -51,6 +51,7 @@ find . -mindepth 1 -delete
 # --touch), so configure.ac or Makefile.am may look newer than what was made from
 # them and make would run autoconf and automake again: the rebuild rules are
 # turned off (the tarball's generated files are the ones to use), and makeinfo too.
+# (A Makefile that runs autoconf by name ignores these: touch configure instead.)
 regen=(ACLOCAL=: AUTOCONF=: AUTOMAKE=: AUTOHEADER=: MAKEINFO=:)
 # libtool takes -static as its own option and links dynamically: -all-static is
 # its word for a static program (drop it if the project does not use libtool).

@@ -4,6 +4,11 @@
 # (depends.txt) for the terminal's capabilities, and musl's POSIX regex for
 # searches. Installs /usr/bin/less.
 set -euo pipefail
+# The tree is unpacked with fresh times in the tarball's order, and less's own
+# Makefile runs `autoheader; autoconf` (by name, not through $(AUTOCONF)) when
+# configure.ac looks newer than configure: make the generated files the newest.
+touch "$SRC/defines.h.in"
+touch "$SRC/configure"
 cd "$BUILD"
 find . -mindepth 1 -delete
 # -static in CC: configure links its probes with $CC alone (see docs/porting.md).
@@ -14,7 +19,6 @@ find . -mindepth 1 -delete
     CPPFLAGS="-I$DESTDIR/usr/include" LDFLAGS="-L$DESTDIR/usr/lib" \
     --prefix=/usr --with-regex=posix >configure.out
 grep -q "^LIBS = .*-ltinfo" Makefile || { echo "less: configure found no terminal library (want -ltinfo)" >&2; exit 1; }
-# The tree is unpacked with fresh times: no autoconf re-run (docs/porting.md).
-make -j"$JOBS" ACLOCAL=: AUTOCONF=: AUTOMAKE=: AUTOHEADER=: less >make.out
+make -j"$JOBS" less >make.out
 install -d "$DESTDIR/usr/bin"
 "$STRIP" -o "$DESTDIR/usr/bin/less" less
